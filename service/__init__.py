@@ -1,0 +1,1 @@
+"""Grounded multi-source summarisation service."""

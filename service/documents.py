@@ -1,0 +1,73 @@
+"""In-memory forms of ingested articles, shared by every stage after ingest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SourceSentence:
+    """One sentence of an article: `document.text[start:end] == text`."""
+
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    boilerplate: bool = False
+
+
+@dataclass
+class Document:
+    """An ingested article; `text` is the ground truth every offset points into."""
+
+    id: str
+    text: str
+    sentences: list[SourceSentence]
+    input_format: str = "text"
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published_at: str | None = None
+
+    @property
+    def content_sentences(self) -> list[SourceSentence]:
+        """The sentences that may be summarised or cited (boilerplate excluded)."""
+        return [s for s in self.sentences if not s.boilerplate]
+
+
+@dataclass
+class SentenceGroup:
+    """Near-duplicate sentences across (or within) articles; `members[0]` represents them."""
+
+    id: str
+    members: list[SourceSentence]
+
+    @property
+    def text(self) -> str:
+        return self.members[0].text
+
+    @property
+    def article_ids(self) -> list[str]:
+        """Distinct articles in the group, in member order."""
+        return list(dict.fromkeys(m.article_id for m in self.members))
+
+
+@dataclass
+class SourceGroups:
+    """The grouped view of a request's articles."""
+
+    groups: list[SentenceGroup]
+    # article id -> ids of other articles it largely repeats (syndicated copies).
+    duplicates_of: dict[str, list[str]] = field(default_factory=dict)
+
+    def independent_sources(self, article_ids: list[str]) -> int:
+        """How many of these articles are independent: a cluster of copies counts once."""
+        remaining = list(dict.fromkeys(article_ids))
+        count = 0
+        while remaining:
+            head = remaining.pop(0)
+            count += 1
+            copies = set(self.duplicates_of.get(head, []))
+            remaining = [a for a in remaining if a not in copies]
+        return count

@@ -1,0 +1,64 @@
+"""The model interface: one async method, implemented by the mock and the OpenAI client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+OutputT = TypeVar("OutputT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class ModelRequest(Generic[OutputT]):
+    """One structured-output call: the messages and the pydantic type the reply must fit."""
+
+    task: str
+    messages: list[ChatMessage]
+    output_type: type[OutputT]
+    max_output_tokens: int = 2_048
+    temperature: float = 0.0
+    seed: int = 0
+
+
+@dataclass
+class Usage:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, other: Usage) -> None:
+        """Accumulate another call's usage into this one."""
+        self.calls += other.calls
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+
+@dataclass
+class ModelReply(Generic[OutputT]):
+    """A validated reply; `raw` is the completion text it was parsed from."""
+
+    output: OutputT
+    raw: str
+    model: str
+    usage: Usage = field(default_factory=Usage)
+
+
+class Model(Protocol):
+    """Anything that turns a structured request into a validated reply."""
+
+    name: str
+    # Capabilities the pipeline may consult instead of checking the concrete type.
+    is_extractive_mock: bool
+    context_tokens: int
+
+    async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
+        """Run one call; raise `service.errors.ModelError` subclasses on failure."""
+        ...
