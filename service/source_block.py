@@ -1,0 +1,144 @@
+"""The textual form in which sources and candidate points travel inside a prompt.
+
+One module owns both directions, so the prompt a real model reads and the parser the mock
+model uses can never drift apart. Every item is one line, and text is folded onto that line,
+so an article cannot forge a line of its own or close the block it sits in.
+
+    <articles>
+    [000_abc] source=KUNA | title=... | published=2026-01-16
+    </articles>
+    <source_sentences>
+    [g1 | 000_abc, 002_def] Sentence text as in the article.
+    </source_sentences>
+    <candidate_points>
+    [c1 | 000_abc] A candidate summary sentence.
+      evidence 000_abc: a verbatim quote
+    </candidate_points>
+    <candidate_quotes>
+    [q1 | 000_abc] Speaker Name: the quoted words
+    </candidate_quotes>
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from service.documents import Document, SentenceGroup
+
+BLOCKS = ("articles", "source_sentences", "candidate_points", "candidate_quotes")
+_TAG_RE = re.compile(r"<\s*/?\s*(?:" + "|".join(BLOCKS) + r")\b", re.IGNORECASE)
+_ITEM_RE = re.compile(r"^\[(?P<key>[^\]|]+?)(?: \| (?P<ids>[^\]]*))?\] ?(?P<text>.*)$")
+_EVIDENCE_RE = re.compile(r"^  evidence (?P<id>\S+): (?P<quote>.*)$")
+
+
+def fold(text: str) -> str:
+    """One line of text: whitespace folded, and our block tags defused."""
+    one_line = " ".join(text.split())
+    return _TAG_RE.sub(lambda m: "‹" + m.group(0)[1:], one_line)
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    key: str
+    article_ids: tuple[str, ...]
+    text: str
+
+
+@dataclass
+class CandidateLine:
+    key: str
+    article_ids: tuple[str, ...]
+    text: str
+    evidence: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ParsedBlocks:
+    articles: list[SourceLine] = field(default_factory=list)
+    sources: list[SourceLine] = field(default_factory=list)
+    candidates: list[CandidateLine] = field(default_factory=list)
+    quotes: list[SourceLine] = field(default_factory=list)
+
+
+def _wrap(name: str, lines: Iterable[str]) -> str:
+    return "\n".join([f"<{name}>", *lines, f"</{name}>"])
+
+
+def render_articles(documents: Sequence[Document]) -> str:
+    """The article list: ids with the metadata the client gave."""
+    lines = []
+    for doc in documents:
+        meta = [
+            f"{label}={fold(value)}"
+            for label, value in (
+                ("source", doc.source),
+                ("title", doc.title),
+                ("published", doc.published_at),
+            )
+            if value
+        ]
+        lines.append(f"[{doc.id}] " + " | ".join(meta))
+    return _wrap("articles", lines)
+
+
+def render_sources(groups: Sequence[SentenceGroup], max_chars: int = 1_500) -> str:
+    """Grouped source sentences, each fact once with every article that states it."""
+    lines = []
+    for group in groups:
+        text = fold(group.text)
+        if len(text) > max_chars:
+            text = text[:max_chars].rstrip() + " …"
+        lines.append(f"[{group.id} | {', '.join(group.article_ids)}] {text}")
+    return _wrap("source_sentences", lines)
+
+
+def render_candidates(candidates: Sequence[CandidateLine]) -> str:
+    """Candidate points from map calls, with the evidence each carried."""
+    lines = []
+    for cand in candidates:
+        lines.append(f"[{cand.key} | {', '.join(cand.article_ids)}] {fold(cand.text)}")
+        lines.extend(f"  evidence {aid}: {fold(quote)}" for aid, quote in cand.evidence)
+    return _wrap("candidate_points", lines)
+
+
+def render_quotes(quotes: Sequence[SourceLine]) -> str:
+    """Candidate quotations: `[key | article] Speaker: words`."""
+    return _wrap(
+        "candidate_quotes",
+        (f"[{q.key} | {', '.join(q.article_ids)}] {fold(q.text)}" for q in quotes),
+    )
+
+
+def parse_blocks(prompt: str) -> ParsedBlocks:
+    """Read back every block found in a prompt (the mock model's view of its input)."""
+    parsed = ParsedBlocks()
+    current: str | None = None
+    for raw in prompt.splitlines():
+        stripped = raw.strip()
+        if stripped.startswith("<") and stripped.endswith(">"):
+            name = stripped.strip("</>").strip()
+            if name in BLOCKS:
+                current = None if stripped.startswith("</") else name
+                continue
+        if current is None:
+            continue
+        evidence = _EVIDENCE_RE.match(raw)
+        if evidence and current == "candidate_points" and parsed.candidates:
+            parsed.candidates[-1].evidence.append((evidence["id"], evidence["quote"]))
+            continue
+        item = _ITEM_RE.match(raw)
+        if not item:
+            continue
+        ids = tuple(i.strip() for i in (item["ids"] or "").split(",") if i.strip())
+        key, text = item["key"].strip(), item["text"]
+        if current == "articles":
+            parsed.articles.append(SourceLine(key, (key,), text))
+        elif current == "source_sentences":
+            parsed.sources.append(SourceLine(key, ids, text))
+        elif current == "candidate_points":
+            parsed.candidates.append(CandidateLine(key, ids, text))
+        else:
+            parsed.quotes.append(SourceLine(key, ids, text))
+    return parsed
