@@ -1,0 +1,571 @@
+"""The Model interface over any OpenAI-compatible chat server, through the `openai` SDK.
+
+Two retry loops, one inside the other, each bounded by tenacity:
+
+- the *re-ask* loop: a reply that is cut off (`finish_reason == "length"`), is not JSON, or does
+  not validate against the requested pydantic type is sent back with the error in the message,
+  at most `max_attempts` times, then `ModelOutputError` is raised carrying the last completion;
+- the *transport* loop around every HTTP call: 429, 5xx, timeouts and dropped connections are
+  retried with exponential backoff and jitter, never sooner than the server's `Retry-After`,
+  then mapped to `ModelUnavailable` (503) or `ModelTimeout` (504).
+
+Structured output degrades by what the server accepts (`json_schema`, else `json_object` with
+the schema, else plain text); the first mode a server accepts is remembered per base URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import Any, cast
+
+import openai
+from openai import AsyncOpenAI
+from openai.lib._pydantic import to_strict_json_schema
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from pydantic import BaseModel, ValidationError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+from tenacity.stop import stop_base
+
+from service.config import Settings
+from service.errors import ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
+from service.models.base import ChatMessage, ModelReply, ModelRequest, OutputT, Usage
+
+# Local servers (llama.cpp, vLLM, Ollama) ignore the key, but the SDK insists on one.
+_PLACEHOLDER_API_KEY = "sk-no-key-required"
+# Bounds the re-ask message: a 40-error validation dump teaches the model nothing more than 8.
+_MAX_ERRORS_IN_REASK = 8
+_OPENAI_BASE_URL = "https://api.openai.com/v1"
+_SCHEMA_OPEN = "<json_schema>"
+_SCHEMA_CLOSE = "</json_schema>"
+
+
+class StructuredMode(StrEnum):
+    """How the reply is constrained to JSON, from strongest to weakest."""
+
+    JSON_SCHEMA = "json_schema"  # the server enforces the schema (OpenAI, vLLM)
+    JSON_OBJECT = "json_object"  # JSON only; schema in the prompt and in llama.cpp's `schema` key
+    TEXT = "text"  # no constraint: the JSON is parsed out of free text
+
+
+_DEGRADATION_ORDER = (StructuredMode.JSON_SCHEMA, StructuredMode.JSON_OBJECT, StructuredMode.TEXT)
+
+
+class CapabilityCache:
+    """The structured-output mode each server accepted, keyed by its base URL."""
+
+    def __init__(self) -> None:
+        self._modes: dict[str, StructuredMode] = {}
+
+    def get(self, base_url: str) -> StructuredMode | None:
+        """The remembered mode for this server, if one was detected."""
+        return self._modes.get(base_url)
+
+    def remember(self, base_url: str, mode: StructuredMode) -> None:
+        """Record the mode this server accepted."""
+        self._modes[base_url] = mode
+
+    def forget(self, base_url: str | None = None) -> None:
+        """Drop what was learned about one server, or about all of them."""
+        if base_url is None:
+            self._modes.clear()
+        else:
+            self._modes.pop(base_url, None)
+
+
+# Process-wide on purpose: every client of one server shares what the first one learned.
+CAPABILITIES = CapabilityCache()
+
+
+@dataclass
+class _LoopState:
+    """What cannot cross event loops: the HTTP connection pool, the semaphore, the probe lock."""
+
+    client: AsyncOpenAI
+    semaphore: asyncio.Semaphore
+    probe_lock: asyncio.Lock
+
+
+@dataclass(frozen=True)
+class _Completion:
+    text: str
+    finish_reason: str
+    model: str
+
+
+class _InvalidOutput(Exception):
+    """A reply that must be re-asked; `reask` is the message that tells the model why."""
+
+    def __init__(self, reason: str, *, completion: str, reask: list[ChatMessage]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.completion = completion
+        self.reask = reask
+
+
+class _FormatRejected(Exception):
+    """The server refused the response_format of the mode being probed."""
+
+
+class OpenAIChatModel:
+    """A chat model behind an OpenAI-compatible HTTP API, returning validated pydantic output."""
+
+    is_extractive_mock = False
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        context_tokens: int = 16_384,
+        timeout_s: float = 60.0,
+        max_attempts: int = 3,
+        transport_attempts: int = 4,
+        deadline_s: float = 180.0,
+        max_concurrent_calls: int = 4,
+        backoff_initial_s: float = 0.5,
+        backoff_max_s: float = 8.0,
+        structured_mode: StructuredMode | None = None,
+        capabilities: CapabilityCache = CAPABILITIES,
+    ) -> None:
+        self.name = model
+        self.context_tokens = context_tokens
+        self._base_url = base_url
+        self._api_key = api_key or _PLACEHOLDER_API_KEY
+        self._timeout_s = timeout_s
+        self._max_attempts = max_attempts
+        self._transport_attempts = transport_attempts
+        self._deadline_s = deadline_s
+        self._max_concurrent_calls = max_concurrent_calls
+        self._backoff_initial_s = backoff_initial_s
+        self._backoff_max_s = backoff_max_s
+        self._forced_mode = structured_mode
+        self._capabilities = capabilities
+        # One state per event loop: an httpx pool or a semaphore used from a second loop breaks,
+        # and tests, the CLI and Starlette's TestClient each run their own loop.
+        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
+            weakref.WeakKeyDictionary()
+        )
+        # The SDK's own default when no base URL is configured (settings pass the env's one).
+        self.server_url = (base_url or _OPENAI_BASE_URL).rstrip("/")
+
+    @property
+    def structured_mode(self) -> StructuredMode | None:
+        """The mode in use for this server, or None while it is still undetected."""
+        return self._forced_mode or self._capabilities.get(self.server_url)
+
+    async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
+        """Ask for `request.output_type`, re-asking on bad output, within the request deadline."""
+        usage = Usage()
+        try:
+            async with asyncio.timeout(self._deadline_s):
+                return await self._execute(request, usage, time.monotonic() + self._deadline_s)
+        except TimeoutError as e:
+            raise ModelTimeout(
+                f"{self.name}: no valid reply within the {self._deadline_s:g}s request deadline"
+            ) from e
+
+    async def aclose(self) -> None:
+        """Close the HTTP client of the running event loop."""
+        state = self._states.pop(asyncio.get_running_loop(), None)
+        if state is not None:
+            await state.client.close()
+
+    async def _execute(
+        self, request: ModelRequest[OutputT], usage: Usage, deadline: float
+    ) -> ModelReply[OutputT]:
+        messages = list(request.messages)
+        reask: list[ChatMessage] = []
+        attempts = 0
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._max_attempts),
+            retry=retry_if_exception_type(_InvalidOutput),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    completion = await self._complete(messages + reask, request, usage, deadline)
+                    try:
+                        output = _parse_output(completion, request.output_type)
+                    except _InvalidOutput as invalid:
+                        # Only the latest failure is shown: the prompt must not grow per attempt.
+                        reask = invalid.reask
+                        raise
+                    return ModelReply(
+                        output=output, raw=completion.text, model=completion.model, usage=usage
+                    )
+        except _InvalidOutput as e:
+            raise ModelOutputError(
+                f"{self.name} gave no valid {request.output_type.__name__} "
+                f"in {attempts} attempt(s): {e.reason}",
+                last_completion=e.completion,
+                attempts=attempts,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+            ) from e
+        raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
+
+    async def _complete(
+        self,
+        messages: list[ChatMessage],
+        request: ModelRequest[OutputT],
+        usage: Usage,
+        deadline: float,
+    ) -> _Completion:
+        state = self._state()
+        mode = self.structured_mode
+        if mode is not None:
+            return await self._call(mode, messages, request, usage, deadline, probing=False)
+        # Detect once: concurrent first calls wait here instead of all probing the server.
+        async with state.probe_lock:
+            mode = self.structured_mode
+            if mode is not None:
+                return await self._call(mode, messages, request, usage, deadline, probing=False)
+            return await self._probe(messages, request, usage, deadline)
+
+    async def _probe(
+        self,
+        messages: list[ChatMessage],
+        request: ModelRequest[OutputT],
+        usage: Usage,
+        deadline: float,
+    ) -> _Completion:
+        rejections: list[str] = []
+        for mode in _DEGRADATION_ORDER:
+            try:
+                completion = await self._call(
+                    mode, messages, request, usage, deadline, probing=True
+                )
+            except _FormatRejected as e:
+                rejections.append(f"{mode}: {e}")
+                continue
+            self._capabilities.remember(self.server_url, mode)
+            return completion
+        raise ModelError(
+            f"{self.name} at {self.server_url} refused every request format: "
+            + "; ".join(rejections)
+        )
+
+    async def _call(
+        self,
+        mode: StructuredMode,
+        messages: list[ChatMessage],
+        request: ModelRequest[OutputT],
+        usage: Usage,
+        deadline: float,
+        *,
+        probing: bool,
+    ) -> _Completion:
+        state = self._state()
+        kwargs = _format_kwargs(mode, request.output_type)
+        wire_messages = _wire_messages(mode, messages, request.output_type)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._transport_attempts) | _StopPastDeadline(deadline),
+            wait=_wait_retry_after_or(
+                wait_random_exponential(multiplier=self._backoff_initial_s, max=self._backoff_max_s)
+            ),
+            retry=retry_if_exception(
+                lambda e: _is_transient(e) and not (probing and _rejects_format(e, mode))
+            ),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    async with state.semaphore:
+                        response: ChatCompletion = await state.client.chat.completions.create(
+                            model=self.name,
+                            messages=wire_messages,
+                            max_tokens=request.max_output_tokens,
+                            temperature=request.temperature,
+                            seed=request.seed,
+                            timeout=self._timeout_s,
+                            **kwargs,
+                        )
+                    return _read_completion(response, usage, self.name)
+        except openai.APITimeoutError as e:
+            raise ModelTimeout(
+                f"{self.name} did not answer within {self._timeout_s:g}s "
+                f"(after {self._transport_attempts} attempt(s) or the deadline)"
+            ) from e
+        except openai.APIConnectionError as e:
+            raise ModelUnavailable(f"{self.name} at {self.server_url} is unreachable: {e}") from e
+        except openai.APIStatusError as e:
+            if probing and _rejects_format(e, mode):
+                raise _FormatRejected(f"{e.status_code} {_error_message(e)}") from e
+            if _is_transient(e):
+                raise ModelUnavailable(
+                    f"{self.name} answered {e.status_code} after retries: {_error_message(e)}",
+                    retry_after=retry_after_seconds(e),
+                ) from e
+            raise ModelError(
+                f"{self.name} refused the request: {e.status_code} {_error_message(e)}"
+            ) from e
+        raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
+
+    def _state(self) -> _LoopState:
+        loop = asyncio.get_running_loop()
+        state = self._states.get(loop)
+        if state is None:
+            state = _LoopState(
+                client=self._new_client(),
+                semaphore=asyncio.Semaphore(self._max_concurrent_calls),
+                probe_lock=asyncio.Lock(),
+            )
+            self._states[loop] = state
+        return state
+
+    def _new_client(self) -> AsyncOpenAI:
+        # max_retries=0: tenacity is the one retry policy, so attempts and waits add up once.
+        return AsyncOpenAI(
+            api_key=self._api_key,
+            base_url=self._base_url,
+            timeout=self._timeout_s,
+            max_retries=0,
+        )
+
+
+def build_openai_model(settings: Settings) -> OpenAIChatModel:
+    """The OpenAI-compatible model that `settings` name (`SUMMARIZER_MODEL`, `OPENAI_BASE_URL`)."""
+    api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    if api_key is None and settings.openai_base_url is None:
+        raise ValueError(
+            f"SUMMARIZER_MODEL={settings.model!r} needs OPENAI_API_KEY (for OpenAI) "
+            "or OPENAI_BASE_URL (for a local OpenAI-compatible server)"
+        )
+    return OpenAIChatModel(
+        settings.model,
+        base_url=settings.openai_base_url,
+        api_key=api_key,
+        context_tokens=settings.context_tokens,
+        timeout_s=settings.model_timeout_s,
+        max_attempts=settings.model_max_attempts,
+        transport_attempts=settings.model_max_attempts + 1,
+        deadline_s=settings.request_deadline_s,
+        max_concurrent_calls=settings.max_concurrent_model_calls,
+    )
+
+
+def _parse_output(completion: _Completion, output_type: type[OutputT]) -> OutputT:
+    """Validate a completion as `output_type`, or raise `_InvalidOutput` with the re-ask."""
+    text = completion.text
+    if completion.finish_reason == "length":
+        raise _InvalidOutput(
+            "the reply was cut off at the token limit",
+            completion=text,
+            # The cut-off text is left out: it costs context and there is nothing to fix in it.
+            reask=[
+                ChatMessage(
+                    "user",
+                    "Your previous reply was cut off at the token limit and is incomplete. "
+                    "Reply again with a complete but shorter JSON object: fewer items, "
+                    "shorter sentences and quotes.",
+                )
+            ],
+        )
+    try:
+        return output_type.model_validate(extract_json(text))
+    except ValueError as e:
+        reason = _describe(e)
+        raise _InvalidOutput(
+            reason,
+            completion=text,
+            reask=[
+                ChatMessage("assistant", text),
+                ChatMessage(
+                    "user",
+                    f"Your reply is invalid: {reason}\n"
+                    f"Reply again with only the corrected JSON object for "
+                    f"{output_type.__name__}, no other text.",
+                ),
+            ],
+        ) from e
+
+
+def extract_json(text: str) -> Any:
+    """The JSON value in `text`: the whole text, else the first object in it (fences, prose)."""
+    stripped = text.strip()
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError as whole_error:
+        start = stripped.find("{")
+        if start < 0:
+            raise whole_error from None
+        try:
+            value, _ = json.JSONDecoder().raw_decode(stripped, start)
+        except json.JSONDecodeError:
+            # The error of the whole text says more than a second one from the middle of it.
+            raise whole_error from None
+        return value
+
+
+def retry_after_seconds(error: BaseException) -> float | None:
+    """The server's `Retry-After` (or `retry-after-ms`) in seconds, when the error carries one."""
+    if not isinstance(error, openai.APIStatusError):
+        return None
+    headers = error.response.headers
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds is not None:
+        try:
+            return max(0.0, float(milliseconds) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def schema_instruction(output_type: type[BaseModel]) -> str:
+    """The prompt text that carries the schema when the server cannot enforce it."""
+    schema = json.dumps(output_type.model_json_schema(), ensure_ascii=False, separators=(",", ":"))
+    return (
+        "Reply with one JSON object and nothing else: no prose, no code fences. "
+        f"It must validate against this JSON Schema ({output_type.__name__}):\n"
+        f"{_SCHEMA_OPEN}\n{schema}\n{_SCHEMA_CLOSE}"
+    )
+
+
+def _is_transient(error: BaseException) -> bool:
+    """Worth another try: rate limits, server errors, timeouts, dropped connections."""
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in (408, 409, 429) or error.status_code >= 500
+    return isinstance(error, openai.APIConnectionError)  # includes APITimeoutError
+
+
+def _rejects_format(error: BaseException, mode: StructuredMode) -> bool:
+    """Whether the server refused the response_format we sent (not the request as a whole)."""
+    if mode is StructuredMode.TEXT or not isinstance(error, openai.APIStatusError):
+        return False
+    if error.status_code in (400, 422):
+        return True
+    # llama.cpp's Python server answers a response_format it does not know with a 500 that
+    # carries the request's validation error: that is a refusal, not a transient failure.
+    return error.status_code == 500 and "response_format" in _error_message(error)
+
+
+def _wait_retry_after_or(
+    backoff: Callable[[RetryCallState], float],
+) -> Callable[[RetryCallState], float]:
+    """Exponential backoff with jitter, but never sooner than the server asked."""
+
+    def wait(retry_state: RetryCallState) -> float:
+        delay = backoff(retry_state)
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None else None
+        if error is not None:
+            asked = retry_after_seconds(error)
+            if asked is not None:
+                delay = max(delay, asked)
+        return delay
+
+    return wait
+
+
+class _StopPastDeadline(stop_base):
+    """Stop when the next wait would end after the deadline: fail now with the real cause."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return time.monotonic() + retry_state.upcoming_sleep >= self.deadline
+
+
+def _format_kwargs(mode: StructuredMode, output_type: type[BaseModel]) -> dict[str, Any]:
+    if mode is StructuredMode.JSON_SCHEMA:
+        return {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": output_type.__name__,
+                    # The SDK's own strict transform: every property required, no extras.
+                    "schema": to_strict_json_schema(output_type),
+                    "strict": True,
+                },
+            }
+        }
+    if mode is StructuredMode.JSON_OBJECT:
+        # llama.cpp's server constrains the grammar to this `schema`; others ignore the key.
+        return {
+            "response_format": {"type": "json_object", "schema": output_type.model_json_schema()}
+        }
+    return {}
+
+
+def _wire_messages(
+    mode: StructuredMode, messages: list[ChatMessage], output_type: type[BaseModel]
+) -> list[ChatCompletionMessageParam]:
+    wire = [{"role": m.role, "content": m.content} for m in messages]
+    if mode is not StructuredMode.JSON_SCHEMA:
+        instruction = schema_instruction(output_type)
+        # Merged into the first system message: some chat templates allow only one, first.
+        if wire and wire[0]["role"] == "system":
+            wire[0] = {"role": "system", "content": f"{wire[0]['content']}\n\n{instruction}"}
+        else:
+            wire.insert(0, {"role": "system", "content": instruction})
+    return cast(list[ChatCompletionMessageParam], wire)
+
+
+def _read_completion(response: ChatCompletion, usage: Usage, default_model: str) -> _Completion:
+    usage.calls += 1
+    if response.usage is not None:
+        usage.prompt_tokens += response.usage.prompt_tokens
+        usage.completion_tokens += response.usage.completion_tokens
+    if not response.choices:
+        return _Completion(text="", finish_reason="stop", model=response.model or default_model)
+    choice = response.choices[0]
+    return _Completion(
+        text=choice.message.content or "",
+        finish_reason=str(choice.finish_reason),
+        model=response.model or default_model,
+    )
+
+
+def _describe(error: ValueError) -> str:
+    if isinstance(error, ValidationError):
+        problems = [
+            f"{'.'.join(str(p) for p in item['loc']) or '(root)'}: {item['msg']}"
+            for item in error.errors(include_url=False)
+        ]
+        shown = "; ".join(problems[:_MAX_ERRORS_IN_REASK])
+        more = len(problems) - _MAX_ERRORS_IN_REASK
+        return f"it does not match the schema: {shown}" + (
+            f" (and {more} more)" if more > 0 else ""
+        )
+    if isinstance(error, json.JSONDecodeError):
+        return f"it is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+    return str(error)
+
+
+def _error_message(error: openai.APIStatusError) -> str:
+    body = error.body
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("detail")
+        if message:
+            return str(message)[:500]
+    return str(error.message)[:500]
