@@ -1,0 +1,427 @@
+"""Any Model served over the OpenAI wire format, with seeded fault injection.
+
+    python -m service.models.server --port 8081 --fault-rate 0.3
+
+serves the mock model at http://127.0.0.1:8081/v1 (`POST /v1/chat/completions`,
+`GET /v1/models`), so the real `openai` SDK path of the service can be run and tested offline.
+The draft type is chosen from the request: `response_format.json_schema.name`, else the title
+of a `schema` sent with `json_object` (llama.cpp's form), else the schema the client put in
+the prompt. `--capability` makes the server refuse formats as weaker servers do.
+`GET /_mock/stats` reports what was injected, and every planted sentence, so a benchmark can
+prove none of them reached a client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from service.errors import ModelError
+from service.models import drafts
+from service.models.base import ChatMessage, Model, ModelRequest
+from service.models.faults import (
+    HTTP_FAULTS,
+    FaultConfig,
+    FaultKind,
+    FaultPlanner,
+    body_key,
+    invalidate,
+    malform,
+    parse_kinds,
+    parse_script,
+    plant,
+    truncate,
+)
+from service.tokens import count_tokens, encoding
+
+_SCHEMA_BLOCK_RE = re.compile(r"<json_schema>\s*(\{.*?\})\s*</json_schema>", re.DOTALL)
+_TASKS = {
+    drafts.SummaryDraft: "summarize",
+    drafts.RepairDraft: "repair",
+    drafts.JudgeDraft: "judge",
+}
+_REPLY_CACHE_SIZE = 256
+_ROLES: dict[str, Literal["system", "user", "assistant"]] = {
+    "system": "system",
+    "user": "user",
+    "assistant": "assistant",
+}
+
+
+class Capability(StrEnum):
+    """Which structured-output requests the server accepts, like a given real server."""
+
+    JSON_SCHEMA = "json_schema"  # everything (OpenAI, vLLM)
+    JSON_OBJECT = "json_object"  # llama.cpp's Python server: json_schema refused with a 500
+    TEXT = "text"  # no response_format at all
+
+
+class _WireMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(str(part.get("text", "")) for part in self.content)
+        return self.content or ""
+
+
+class ChatCompletionBody(BaseModel):
+    """The part of an OpenAI chat completion request the mock reads; the rest is accepted."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    messages: list[_WireMessage]
+    response_format: dict[str, Any] | None = None
+    max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    temperature: float | None = None
+    seed: int | None = None
+    stream: bool | None = None
+
+
+@dataclass
+class ServerStats:
+    """What the server saw and did, for tests and the fault-injection benchmark."""
+
+    requests: int = 0
+    replies_ok: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    formats: Counter[str] = field(default_factory=Counter)
+    refused_formats: int = 0
+    planted: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready copy."""
+        return {
+            "requests": self.requests,
+            "replies_ok": self.replies_ok,
+            "in_flight": self.in_flight,
+            "max_in_flight": self.max_in_flight,
+            "faults": dict(self.faults),
+            "formats": dict(self.formats),
+            "refused_formats": self.refused_formats,
+            "planted": sorted(set(self.planted)),
+        }
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, message: str, *, kind: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.kind = kind
+        self.param = param
+
+
+def create_app(
+    model: Model | None = None,
+    *,
+    faults: FaultConfig | None = None,
+    capability: Capability = Capability.JSON_SCHEMA,
+    model_name: str = "mock",
+) -> FastAPI:
+    """The OpenAI-compatible app serving `model` (the mock model by default)."""
+    served = model if model is not None else _default_model()
+    config = faults or FaultConfig()
+    planner = FaultPlanner(config)
+    stats = ServerStats()
+    # The served models are deterministic, so an identical prompt need not be recomputed.
+    replies: OrderedDict[str, tuple[BaseModel, str]] = OrderedDict()
+    app = FastAPI(title="Mock OpenAI-compatible model server", docs_url=None, redoc_url=None)
+    app.state.stats = stats
+
+    @app.get("/v1/models")
+    async def list_models() -> dict[str, Any]:
+        return {
+            "object": "list",
+            "data": [{"id": model_name, "object": "model", "created": 0, "owned_by": "mock"}],
+        }
+
+    @app.get("/_mock/stats")
+    async def get_stats() -> dict[str, Any]:
+        return stats.as_json()
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> JSONResponse:
+        stats.requests += 1
+        stats.in_flight += 1
+        stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        try:
+            return await _complete(request)
+        except _Refusal as refusal:
+            return _error(refusal.status, refusal.message, kind=refusal.kind, param=refusal.param)
+        finally:
+            stats.in_flight -= 1
+
+    async def _complete(request: Request) -> JSONResponse:
+        try:
+            payload = await request.json()
+            body = ChatCompletionBody.model_validate(payload)
+        except (ValueError, ValidationError) as e:
+            raise _Refusal(400, f"invalid request body: {e}", kind="invalid_request_error") from e
+        if body.stream:
+            raise _Refusal(400, "streaming is not supported", kind="invalid_request_error")
+        fmt = (body.response_format or {}).get("type", "text")
+        stats.formats[str(fmt)] += 1
+        _check_capability(capability, body, stats)
+        output_type = _output_type(body)
+
+        decision = planner.decide(body_key(payload))
+        rng = random.Random(decision.rng_seed)
+        if decision.latency_s > 0:
+            await asyncio.sleep(decision.latency_s)
+        fault = decision.fault
+        if fault is not None:
+            stats.faults[fault.value] += 1
+        if fault in HTTP_FAULTS:
+            return _http_fault(fault, config.retry_after_s)
+        if fault is FaultKind.STALL:
+            await asyncio.sleep(config.stall_s)
+
+        messages = [
+            ChatMessage(role=_ROLES[m.role], content=m.text())
+            for m in body.messages
+            if m.role in _ROLES
+        ]
+        prompt = "\n".join(m.content for m in messages)
+        cache_key = f"{output_type.__name__}:{body_key(prompt)}"
+        cached = replies.get(cache_key)
+        if cached is None:
+            try:
+                reply = await served.execute(
+                    ModelRequest(
+                        task=_TASKS.get(output_type, output_type.__name__),
+                        messages=messages,
+                        output_type=output_type,
+                        temperature=body.temperature or 0.0,
+                        seed=body.seed or 0,
+                    )
+                )
+            except ModelError as e:
+                raise _Refusal(400, f"the model cannot answer: {e}", kind="model_error") from e
+            cached = (reply.output, reply.output.model_dump_json())
+            replies[cache_key] = cached
+            if len(replies) > _REPLY_CACHE_SIZE:
+                replies.popitem(last=False)
+        else:
+            replies.move_to_end(cache_key)
+        output, content = cached
+
+        finish_reason = "stop"
+        if fault is FaultKind.TRUNCATED:
+            content = truncate(content, rng)
+        elif fault is FaultKind.LENGTH:
+            content, finish_reason = truncate(content, rng), "length"
+        elif fault is FaultKind.MALFORMED:
+            content = malform(content, rng)
+        elif fault is FaultKind.INVALID:
+            content = invalidate(output, rng)
+        elif fault is FaultKind.PLANTED:
+            planted_output, planted = plant(output, rng)
+            stats.planted.extend(planted)
+            content = planted_output.model_dump_json()
+
+        # Honour the token limit the client asked for, as a real server does.
+        limit = body.max_completion_tokens or body.max_tokens
+        completion_tokens = count_tokens(content)
+        if limit is not None and completion_tokens > limit:
+            content = encoding().decode(encoding().encode(content, disallowed_special=())[:limit])
+            completion_tokens, finish_reason = limit, "length"
+        if fault is None:
+            stats.replies_ok += 1
+        return JSONResponse(
+            _completion(body.model, content, finish_reason, count_tokens(prompt), completion_tokens)
+        )
+
+    return app
+
+
+def _default_model() -> Model:
+    # Imported here: the server module must not pull the mock in when serving another model.
+    from service.models.mock import MockModel
+
+    return MockModel()
+
+
+def _check_capability(capability: Capability, body: ChatCompletionBody, stats: ServerStats) -> None:
+    fmt = (body.response_format or {}).get("type", "text")
+    if capability is Capability.JSON_OBJECT and fmt == "json_schema":
+        stats.refused_formats += 1
+        # Exactly what llama-cpp-python's server does: its request model rejects the type and
+        # its error handler turns the validation error into a 500.
+        raise _Refusal(
+            500,
+            "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n"
+            "  Input should be 'text' or 'json_object' [type=literal_error, "
+            "input_value='json_schema', input_type=str]",
+            kind="internal_server_error",
+        )
+    if capability is Capability.TEXT and fmt != "text":
+        stats.refused_formats += 1
+        raise _Refusal(
+            400,
+            f"response_format of type {fmt!r} is not supported by this model",
+            kind="invalid_request_error",
+            param="response_format",
+        )
+
+
+def _output_type(body: ChatCompletionBody) -> type[BaseModel]:
+    """The draft class the client asked for, found as a real model would: in the request."""
+    response_format = body.response_format or {}
+    name: str | None = None
+    if response_format.get("type") == "json_schema":
+        name = (response_format.get("json_schema") or {}).get("name")
+    elif isinstance(response_format.get("schema"), dict):
+        name = response_format["schema"].get("title")
+    if name is None:
+        for message in body.messages:
+            match = _SCHEMA_BLOCK_RE.search(message.text())
+            if match is not None:
+                try:
+                    name = json.loads(match.group(1)).get("title")
+                except json.JSONDecodeError:
+                    continue
+                break
+    draft = getattr(drafts, name, None) if name else None
+    if not (isinstance(draft, type) and issubclass(draft, drafts.Draft)):
+        raise _Refusal(
+            400,
+            f"cannot tell which draft to write (schema name {name!r}); "
+            "send response_format json_schema with a draft class name",
+            kind="invalid_request_error",
+            param="response_format",
+        )
+    return draft
+
+
+def _http_fault(fault: FaultKind, retry_after_s: float) -> JSONResponse:
+    if fault is FaultKind.RATE_LIMIT:
+        response = _error(429, "Rate limit reached (injected)", kind="rate_limit_exceeded")
+        response.headers["retry-after"] = f"{retry_after_s:g}"
+        return response
+    if fault is FaultKind.UNAVAILABLE:
+        response = _error(503, "The server is overloaded (injected)", kind="server_error")
+        response.headers["retry-after"] = f"{retry_after_s:g}"
+        return response
+    return _error(500, "The server had an error (injected)", kind="server_error")
+
+
+def _error(status: int, message: str, *, kind: str, param: str | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"message": message, "type": kind, "param": param, "code": None}},
+        status_code=status,
+    )
+
+
+def _completion(
+    model: str, content: str, finish_reason: str, prompt_tokens: int, completion_tokens: int
+) -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-mock-{body_key(content)[:12]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": "mock",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": finish_reason,
+                "logprobs": None,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line options of the mock server."""
+    parser = argparse.ArgumentParser(
+        prog="python -m service.models.server",
+        description="Serve the mock model over the OpenAI wire format, with fault injection.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--model-name", default="mock", help="id listed at /v1/models")
+    parser.add_argument(
+        "--capability",
+        type=Capability,
+        choices=list(Capability),
+        default=Capability.JSON_SCHEMA,
+        help="structured output accepted: json_schema (all), json_object (like llama.cpp), text",
+    )
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of faulty replies")
+    parser.add_argument(
+        "--faults",
+        type=parse_kinds,
+        default=parse_kinds("all"),
+        help="fault kinds to draw from, comma-separated: "
+        + ",".join(k.value for k in FaultKind)
+        + " (default: all but stall)",
+    )
+    parser.add_argument(
+        "--script",
+        type=parse_script,
+        default=(),
+        help="faults for the first requests in arrival order, e.g. 429,ok,length",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every reply")
+    parser.add_argument("--latency-jitter-ms", type=float, default=0.0, help="random extra")
+    parser.add_argument("--retry-after", type=float, default=1.0, help="seconds, on 429/503")
+    parser.add_argument("--stall-s", type=float, default=30.0, help="delay of a stall fault")
+    parser.add_argument("--log-level", default="warning")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> FaultConfig:
+    """The fault configuration the parsed options describe."""
+    return FaultConfig(
+        fault_rate=args.fault_rate,
+        kinds=args.faults,
+        script=args.script,
+        seed=args.seed,
+        latency_s=args.latency_ms / 1000,
+        latency_jitter_s=args.latency_jitter_ms / 1000,
+        retry_after_s=args.retry_after,
+        stall_s=args.stall_s,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server until interrupted (`python -m service.models.server --help`)."""
+    args = build_parser().parse_args(argv)
+    app = create_app(
+        faults=config_from_args(args), capability=args.capability, model_name=args.model_name
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
