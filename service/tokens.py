@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
 import tiktoken
-from tiktoken.load import load_tiktoken_bpe
 
 ENCODING_NAME = "cl100k_base"
 ENCODING_FILE = Path(__file__).parent / "data" / "cl100k_base.tiktoken"
@@ -25,10 +26,33 @@ _SPECIAL_TOKENS = {
 }
 
 
+class EncodingFileError(RuntimeError):
+    """The bundled encoding file is missing or is not the pinned one."""
+
+
+def load_ranks(path: Path, expected_sha256: str) -> dict[bytes, int]:
+    """BPE ranks from a `.tiktoken` file, refused unless its SHA-256 matches."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EncodingFileError(f"cannot read the token encoding {path}: {exc}") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != expected_sha256:
+        raise EncodingFileError(
+            f"hash mismatch for {path}: expected {expected_sha256}, got {digest}"
+        )
+    ranks: dict[bytes, int] = {}
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
 @lru_cache(maxsize=1)
 def encoding() -> tiktoken.Encoding:
-    """The cl100k_base encoding, built from the bundled file; never touches the network."""
-    ranks = load_tiktoken_bpe(str(ENCODING_FILE), expected_hash=ENCODING_SHA256)
+    """The cl100k_base encoding, built from the bundled file; no network, no cache writes."""
+    ranks = load_ranks(ENCODING_FILE, ENCODING_SHA256)
     return tiktoken.Encoding(
         name=ENCODING_NAME,
         pat_str=_PATTERN,
