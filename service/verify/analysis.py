@@ -1,0 +1,243 @@
+"""What a piece of text states, in the forms the support checks compare.
+
+The same analysis runs on source sentences (once, when a Verifier is built) and on claims, so a
+claim and a source that say the same thing end up with the same keys whatever their spelling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from service.verify.lexicon import (
+    DESCRIPTOR_GLUE,
+    MONTHS,
+    NEGATIONS,
+    PLACE_KEY,
+    PRONOUN_SPEAKERS,
+    ROLES,
+    SPEECH_VERBS,
+    STOPWORDS,
+    WEEKDAYS,
+)
+from service.verify.numbers import NumericFacts, extract_numbers
+from service.verify.text import Token, prepare, tokenize, word_key
+
+_NUMBER_WORDS = frozenset(
+    """
+    zero two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
+    hundred thousand million billion trillion first second third fourth fifth sixth seventh
+    eighth ninth tenth eleventh twelfth twentieth thirtieth fortieth fiftieth sixtieth
+    seventieth eightieth ninetieth hundredth thousandth millionth bn mn
+    """.split()
+)
+_TITLES = frozenset("mr mrs ms dr sir dame lord lady".split())
+# Words that may stand between a speaker and the speech verb ("Meloni also said").
+_SUBJECT_GLUE = frozenset("the also then later has had have had further".split())
+_CLAUSE_BREAK = re.compile(r"[,;:.!?()\"]")
+_QUOTED_RE = re.compile(r"\"([^\"]{2,}?)\"|(?<![A-Za-z])'([^']{2,}?)'(?![A-Za-z])")
+
+
+def is_content_word(word: str) -> bool:
+    """Whether a word carries content a source must support (not a function word or number)."""
+    return (
+        word not in STOPWORDS
+        and word not in NEGATIONS
+        and word not in _NUMBER_WORDS
+        and word not in WEEKDAYS
+        and word not in MONTHS
+        and not word[0].isdigit()
+        and len(word) > 1
+    )
+
+
+@dataclass(frozen=True)
+class SpeechEvent:
+    """A speech verb and its subject ("Meloni said"); offsets are into the prepared text."""
+
+    start: int
+    end: int
+    speaker: frozenset[str]
+    pronoun: bool
+
+
+@dataclass
+class TextFacts:
+    """The comparable content of one text."""
+
+    prepared: str
+    tokens: list[Token]
+    keys: list[str]
+    content: list[str]
+    content_set: frozenset[str]
+    numbers: NumericFacts
+    names: frozenset[str]
+    roles: frozenset[str]
+    negated: frozenset[str]
+    negations: int
+    descriptors: dict[str, frozenset[str]] = field(default_factory=dict)
+    events: list[SpeechEvent] = field(default_factory=list)
+    quoted: list[str] = field(default_factory=list)
+
+    @property
+    def speakers(self) -> frozenset[str]:
+        """Everyone this text reports as speaking, by key."""
+        return frozenset(k for e in self.events for k in e.speaker)
+
+
+def _clause_break(prepared: str, left: Token, right: Token) -> bool:
+    return bool(_CLAUSE_BREAK.search(prepared, left.end, right.start))
+
+
+def _is_name(token: Token, known_names: frozenset[str], use_case: bool) -> bool:
+    word = token.word
+    if word in STOPWORDS or word in PLACE_KEY or word in ROLES or word in _TITLES:
+        return False
+    if word in MONTHS or word in WEEKDAYS or word[0].isdigit():
+        return False
+    if word in known_names:
+        return True
+    return use_case and token.capitalised and not token.sentence_initial
+
+
+def analyse(text: str, known_names: frozenset[str] = frozenset()) -> TextFacts:
+    """Analyse a claim or a source sentence; `known_names` are words the sources capitalise."""
+    prepared = prepare(text)
+    tokens = tokenize(prepared)
+    use_case = any(c.isupper() for c in prepared)
+    keys = [word_key(t.word) for t in tokens]
+    content_flags = [is_content_word(t.word) for t in tokens]
+    content = [k for k, flag in zip(keys, content_flags, strict=True) if flag]
+    name_flags = [_is_name(t, known_names, use_case) for t in tokens]
+    names = frozenset(k for k, flag in zip(keys, name_flags, strict=True) if flag)
+    roles = frozenset(k for t, k in zip(tokens, keys, strict=True) if t.word in ROLES)
+
+    negated: set[str] = set()
+    negations = 0
+    for index, token in enumerate(tokens):
+        if token.word not in NEGATIONS:
+            continue
+        negations += 1
+        taken = 0
+        for nxt in range(index + 1, len(tokens)):
+            if _clause_break(prepared, tokens[nxt - 1], tokens[nxt]) or taken >= 3:
+                break
+            if content_flags[nxt]:
+                negated.add(keys[nxt])
+                taken += 1
+
+    descriptors: dict[str, set[str]] = {}
+    index = 0
+    while index < len(tokens):
+        if not name_flags[index]:
+            index += 1
+            continue
+        run_end = index
+        while run_end + 1 < len(tokens) and name_flags[run_end + 1]:
+            run_end += 1
+        found: set[str] = set()
+        back = index - 1
+        while back >= 0 and not _clause_break(prepared, tokens[back], tokens[back + 1]):
+            word = tokens[back].word
+            if word in PLACE_KEY or word in ROLES:
+                found.add(keys[back])
+            elif word not in DESCRIPTOR_GLUE and word not in _TITLES:
+                break
+            back -= 1
+        for position in range(index, run_end + 1):
+            descriptors.setdefault(keys[position], set()).update(found)
+        index = run_end + 1
+
+    events: list[SpeechEvent] = []
+    for index, token in enumerate(tokens):
+        if token.word not in SPEECH_VERBS:
+            continue
+        subject, first = _subject_before(tokens, keys, name_flags, index, prepared)
+        last = index
+        if not subject and index + 1 < len(tokens):
+            subject, last = _subject_after(tokens, keys, name_flags, index, prepared)
+        if subject:
+            pronoun = subject == {"<pronoun>"}
+            events.append(
+                SpeechEvent(
+                    tokens[min(first, index)].start,
+                    tokens[max(last, index)].end,
+                    frozenset() if pronoun else frozenset(subject),
+                    pronoun,
+                )
+            )
+
+    quoted = [m.group(1) or m.group(2) for m in _QUOTED_RE.finditer(prepared)]
+    return TextFacts(
+        prepared=prepared,
+        tokens=tokens,
+        keys=keys,
+        content=content,
+        content_set=frozenset(content),
+        numbers=extract_numbers(prepared),
+        names=names,
+        roles=roles,
+        negated=frozenset(negated),
+        negations=negations,
+        descriptors={k: frozenset(v) for k, v in descriptors.items()},
+        events=events,
+        quoted=[q for q in quoted if any(ch.isalnum() for ch in q)],
+    )
+
+
+def _subject_before(
+    tokens: list[Token], keys: list[str], names: list[bool], verb: int, prepared: str
+) -> tuple[set[str], int]:
+    """The name (or role) right before a speech verb: "Meloni said", "the premier stressed"."""
+    found: set[str] = set()
+    first = verb
+    back = verb - 1
+    while back >= 0 and not _clause_break(prepared, tokens[back], tokens[back + 1]):
+        word = tokens[back].word
+        if names[back] or word in ROLES or word in PLACE_KEY:
+            found.add(keys[back])
+            first = back
+        elif word in PRONOUN_SPEAKERS and not found:
+            return {"<pronoun>"}, back
+        elif word not in _SUBJECT_GLUE and word not in _TITLES:
+            break
+        back -= 1
+    return found, first
+
+
+def _subject_after(
+    tokens: list[Token], keys: list[str], names: list[bool], verb: int, prepared: str
+) -> tuple[set[str], int]:
+    """The name right after a speech verb: "said Locke"."""
+    found: set[str] = set()
+    last = verb
+    nxt = verb + 1
+    while nxt < len(tokens) and not _clause_break(prepared, tokens[nxt - 1], tokens[nxt]):
+        word = tokens[nxt].word
+        if names[nxt] or word in ROLES or word in PLACE_KEY:
+            found.add(keys[nxt])
+            last = nxt
+        elif word in PRONOUN_SPEAKERS and not found:
+            return {"<pronoun>"}, nxt
+        elif word != "the" and word not in _TITLES:
+            break
+        nxt += 1
+    return found, last
+
+
+def capitalised_words(texts: Iterable[str]) -> frozenset[str]:
+    """Words the texts capitalise mid-sentence and never write in lower case: names."""
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        for token in tokenize(prepare(text)):
+            if token.capitalised:
+                if not token.sentence_initial:
+                    capitalised.add(token.word)
+            else:
+                lower.add(token.word)
+    return frozenset(
+        w for w in capitalised - lower if w not in STOPWORDS and is_content_word(w)
+    )

@@ -1,0 +1,83 @@
+"""Optional second stage: a real model judges the sentences the verifier is unsure about."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from service.documents import Document
+from service.errors import ModelError
+from service.models.base import Model, ModelRequest
+from service.models.drafts import JudgeDraft
+from service.prompts import load_prompt
+from service.verify.scoring import THRESHOLD
+from service.verify.types import Claim, Verdict
+
+# Scores this close to the threshold are in doubt. Hard failures (a wrong number, a missing
+# name, a misquote) are capped well below it, so the model never overrides them.
+DOUBT_MARGIN = 0.2
+
+
+def is_doubtful(verdict: Verdict) -> bool:
+    """Whether a verdict is close enough to the threshold to ask a model."""
+    return bool(verdict.citations) and abs(verdict.score - THRESHOLD) < DOUBT_MARGIN
+
+
+def render_items(
+    claims: Sequence[Claim], verdicts: Sequence[Verdict], indices: Sequence[int]
+) -> str:
+    """The judge prompt's items: each sentence with the passages it was checked against."""
+    blocks = []
+    for index in indices:
+        passages = "\n".join(
+            f"  [{c.article_id}] {' '.join(c.text.split())}" for c in verdicts[index].citations
+        )
+        sentence = " ".join(claims[index].text.split())
+        blocks.append(f"<item index={index}>\nsentence: {sentence}\npassages:\n{passages}\n</item>")
+    return "\n".join(blocks)
+
+
+async def judge_doubtful(
+    model: Model,
+    claims: Sequence[Claim],
+    verdicts: Sequence[Verdict],
+    documents: Sequence[Document],
+) -> list[Verdict]:
+    """New verdicts where the model settled a doubtful one; the others are returned unchanged."""
+    out = [replace(v, citations=list(v.citations), reasons=list(v.reasons)) for v in verdicts]
+    # The extractive mock writes summaries; it cannot judge, so there is no second opinion.
+    if model.is_extractive_mock:
+        return out
+    known = {d.id for d in documents}
+    doubtful = [
+        i
+        for i, v in enumerate(out)
+        if claims[i].kind == "statement"
+        and is_doubtful(v)
+        and all(c.article_id in known for c in v.citations)
+    ]
+    if not doubtful:
+        return out
+    messages = load_prompt("judge", 1).render(items=render_items(claims, out, doubtful))
+    request = ModelRequest(task="judge", messages=messages, output_type=JudgeDraft)
+    try:
+        reply = await model.execute(request)
+    except ModelError as exc:
+        for i in doubtful:
+            out[i].reasons.append(f"second-stage judge unavailable ({exc.type}): kept first stage")
+        return out
+    answered: set[int] = set()
+    for judgement in reply.output.judgements:
+        if judgement.index not in doubtful or judgement.index in answered:
+            continue
+        answered.add(judgement.index)
+        verdict = out[judgement.index]
+        verdict.supported = judgement.supported
+        verdict.score = max(verdict.score, THRESHOLD) if judgement.supported else min(
+            verdict.score, max(THRESHOLD - 0.01, 0.0)
+        )
+        verdict.reasons.append(f"model judge ({reply.model}): {judgement.reason}")
+    for i in doubtful:
+        if i not in answered:
+            out[i].reasons.append("second-stage judge gave no answer: kept first stage")
+    return out

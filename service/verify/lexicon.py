@@ -1,0 +1,311 @@
+"""Small hand-kept word lists the support checks rely on (English news prose)."""
+
+from __future__ import annotations
+
+# Function words: never counted as content, never required to appear in a source.
+STOPWORDS = frozenset(
+    """
+    a an the and or but if then than so as of at by for from in into on onto to with within
+    without about above across after against along among around before behind below beneath
+    beside besides between beyond during except inside near off out outside over past since
+    through throughout till toward towards under underneath until up upon via per
+    i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his
+    himself she her hers herself it its itself they them their theirs themselves
+    this that these those who whom whose which what whatever whichever whoever
+    is am are was were be been being have has had having do does did doing done
+    will would shall should can could may might must ought
+    there here where when why how all any both each few many much more most other some such
+    own same too very just also only even still yet again ever already quite rather
+    s t d ll m o re ve y
+    one ones while whilst although though because however thus therefore also
+    """.split()
+)
+
+# Negation cues; "n't" is rewritten to "not" before tokenising.
+NEGATIONS = frozenset(
+    "not no never none nobody nothing neither nor without cannot".split()
+)
+
+# Verbs that report speech: the name next to one of them is the speaker of a nearby quote.
+SPEECH_VERBS = frozenset(
+    """
+    said says say saying told tells added adds noted notes stressed stresses responded responds
+    replied replies wrote writes stated states declared declares explained explains asked asks
+    insisted insists warned warns emphasised emphasized emphasises emphasizes remarked remarks
+    continued continues announced announces tweeted posted admitted admits claimed claims
+    argued argues urged urges acknowledged acknowledges reiterated reiterates underlined
+    """.split()
+)
+
+PRONOUN_SPEAKERS = frozenset("he she they it we i".split())
+
+MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        ("january", "jan"),
+        ("february", "feb"),
+        ("march", "mar"),
+        ("april", "apr"),
+        ("may",),
+        ("june", "jun"),
+        ("july", "jul"),
+        ("august", "aug"),
+        ("september", "sep", "sept"),
+        ("october", "oct"),
+        ("november", "nov"),
+        ("december", "dec"),
+    ),
+    start=1,
+):
+    for _name in _names:
+        MONTHS[_name] = _number
+
+WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+# Countries, their demonyms and common short forms, folded onto one key so that "Italian"
+# is supported by "Italy" and "UK" by "Britain" (the sources use them interchangeably).
+_PLACES = """
+afghanistan afghan afghans
+albania albanian albanians
+algeria algerian algerians
+argentina argentine argentinian argentinians
+armenia armenian armenians
+australia australian australians
+austria austrian austrians
+azerbaijan azerbaijani azerbaijanis
+bangladesh bangladeshi bangladeshis
+belarus belarusian belarusians
+belgium belgian belgians
+brazil brazilian brazilians
+bulgaria bulgarian bulgarians
+cambodia cambodian cambodians
+canada canadian canadians
+chile chilean chileans
+china chinese beijing
+colombia colombian colombians
+croatia croatian croatians
+cuba cuban cubans
+cyprus cypriot cypriots
+czechia czech czechs
+denmark danish dane danes
+egypt egyptian egyptians
+estonia estonian estonians
+ethiopia ethiopian ethiopians
+finland finnish finn finns
+france french
+georgia georgian georgians
+germany german germans
+ghana ghanaian ghanaians
+greece greek greeks
+hungary hungarian hungarians
+iceland icelandic icelanders
+india indian indians
+indonesia indonesian indonesians
+iran iranian iranians
+iraq iraqi iraqis
+ireland irish
+israel israeli israelis
+italy italian italians
+japan japanese
+jordan jordanian jordanians
+kazakhstan kazakh kazakhs
+kenya kenyan kenyans
+kuwait kuwaiti kuwaitis
+latvia latvian latvians
+lebanon lebanese
+libya libyan libyans
+lithuania lithuanian lithuanians
+malaysia malaysian malaysians
+mexico mexican mexicans
+mongolia mongolian mongolians
+morocco moroccan moroccans
+netherlands dutch holland
+nigeria nigerian nigerians
+norway norwegian norwegians
+oman omani omanis
+pakistan pakistani pakistanis
+peru peruvian peruvians
+philippines philippine filipino filipinos
+poland polish pole poles
+portugal portuguese
+qatar qatari qataris
+romania romanian romanians
+russia russian russians moscow kremlin
+saudi saudis
+scotland scottish scot scots
+serbia serbian serbians serb serbs
+singapore singaporean singaporeans
+slovakia slovak slovakian slovaks
+slovenia slovenian slovenians
+spain spanish spaniard spaniards
+sweden swedish swede swedes
+switzerland swiss
+syria syrian syrians
+taiwan taiwanese
+thailand thai thais
+turkey turkish turks turkiye
+ukraine ukrainian ukrainians kyiv kiev
+uk britain british brit brits
+usa american americans
+uzbekistan uzbek uzbeks
+venezuela venezuelan venezuelans
+vietnam vietnamese
+wales welsh
+yemen yemeni yemenis
+england english
+europe european europeans
+asia asian asians
+africa african africans
+korea korean koreans
+"""
+PLACE_KEY: dict[str, str] = {}
+for _line in _PLACES.strip().splitlines():
+    _forms = _line.split()
+    for _form in _forms:
+        PLACE_KEY[_form] = _forms[0]
+
+# Titles and offices: a claim's role must be the one the sources give.
+ROLES = frozenset(
+    """
+    premier premiers pm president presidents vicepresident chancellor king queen prince princess
+    emperor empress monarch minister ministers foreignminister foreignministers defenceminister
+    financeminister secretary secretaryofstate secretarygeneral governor mayor senator
+    congressman congresswoman ambassador general admiral chairman chairwoman chair ceo
+    chief director manager coach captain pope bishop archbishop judge sheriff spokesman
+    spokeswoman spokesperson mp mps lawmaker senator
+    """.split()
+)
+
+# Role words that name the same office.
+ROLE_KEY: dict[str, str] = {
+    "pm": "premier",
+    "premiers": "premier",
+    "presidents": "president",
+    "ministers": "minister",
+    "foreignministers": "foreignminister",
+    "mps": "mp",
+    "chairwoman": "chairman",
+    "chair": "chairman",
+    "spokeswoman": "spokesman",
+    "spokesperson": "spokesman",
+}
+
+# Words that may sit between a descriptor and the name it describes
+# ("her Italian counterpart Giorgia Meloni").
+DESCRIPTOR_GLUE = frozenset(
+    "her his their its counterpart counterparts leader leaders former new then current "
+    "the a an of and".split()
+)
+
+# Pairs of words with opposite meaning; stems are compared, so list base forms.
+_ANTONYMS = """
+continue end
+continue stop
+continue halt
+continue lift
+continue suspend
+increase decrease
+increase reduce
+increase cut
+increase lower
+raise lower
+raise cut
+rise fall
+rise drop
+rise decline
+grow shrink
+expand shrink
+expand reduce
+gain lose
+win lose
+win defeat
+victory defeat
+agree disagree
+agree refuse
+agree reject
+accept reject
+accept refuse
+approve reject
+approve veto
+support oppose
+support reject
+strengthen weaken
+deepen weaken
+open close
+allow ban
+allow forbid
+allow prohibit
+permit ban
+lift impose
+before after
+first last
+more less
+more fewer
+higher lower
+up down
+arrive depart
+arrive leave
+begin end
+start end
+start finish
+start stop
+import export
+buy sell
+hire fire
+include exclude
+enter exit
+join leave
+confirm deny
+succeed fail
+success failure
+win lost
+male female
+man woman
+strong weak
+rich poor
+early late
+old young
+increase fall
+upgrade downgrade
+elevate downgrade
+elevate lower
+promote demote
+"""
+ANTONYM_PAIRS: tuple[tuple[str, str], ...] = tuple(
+    (a, b) for a, b in (line.split() for line in _ANTONYMS.strip().splitlines())
+)
+
+# Words a faithful paraphrase may use for each other, by base form. Kept deliberately small:
+# a synonym here lets a sentence pass that says it differently, so only near-equivalents.
+_SYNONYMS = """
+agree decide pledge
+upgrade elevate raise
+talk meeting summit talks meet
+say said says state stated
+strengthen reinforce bolster enhance deepen boost
+cooperation collaboration
+tie relation relationship
+nation country
+host welcome
+establish create set
+plan aim intend
+reaffirm confirm reiterate
+statement declaration
+begin start
+visit trip
+joint shared
+develop build
+defence defense
+economic economy
+emphasise emphasize stress underline highlight
+important crucial vital key essential
+industrialised industrialized
+realise realize
+jet aircraft plane
+concern worry
+"""
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(line.split()) for line in _SYNONYMS.strip().splitlines()
+)

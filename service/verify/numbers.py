@@ -1,0 +1,325 @@
+"""Numbers, amounts, ordinals, years and dates, read however they are written.
+
+"$11.6 billion", "11.6bn" and "US$ 11.6 billion" are one quantity; "160th" and "one hundred and
+sixtieth" are one ordinal; "Jan 16", "16 January" and "2026-01-16" are one date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from service.verify.lexicon import MONTHS, WEEKDAYS
+
+Kind = Literal["cardinal", "ordinal", "percent", "money", "year"]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as the text states it; `value` has its scale word applied."""
+
+    value: float
+    mantissa: float
+    scaled: bool
+    kind: Kind
+    currency: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class DateMention:
+    month: int
+    day: int | None
+    text: str
+
+
+@dataclass
+class NumericFacts:
+    quantities: list[Quantity] = field(default_factory=list)
+    dates: list[DateMention] = field(default_factory=list)
+    weekdays: set[str] = field(default_factory=set)
+
+
+_SCALES = {
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "m": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+}
+_CURRENCIES = {
+    "$": "USD",
+    "us$": "USD",
+    "usd": "USD",
+    "dollar": "USD",
+    "dollars": "USD",
+    "£": "GBP",
+    "gbp": "GBP",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "€": "EUR",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "¥": "JPY",
+    "jpy": "JPY",
+    "yen": "JPY",
+    "yuan": "CNY",
+    "rupee": "INR",
+    "rupees": "INR",
+}
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+_NUMBER_RE = re.compile(
+    r"(?<![\w.$£€¥])"
+    r"(?:(?P<cur>us\$|usd|eur|gbp|jpy|[$£€¥])\s*)?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:(?P<ord>st|nd|rd|th|s)\b"
+    r"|(?P<short>bn|mn|mln|tn|m|k|b)\b"
+    r"|\s*-?\s*(?P<long>trillion|billion|million|thousand)\b)?"
+    r"(?:\s*(?P<pct>%|percent\b|per\s+cent\b)"
+    r"|\s+(?P<curword>dollars?|pounds?|euros?|yen|yuan|rupees?)\b)?"
+    r"(?![a-z\d])"
+)
+_ISO_DATE_RE = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
+_MONTH_DAY_RE = re.compile(
+    rf"\b(?P<mon>{_MONTH_ALT})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![.,]?\d)"
+)
+_DAY_MONTH_RE = re.compile(
+    rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTH_ALT})\b"
+)
+_MONTH_RE = re.compile(rf"\b(?P<mon>{_MONTH_ALT})\b(?P<dot>\.)?")
+# Month words that are also ordinary words: months only when capitalised mid-sentence.
+_AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar", "jan", "jun", "aug", "sep", "oct", "dec"})
+
+_UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_ORDINAL_UNITS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+    "thirtieth": 30,
+    "fortieth": 40,
+    "fiftieth": 50,
+    "sixtieth": 60,
+    "seventieth": 70,
+    "eightieth": 80,
+    "ninetieth": 90,
+}
+_WORD_SCALES = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_ORDINAL_SCALES = {"hundredth": 100, "thousandth": 1e3, "millionth": 1e6, "billionth": 1e9}
+_NUMBER_WORD_RE = re.compile(r"[a-z]+")
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
+
+
+def _word_numbers(text: str) -> list[Quantity]:
+    """Numbers spelled out in words ("three", "one hundred and sixtieth")."""
+    found: list[Quantity] = []
+    words = [(m.group(), m.start(), m.end()) for m in _NUMBER_WORD_RE.finditer(text)]
+    index = 0
+    while index < len(words):
+        total, current, ordinal, used = 0.0, 0.0, False, 0
+        start = words[index][1]
+        end = start
+        cursor = index
+        while cursor < len(words):
+            word, _, word_end = words[cursor]
+            gap = text[end:words[cursor][1]] if used else ""
+            if used and gap.strip(" -") != "":
+                break
+            if word == "and" and used and cursor + 1 < len(words):
+                nxt = words[cursor + 1][0]
+                if nxt in _UNITS or nxt in _TENS or nxt in _ORDINAL_UNITS:
+                    end = word_end
+                    cursor += 1
+                    continue
+                break
+            if word in _UNITS or word in _TENS:
+                current += _UNITS.get(word, 0) + _TENS.get(word, 0)
+            elif word in _ORDINAL_UNITS:
+                current += _ORDINAL_UNITS[word]
+                ordinal = True
+            elif word in _WORD_SCALES and used:
+                scale = _WORD_SCALES[word]
+                if scale == 100:
+                    current *= 100
+                else:
+                    total += current * scale
+                    current = 0.0
+            elif word in _ORDINAL_SCALES and used:
+                scale = _ORDINAL_SCALES[word]
+                current = current * scale if scale == 100 else current
+                if scale != 100:
+                    total += current * scale
+                    current = 0.0
+                ordinal = True
+            else:
+                break
+            used += 1
+            end = word_end
+            cursor += 1
+            if ordinal:
+                break
+        if used:
+            value = total + current
+            surface = text[start:end]
+            # A lone "one" is mostly a pronoun ("one of them"): not a checkable number.
+            if not (used == 1 and surface == "one"):
+                found.append(
+                    Quantity(
+                        value, value, False, "ordinal" if ordinal else "cardinal", None, surface
+                    )
+                )
+            index = cursor
+        else:
+            index += 1
+    return found
+
+
+def extract_numbers(prepared: str) -> NumericFacts:
+    """Every quantity, date and weekday stated in a (prepared, any-case) text."""
+    text = prepared.lower()
+    facts = NumericFacts()
+    consumed: list[tuple[int, int]] = []
+
+    for match in _ISO_DATE_RE.finditer(text):
+        month, day = int(match["m"]), int(match["d"])
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            facts.dates.append(DateMention(month, day, match.group()))
+            year = float(match["y"])
+            facts.quantities.append(Quantity(year, year, False, "year", None, match["y"]))
+            consumed.append(match.span())
+    for pattern in (_MONTH_DAY_RE, _DAY_MONTH_RE):
+        for match in pattern.finditer(text):
+            if any(s <= match.start() < e for s, e in consumed):
+                continue
+            day = int(match["d"])
+            if 1 <= day <= 31:
+                facts.dates.append(DateMention(MONTHS[match["mon"]], day, match.group()))
+                consumed.append(match.span())
+    for match in _MONTH_RE.finditer(text):
+        if any(s <= match.start() < e for s, e in consumed):
+            continue
+        name = match["mon"]
+        if name in _AMBIGUOUS_MONTHS or (len(name) <= 4 and not match["dot"]):
+            before = prepared[: match.start()].rstrip()
+            capitalised = prepared[match.start()].isupper()
+            initial = not before or before[-1] in ".!?\"'"
+            if not capitalised or initial:
+                continue
+        facts.dates.append(DateMention(MONTHS[name], None, match.group()))
+
+    for match in _NUMBER_RE.finditer(text):
+        if any(s <= match.start() < e for s, e in consumed):
+            continue
+        mantissa = float(match["num"].replace(",", ""))
+        scale_word = match["short"] or match["long"]
+        scale = _SCALES[scale_word] if scale_word else 1.0
+        currency = _CURRENCIES.get(match["cur"] or match["curword"] or "")
+        kind: Kind
+        if match["pct"]:
+            kind = "percent"
+        elif currency:
+            kind = "money"
+        elif match["ord"] in ("st", "nd", "rd", "th"):
+            kind = "ordinal"
+        elif (
+            scale_word is None
+            and "," not in match["num"]
+            and "." not in match["num"]
+            and 1000 <= mantissa <= 2999
+        ):
+            kind = "year"
+        else:
+            kind = "cardinal"
+        facts.quantities.append(
+            Quantity(mantissa * scale, mantissa, scale_word is not None, kind, currency,
+                     match.group())
+        )
+    facts.quantities.extend(_word_numbers(text))
+    facts.weekdays = {w for w in WEEKDAYS if w in text}
+    return facts
+
+
+def quantity_supported(claim: Quantity, source: NumericFacts) -> bool:
+    """Whether the source states this quantity (any spelling, same scale and currency)."""
+    for quantity in source.quantities:
+        same = _close(claim.value, quantity.value) or (
+            # "11.6" alone is a less specific mention of "11.6 billion".
+            not claim.scaled and _close(claim.value, quantity.mantissa)
+        )
+        if not same:
+            continue
+        if claim.currency and quantity.currency and claim.currency != quantity.currency:
+            continue
+        if claim.kind == "percent" and quantity.kind not in ("percent", "cardinal"):
+            continue
+        return True
+    if claim.kind in ("cardinal", "ordinal") and claim.value.is_integer():
+        return any(d.day is not None and d.day == int(claim.value) for d in source.dates)
+    return False
+
+
+def date_supported(claim: DateMention, source: NumericFacts) -> bool:
+    """Whether the source names this month (and day, when the claim gives one)."""
+    return any(
+        d.month == claim.month and (claim.day is None or d.day == claim.day)
+        for d in source.dates
+    )

@@ -1,0 +1,303 @@
+"""Whether a set of source sentences supports a claim: the checks and the features they give."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from service.documents import Document, SourceSentence
+from service.verify.analysis import SpeechEvent, TextFacts, analyse, capitalised_words
+from service.verify.lexicon import ANTONYM_PAIRS, PLACE_KEY, ROLES
+from service.verify.numbers import (
+    NumericFacts,
+    date_supported,
+    quantity_supported,
+)
+from service.verify.resolve import DocumentText
+from service.verify.text import skeleton, word_key
+
+_PLACE_KEYS = frozenset(PLACE_KEY.values())
+_ROLE_KEYS = frozenset(word_key(r) for r in ROLES)
+_ANTONYMS: dict[str, frozenset[str]] = {}
+for _a, _b in ANTONYM_PAIRS:
+    _ka, _kb = word_key(_a), word_key(_b)
+    if _ka != _kb:
+        _ANTONYMS[_ka] = _ANTONYMS.get(_ka, frozenset()) | {_kb}
+        _ANTONYMS[_kb] = _ANTONYMS.get(_kb, frozenset()) | {_ka}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One citable source sentence, analysed once."""
+
+    index: int
+    document: int
+    position: int
+    sentence: SourceSentence
+    facts: TextFacts
+
+
+@dataclass
+class Check:
+    """The outcome of checking one claim against one set of units."""
+
+    units: tuple[int, ...]
+    failures: list[str]
+    missing: list[str]
+    features: dict[str, float]
+    # Units that state a descriptor the claim uses ("Italian counterpart"): cited as well.
+    extra_units: tuple[int, ...] = ()
+    quote_spans: list[tuple[str, int, int]] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float:
+        """Share of the claim's content words found in the units."""
+        return self.features["coverage"]
+
+
+class SourceIndex:
+    """Every citable sentence of a request, analysed, with request-wide facts about names."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self.documents = list(documents)
+        self.texts = [DocumentText(d) for d in self.documents]
+        content = [s for d in self.documents for s in d.content_sentences]
+        self.known_names = capitalised_words(s.text for s in content)
+        self.units: list[Unit] = []
+        self.by_document: list[list[int]] = []
+        for doc_index, document in enumerate(self.documents):
+            indices: list[int] = []
+            for position, sentence in enumerate(document.content_sentences):
+                unit = Unit(
+                    len(self.units),
+                    doc_index,
+                    position,
+                    sentence,
+                    analyse(sentence.text, self.known_names),
+                )
+                self.units.append(unit)
+                indices.append(unit.index)
+            self.by_document.append(indices)
+        self.document_frequency: dict[str, int] = {}
+        self.descriptors: dict[str, set[str]] = {}
+        self.descriptor_source: dict[tuple[str, str], int] = {}
+        for unit in self.units:
+            for key in unit.facts.content_set:
+                self.document_frequency[key] = self.document_frequency.get(key, 0) + 1
+            for name, found in unit.facts.descriptors.items():
+                self.descriptors.setdefault(name, set()).update(found)
+                for descriptor in found:
+                    self.descriptor_source.setdefault((name, descriptor), unit.index)
+        self.idf_missing = math.log(1 + len(self.units))
+
+    def idf(self, key: str) -> float:
+        """Inverse document frequency over sentences; unseen words weigh the most."""
+        frequency = self.document_frequency.get(key, 0)
+        return math.log(1 + len(self.units) / (1 + frequency)) if frequency else self.idf_missing
+
+    # --- quotes ---------------------------------------------------------------------
+
+    def quote_occurrences(self, quote: str, documents: Iterable[int]) -> list[tuple[int, int, int]]:
+        """(document, start, end) of every verbatim occurrence of the quote."""
+        return [
+            (doc_index, start, end)
+            for doc_index in documents
+            for start, end in self.texts[doc_index].find_verbatim(quote)
+        ]
+
+    def units_overlapping(self, doc_index: int, start: int, end: int) -> list[int]:
+        """The citable sentences of a document that overlap a span."""
+        return [
+            u
+            for u in self.by_document[doc_index]
+            if self.units[u].sentence.start < end and start < self.units[u].sentence.end
+        ]
+
+    def speaker_of(self, doc_index: int, start: int, end: int) -> frozenset[str] | None:
+        """Who the source says spoke the words at this span, by key; None when it is unclear."""
+        containing = self.units_overlapping(doc_index, start, start + 1)
+        if not containing:
+            return None
+        unit = self.units[containing[0]]
+        needle = skeleton(self.documents[doc_index].text[start:end]).text[:40]
+        prepared_skeleton = skeleton(unit.facts.prepared)
+        at = prepared_skeleton.text.find(needle)
+        if at == -1:
+            quote_start, quote_end = 0, len(unit.facts.prepared)
+        else:
+            quote_start = prepared_skeleton.origin[at]
+            last = min(at + len(skeleton(self.documents[doc_index].text[start:end]).text),
+                       len(prepared_skeleton.origin)) - 1
+            quote_end = prepared_skeleton.origin[last] + 1
+        best: tuple[int, SpeechEvent] | None = None
+        for event in unit.facts.events:
+            if event.end <= quote_start:
+                distance = quote_start - event.end
+            elif event.start >= quote_end:
+                distance = event.start - quote_end
+            else:
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, event)
+        if best is not None:
+            if not best[1].pronoun:
+                return best[1].speaker
+            return self._named_before(unit, best[1].start)
+        # A quote running on from earlier sentences keeps the speaker named there.
+        return self._named_before(unit, quote_start, include_pronouns=False)
+
+    def _named_before(
+        self, unit: Unit, offset: int, *, include_pronouns: bool = True
+    ) -> frozenset[str] | None:
+        events = [e for e in unit.facts.events if e.end <= offset]
+        siblings = self.by_document[unit.document]
+        for back in range(unit.position - 1, max(unit.position - 6, -1), -1):
+            if events:
+                break
+            events = list(self.units[siblings[back]].facts.events)
+        for event in reversed(events):
+            if not event.pronoun:
+                return event.speaker
+            if not include_pronouns:
+                return None
+        return None
+
+    def speaker_matches(self, claimed: frozenset[str], attributed: frozenset[str]) -> bool:
+        """Whether a claimed speaker is the attributed one (a name, or its role/nationality)."""
+        if claimed & attributed:
+            return True
+        claimed_described = set().union(*(self.descriptors.get(k, set()) for k in claimed))
+        attributed_described = set().union(*(self.descriptors.get(k, set()) for k in attributed))
+        descriptive = _PLACE_KEYS | _ROLE_KEYS
+        if attributed and attributed <= descriptive and attributed <= claimed_described:
+            return True
+        return bool(claimed and claimed <= descriptive and claimed <= attributed_described)
+
+
+def _merge_numbers(units: Sequence[Unit]) -> NumericFacts:
+    merged = NumericFacts()
+    for unit in units:
+        merged.quantities.extend(unit.facts.numbers.quantities)
+        merged.dates.extend(unit.facts.numbers.dates)
+        merged.weekdays |= unit.facts.numbers.weekdays
+    return merged
+
+
+def _surface(claim: TextFacts, key: str) -> str:
+    for token, token_key in zip(claim.tokens, claim.keys, strict=True):
+        if token_key == key:
+            return claim.prepared[token.start : token.end]
+    return key
+
+
+def _bigrams(keys: Sequence[str]) -> set[tuple[str, str]]:
+    pairs = set(zip(keys, keys[1:], strict=False))
+    pairs.update(zip(keys, keys[2:], strict=False))
+    return pairs
+
+
+def check_support(
+    index: SourceIndex, claim: TextFacts, unit_ids: Sequence[int], claimed_speaker: frozenset[str]
+) -> Check:
+    """Check every fact of the claim against the union of these source sentences."""
+    units = [index.units[u] for u in unit_ids]
+    failures: list[str] = []
+    extra: set[int] = set()
+    content: set[str] = set()
+    negated: set[str] = set()
+    speakers: set[str] = set()
+    pronoun_speaker = False
+    for unit in units:
+        content |= unit.facts.content_set
+        negated |= unit.facts.negated
+        speakers |= unit.facts.speakers
+        pronoun_speaker = pronoun_speaker or any(e.pronoun for e in unit.facts.events)
+    numbers = _merge_numbers(units)
+
+    for quantity in claim.numbers.quantities:
+        if not quantity_supported(quantity, numbers):
+            failures.append(f"{quantity.text} not in cited spans")
+    for date in claim.numbers.dates:
+        if not date_supported(date, numbers):
+            failures.append(f"{date.text} not in cited spans")
+    for weekday in sorted(claim.numbers.weekdays - numbers.weekdays):
+        failures.append(f"{weekday} not in cited spans")
+
+    # Descriptors the claim attaches to a name must not contradict what the sources say of it.
+    allowed: set[str] = set()
+    for name, descriptors in claim.descriptors.items():
+        known = index.descriptors.get(name, set())
+        for descriptor in descriptors:
+            if descriptor in known:
+                allowed.add(descriptor)
+                if descriptor not in content:
+                    extra.add(index.descriptor_source[(name, descriptor)])
+                continue
+            same_class = _PLACE_KEYS if descriptor in _PLACE_KEYS else _ROLE_KEYS
+            if known & same_class:
+                failures.append(
+                    f"sources do not describe {_surface(claim, name)} as "
+                    f"{_surface(claim, descriptor)}"
+                )
+
+    missing = [k for k in dict.fromkeys(claim.content) if k not in content]
+    for key in missing:
+        if key in allowed:
+            continue
+        if key in claim.names or key in _PLACE_KEYS or key in _ROLE_KEYS:
+            failures.append(f"{_surface(claim, key)} not in cited spans")
+            continue
+        opposite = _ANTONYMS.get(key, frozenset()) & content
+        if opposite and not (opposite & claim.content_set):
+            failures.append(
+                f"{_surface(claim, key)} contradicts {sorted(opposite)[0]} in cited spans"
+            )
+
+    # Negation: the claim negates what the sources affirm, or affirms what they negate.
+    for key in claim.negated:
+        if key in content and key not in negated:
+            failures.append(f"claim negates {_surface(claim, key)}; cited spans do not")
+            break
+    for unit in units:
+        for key in unit.facts.negated & claim.content_set:
+            if key not in claim.negated and not claim.negations:
+                failures.append(f"cited spans negate {_surface(claim, key)}; claim does not")
+                break
+
+    # Reported speech ("Takaichi said ...") must be credited to whom the spans credit it;
+    # quoted words get the finer, per-quote attribution in the verifier.
+    attributable = claimed_speaker and speakers and not pronoun_speaker and not claim.quoted
+    if attributable and not index.speaker_matches(claimed_speaker, frozenset(speakers)):
+        who = " ".join(sorted(claimed_speaker))
+        failures.append(f"cited spans do not attribute this to {who}")
+
+    covered = [k for k in dict.fromkeys(claim.content) if k in content or k in allowed]
+    total = len(dict.fromkeys(claim.content))
+    coverage = len(covered) / total if total else 1.0
+    weight_total = sum(index.idf(k) for k in dict.fromkeys(claim.content))
+    weight_covered = sum(index.idf(k) for k in covered)
+    claim_pairs = _bigrams(claim.content)
+    source_pairs: set[tuple[str, str]] = set()
+    for unit in units:
+        source_pairs |= _bigrams(unit.facts.content)
+    pair_coverage = (
+        len(claim_pairs & source_pairs) / len(claim_pairs) if claim_pairs else 1.0
+    )
+    novel = sum(1 for k in missing if k not in index.document_frequency)
+    features = {
+        "coverage": coverage,
+        "weighted_coverage": weight_covered / weight_total if weight_total else 1.0,
+        "pair_coverage": pair_coverage,
+        "missing": float(len(missing)),
+        "novel": float(novel),
+        "units": float(len(units)),
+        "length": float(total),
+    }
+    return Check(
+        units=tuple(unit_ids),
+        failures=failures,
+        missing=[_surface(claim, k) for k in missing],
+        features=features,
+        extra_units=tuple(sorted(extra - set(unit_ids))),
+    )

@@ -1,0 +1,244 @@
+"""Text normalisation that keeps offsets into the original, and the word forms checks compare.
+
+Two normal forms exist. `normalize` folds typographic quotes, apostrophes and dashes, case and
+runs of whitespace: a model's copy of a passage matches it. `skeleton` keeps only letters and
+digits: a lower-cased, tokenised copy ("we 're") matches the original ("We’re") too. Both carry
+`origin`, the index in the original text of every character, so a match maps back to a span.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer  # type: ignore[import-not-found]
+
+from service.verify.lexicon import PLACE_KEY, ROLE_KEY, SYNONYM_GROUPS
+
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u200b": " ",
+    }
+)
+
+
+def fold_typography(text: str) -> str:
+    """Replace typographic quotes, apostrophes, dashes and odd spaces by ASCII (same length)."""
+    return text.translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normal form of a text; `origin[i]` is the original index of `text[i]`."""
+
+    text: str
+    origin: tuple[int, ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a non-empty span of the normal form back to the original text."""
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def _lower_char(char: str) -> str:
+    lowered = char.lower()
+    # A few characters lower-case to two code points; keeping them keeps offsets 1:1.
+    return lowered if len(lowered) == 1 else char
+
+
+def normalize(text: str) -> Normalized:
+    """Fold typography and case and collapse whitespace, keeping offsets."""
+    folded = fold_typography(text)
+    out: list[str] = []
+    origin: list[int] = []
+    pending_space = False
+    for index, char in enumerate(folded):
+        if char.isspace():
+            pending_space = bool(out)
+            continue
+        if pending_space:
+            out.append(" ")
+            origin.append(index - 1)
+            pending_space = False
+        out.append(_lower_char(char))
+        origin.append(index)
+    return Normalized("".join(out), tuple(origin))
+
+
+def skeleton(text: str) -> Normalized:
+    """Keep only letters and digits (lower-cased) and decimal points, keeping offsets."""
+    out: list[str] = []
+    origin: list[int] = []
+    length = len(text)
+    for index, char in enumerate(text):
+        if char.isalnum():
+            out.append(_lower_char(char))
+            origin.append(index)
+        elif (
+            # A decimal point keeps "11.6" apart from "116"; thousands commas are dropped.
+            char == "."
+            and 0 < index < length - 1
+            and text[index - 1].isdigit()
+            and text[index + 1].isdigit()
+        ):
+            out.append(".")
+            origin.append(index)
+    return Normalized("".join(out), tuple(origin))
+
+
+# --- words -------------------------------------------------------------------------------
+
+_PTB = (
+    (re.compile(r"``|''"), '"'),
+    (re.compile(r"-lrb-", re.IGNORECASE), "("),
+    (re.compile(r"-rrb-", re.IGNORECASE), ")"),
+    (re.compile(r"\b(ca|wo)\s?n't\b", re.IGNORECASE), r"\1 not"),
+    (re.compile(r"\bcannot\b", re.IGNORECASE), "can not"),
+    (re.compile(r"\s?n't\b", re.IGNORECASE), " not"),
+)
+
+
+def prepare(text: str) -> str:
+    """Fold typography and undo tokeniser artefacts ("``", "n't") so prose compares alike."""
+    text = fold_typography(text)
+    for pattern, replacement in _PTB:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+_TOKEN_RE = re.compile(r"[A-Za-z]+\d+[A-Za-z]*|\d+(?:[.,]\d+)*[A-Za-z]*|[^\W\d_]+")
+
+# Multi-word names folded into one token, so "Prime Minister" and "premier" compare equal.
+_MERGES: dict[tuple[str, ...], str] = {
+    ("united", "kingdom"): "uk",
+    ("great", "britain"): "uk",
+    ("u", "k"): "uk",
+    ("united", "states", "of", "america"): "usa",
+    ("united", "states"): "usa",
+    ("u", "s", "a"): "usa",
+    ("u", "s"): "usa",
+    ("south", "korea"): "southkorea",
+    ("north", "korea"): "northkorea",
+    ("south", "africa"): "southafrica",
+    ("new", "zealand"): "newzealand",
+    ("saudi", "arabia"): "saudi",
+    ("european", "union"): "eu",
+    ("prime", "minister"): "premier",
+    ("prime", "ministers"): "premier",
+    ("foreign", "minister"): "foreignminister",
+    ("foreign", "ministers"): "foreignminister",
+    ("defence", "minister"): "defenceminister",
+    ("defense", "minister"): "defenceminister",
+    ("finance", "minister"): "financeminister",
+    ("secretary", "of", "state"): "secretaryofstate",
+    ("secretary", "general"): "secretarygeneral",
+    ("vice", "president"): "vicepresident",
+    ("per", "cent"): "percent",
+    ("group", "of", "seven"): "g7",
+    ("group", "of", "20"): "g20",
+    ("group", "of", "twenty"): "g20",
+    ("group", "of", "7"): "g7",
+}
+_MAX_MERGE = max(len(k) for k in _MERGES)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word: lower-cased form, whether it was capitalised, and where it sits."""
+
+    word: str
+    capitalised: bool
+    sentence_initial: bool
+    start: int
+    end: int
+
+
+_INITIAL_BEFORE = frozenset('.!?:"(')
+
+
+def tokenize(prepared: str) -> list[Token]:
+    """Split prepared text into word tokens, merging multi-word names into one."""
+    raw: list[Token] = []
+    for match in _TOKEN_RE.finditer(prepared):
+        surface = match.group()
+        before = prepared[: match.start()].rstrip()
+        initial = not before or before[-1] in _INITIAL_BEFORE
+        word = surface.lower()
+        if surface == "US":
+            word = "usa"
+        raw.append(Token(word, surface[0].isupper(), initial, match.start(), match.end()))
+    merged: list[Token] = []
+    index = 0
+    while index < len(raw):
+        for size in range(min(_MAX_MERGE, len(raw) - index), 1, -1):
+            words = tuple(t.word for t in raw[index : index + size])
+            target = _MERGES.get(words)
+            if target is not None:
+                first, last = raw[index], raw[index + size - 1]
+                merged.append(
+                    Token(target, first.capitalised, first.sentence_initial, first.start, last.end)
+                )
+                index += size
+                break
+        else:
+            merged.append(raw[index])
+            index += 1
+    return merged
+
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """The Snowball stem of a lower-cased word."""
+    return str(_STEMMER.stemWord(word))
+
+
+def _synonym_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for group in SYNONYM_GROUPS:
+        head = stem(group[0])
+        for word in group:
+            table.setdefault(stem(word), head)
+    return table
+
+
+_SYNONYM_OF = _synonym_table()
+
+
+@lru_cache(maxsize=65_536)
+def word_key(word: str) -> str:
+    """The form two words are compared by: place, role or synonym group, else the stem."""
+    place = PLACE_KEY.get(word)
+    if place is not None:
+        return place
+    role = ROLE_KEY.get(word)
+    if role is not None:
+        return role
+    stemmed = stem(word)
+    return _SYNONYM_OF.get(stemmed, stemmed)

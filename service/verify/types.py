@@ -1,0 +1,51 @@
+"""The verifier's inputs and outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A span of one article; `document.text[start:end] == text`, always."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ClaimEvidence:
+    """What the writer claims supports a sentence: an article, a quote, offsets, or a mix."""
+
+    article_id: str | None = None
+    quote: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence to verify, with the evidence its writer gave (possibly none)."""
+
+    text: str
+    # Empty: the verifier retrieves the supporting sentences itself.
+    evidence: tuple[ClaimEvidence, ...] = ()
+    # "quote": `text` is a quotation that must appear verbatim in a source.
+    kind: Literal["statement", "quote"] = "statement"
+    # For quotes: who said it; must be the speaker the source names.
+    speaker: str | None = None
+    # Short strings (who, where, when) that must appear in the cited spans.
+    parts: tuple[str, ...] = ()
+
+
+@dataclass
+class Verdict:
+    """Whether a claim is supported, how confidently, by which spans, and why."""
+
+    supported: bool
+    score: float
+    citations: list[Citation]
+    reasons: list[str] = field(default_factory=list)

@@ -1,0 +1,382 @@
+"""The verifier: resolve a claim's evidence (or retrieve it), check support, cite the spans."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+
+from service.documents import Document, SourceGroups
+from service.verify.analysis import TextFacts, analyse
+from service.verify.resolve import Span, contains_passage, resolve_quote
+from service.verify.scoring import THRESHOLD, decide, score_of
+from service.verify.support import Check, SourceIndex, check_support
+from service.verify.types import Citation, Claim, ClaimEvidence, Verdict
+
+# How many retrieved sentences are checked one by one, and how many may be stitched together.
+RETRIEVE_TOP = 8
+MAX_STITCHED = 3
+# A sentence stitched onto another must share this many of the claim's content words:
+# a lone matching name elsewhere ("Tokyo and Rome share concerns") is no support for "in Rome".
+STITCH_MIN_SHARED = 3
+
+
+class Verifier:
+    """Checks claims against one request's documents; indexes are built once, here."""
+
+    def __init__(self, documents: Sequence[Document], groups: SourceGroups | None = None) -> None:
+        self.index = SourceIndex(documents)
+        self.groups = groups
+        self._doc_index = {d.id: i for i, d in enumerate(self.index.documents)}
+        self._retriever: bm25s.BM25 | None = None
+        if self.index.units:
+            corpus = [_retrieval_terms(u.facts) or ["<empty>"] for u in self.index.units]
+            self._retriever = bm25s.BM25()
+            self._retriever.index(corpus, show_progress=False)
+        # (article id, sentence start) -> ids of the units grouped with it.
+        self._group_of: dict[tuple[str, int], int] = {}
+        self._group_units: list[list[int]] = []
+        if groups is not None:
+            by_position = {
+                (u.sentence.article_id, u.sentence.start): u.index for u in self.index.units
+            }
+            for group in groups.groups:
+                members = [
+                    by_position[(m.article_id, m.start)]
+                    for m in group.members
+                    if (m.article_id, m.start) in by_position
+                ]
+                for unit in members:
+                    self._group_of[
+                        (self.index.units[unit].sentence.article_id,
+                         self.index.units[unit].sentence.start)
+                    ] = len(self._group_units)
+                self._group_units.append(members)
+
+    # --- public -------------------------------------------------------------------------
+
+    def verify(self, claim: Claim) -> Verdict:
+        """Decide whether the sources support the claim, citing the spans relied on."""
+        if not claim.text.strip():
+            return Verdict(False, 0.0, [], ["empty sentence"])
+        if claim.kind == "quote":
+            return self._verify_quote(claim)
+        facts = analyse(claim.text, self.index.known_names)
+        speaker = self._speaker_keys(facts)
+        reasons: list[str] = []
+        best: Check | None = None
+        if claim.evidence:
+            units, resolve_reasons = self._resolve_evidence(claim.evidence)
+            reasons.extend(resolve_reasons)
+            if units:
+                best = self._check_with_parts(claim, facts, units, speaker)
+                if not _passes(best):
+                    reasons.append("the cited evidence does not support the sentence")
+        if best is None or not _passes(best):
+            found = self._search(claim, facts, speaker)
+            if found is not None and (best is None or _rank(found) > _rank(best)):
+                if best is not None and _passes(found):
+                    reasons.append("support found in other sentences of the sources")
+                best = found
+        if best is None:
+            return Verdict(False, 0.0, [], [*reasons, "no source sentence relates to the claim"])
+        return self._verdict(claim, facts, speaker, best, reasons)
+
+    # --- evidence -----------------------------------------------------------------------
+
+    def _resolve_evidence(self, evidence: Sequence[ClaimEvidence]) -> tuple[list[int], list[str]]:
+        units: list[int] = []
+        reasons: list[str] = []
+        for item in evidence:
+            span, why = self._resolve_one(item)
+            if span is None:
+                reasons.append(why)
+                continue
+            doc_index = self._doc_index[span.article_id]
+            overlapping = self.index.units_overlapping(doc_index, span.start, span.end)
+            if not overlapping:
+                reasons.append(f"evidence in {span.article_id} is page boilerplate, not content")
+                continue
+            units.extend(u for u in overlapping if u not in units)
+        return units, reasons
+
+    def _resolve_one(self, item: ClaimEvidence) -> tuple[Span | None, str]:
+        if item.article_id is not None and item.article_id not in self._doc_index:
+            return None, f"unknown article {item.article_id!r}"
+        targets = (
+            [self._doc_index[item.article_id]]
+            if item.article_id is not None
+            else list(range(len(self.index.documents)))
+        )
+        if item.start is not None and item.end is not None and item.article_id is not None:
+            text = self.index.documents[targets[0]].text
+            in_range = 0 <= item.start < item.end <= len(text)
+            if in_range and (
+                item.quote is None or contains_passage(text[item.start : item.end], item.quote)
+            ):
+                return Span(item.article_id, item.start, item.end, "offsets"), ""
+            if item.quote is None:
+                return None, f"offsets {item.start}-{item.end} are outside {item.article_id}"
+        if item.quote is None or not item.quote.strip():
+            return None, "evidence has neither a quote nor offsets"
+        for doc_index in targets:
+            span = resolve_quote(self.index.texts[doc_index], item.quote)
+            if span is not None:
+                return span, ""
+        if item.article_id is not None:
+            # The quote may be real but credited to the wrong article.
+            for doc_index in range(len(self.index.documents)):
+                span = resolve_quote(self.index.texts[doc_index], item.quote, fuzzy=False)
+                if span is not None:
+                    return span, ""
+        where = item.article_id or "any article"
+        return None, f"quote not found in {where}: {_clip(item.quote)!r}"
+
+    # --- retrieval ----------------------------------------------------------------------
+
+    def _search(self, claim: Claim, facts: TextFacts, speaker: frozenset[str]) -> Check | None:
+        candidates = self._candidates(facts)
+        if not candidates:
+            return None
+        singles = [self._check_with_parts(claim, facts, [u], speaker) for u in candidates]
+        best = max(singles, key=_rank)
+        if _passes(best) and not best.missing:
+            return best
+        # Stitch: add sentences that cover what the best ones miss, each relating to the claim.
+        for seed in sorted(singles, key=_rank, reverse=True)[:3]:
+            chosen = list(seed.units)
+            current = seed
+            while len(chosen) < MAX_STITCHED and (current.missing or not _passes(current)):
+                addition = self._best_addition(claim, facts, speaker, chosen, candidates, current)
+                if addition is None:
+                    break
+                chosen, current = addition
+            if _rank(current) > _rank(best):
+                best = current
+        return best
+
+    def _best_addition(
+        self,
+        claim: Claim,
+        facts: TextFacts,
+        speaker: frozenset[str],
+        chosen: list[int],
+        candidates: list[int],
+        current: Check,
+    ) -> tuple[list[int], Check] | None:
+        best: tuple[list[int], Check] | None = None
+        for unit in candidates:
+            if unit in chosen:
+                continue
+            shared = facts.content_set & self.index.units[unit].facts.content_set
+            if len(shared) < STITCH_MIN_SHARED:
+                continue
+            trial = self._check_with_parts(claim, facts, [*chosen, unit], speaker)
+            if _rank(trial) > _rank(best[1] if best else current):
+                best = ([*chosen, unit], trial)
+        return best
+
+    def _candidates(self, facts: TextFacts) -> list[int]:
+        if self._retriever is None:
+            return []
+        query = _retrieval_terms(facts)
+        found: list[int] = []
+        if query:
+            scores = np.asarray(self._retriever.get_scores(query))
+            order = np.argsort(-scores, kind="stable")[:RETRIEVE_TOP]
+            found = [int(i) for i in order if scores[i] > 0]
+        # Sentences holding a quoted passage of the claim are candidates whatever BM25 says.
+        for quoted in facts.quoted:
+            for doc_index, start, end in self.index.quote_occurrences(
+                quoted, range(len(self.index.documents))
+            ):
+                for unit in self.index.units_overlapping(doc_index, start, end):
+                    if unit not in found:
+                        found.append(unit)
+        return found
+
+    # --- checking -----------------------------------------------------------------------
+
+    def _check_with_parts(
+        self, claim: Claim, facts: TextFacts, units: list[int], speaker: frozenset[str]
+    ) -> Check:
+        check = check_support(self.index, facts, units, speaker)
+        self._check_quotes(facts, check, speaker)
+        for part in claim.parts:
+            part_facts = analyse(part, self.index.known_names)
+            part_check = check_support(self.index, part_facts, [*units, *check.extra_units],
+                                       frozenset())
+            if part_check.failures or part_check.missing:
+                check.failures.append(f"{part!r} not in cited spans")
+        check.features["score"] = score_of(check.features)
+        return check
+
+    def _check_quotes(self, facts: TextFacts, check: Check, speaker: frozenset[str]) -> None:
+        """Quoted words must be verbatim in the cited spans, said by the claimed speaker."""
+        for quoted in facts.quoted:
+            located = self._locate_in_units(quoted, check.units)
+            if located is None:
+                check.failures.append(f"quoted words not in cited spans: {_clip(quoted)!r}")
+                continue
+            doc_index, start, end = located
+            if speaker:
+                attributed = self.index.speaker_of(doc_index, start, end)
+                if attributed is not None and not self.index.speaker_matches(speaker, attributed):
+                    check.failures.append(
+                        f"the source attributes {_clip(quoted)!r} to "
+                        f"{' '.join(sorted(attributed))}, not to the claimed speaker"
+                    )
+
+    def _locate_in_units(self, quoted: str, units: Sequence[int]) -> tuple[int, int, int] | None:
+        documents = sorted({self.index.units[u].document for u in units})
+        for doc_index, start, end in self.index.quote_occurrences(quoted, documents):
+            inside = self.index.units_overlapping(doc_index, start, end)
+            if inside and all(u in units for u in inside):
+                return doc_index, start, end
+        return None
+
+    def _speaker_keys(self, facts: TextFacts) -> frozenset[str]:
+        return facts.speakers
+
+    # --- quotes -------------------------------------------------------------------------
+
+    def _verify_quote(self, claim: Claim) -> Verdict:
+        preferred = [
+            self._doc_index[e.article_id]
+            for e in claim.evidence
+            if e.article_id is not None and e.article_id in self._doc_index
+        ]
+        order = list(dict.fromkeys([*preferred, *range(len(self.index.documents))]))
+        occurrences = [
+            occ
+            for occ in self.index.quote_occurrences(claim.text, order)
+            if self.index.units_overlapping(occ[0], occ[1], occ[2])
+        ]
+        if not occurrences:
+            return Verdict(False, 0.0, [], [f"quotation not found verbatim: {_clip(claim.text)!r}"])
+        reasons: list[str] = []
+        claimed = (
+            analyse(claim.speaker, self.index.known_names).content_set
+            if claim.speaker
+            else frozenset()
+        )
+        accepted: list[tuple[int, int, int]] = []
+        for doc_index, start, end in occurrences:
+            if claimed:
+                attributed = self.index.speaker_of(doc_index, start, end)
+                if attributed is None:
+                    mentioned = self._speaker_nearby(doc_index, start, end, claimed)
+                    if not mentioned:
+                        reasons.append(
+                            f"no speaker named for the quotation in "
+                            f"{self.index.documents[doc_index].id}"
+                        )
+                        continue
+                elif not self.index.speaker_matches(claimed, attributed):
+                    reasons.append(
+                        f"{self.index.documents[doc_index].id} attributes the quotation to "
+                        f"{' '.join(sorted(attributed))}, not {claim.speaker}"
+                    )
+                    continue
+            accepted.append((doc_index, start, end))
+        if not accepted:
+            return Verdict(False, 0.1, [], reasons)
+        citations = [
+            Citation(
+                self.index.documents[d].id, s, e, self.index.documents[d].text[s:e]
+            )
+            for d, s, e in accepted
+        ]
+        return Verdict(True, 1.0, citations, [])
+
+    def _speaker_nearby(
+        self, doc_index: int, start: int, end: int, claimed: frozenset[str]
+    ) -> bool:
+        units = self.index.units_overlapping(doc_index, start, end)
+        first = self.index.units[units[0]]
+        siblings = self.index.by_document[doc_index]
+        nearby = [siblings[p] for p in range(max(first.position - 1, 0), first.position)] + units
+        return any(claimed & self.index.units[u].facts.content_set for u in nearby)
+
+    # --- output -------------------------------------------------------------------------
+
+    def _verdict(
+        self,
+        claim: Claim,
+        facts: TextFacts,
+        speaker: frozenset[str],
+        check: Check,
+        reasons: list[str],
+    ) -> Verdict:
+        supported = _passes(check)
+        score = check.features["score"]
+        if not supported:
+            reasons = [*reasons, *check.failures]
+            if not check.failures:
+                reasons.append(
+                    "too little of the sentence is in the cited spans"
+                    + (f" (missing: {', '.join(check.missing[:6])})" if check.missing else "")
+                )
+            # A hard failure outranks any overlap: the score says so.
+            score = min(score, THRESHOLD * 0.5) if check.failures else score
+        units = list(dict.fromkeys([*check.units, *check.extra_units]))
+        if supported and self.groups is not None:
+            units.extend(u for u in self._corroborating(claim, facts, speaker, units)
+                         if u not in units)
+        citations = [self._citation(u) for u in units]
+        return Verdict(supported, round(min(max(score, 0.0), 1.0), 4), citations, reasons)
+
+    def _corroborating(
+        self, claim: Claim, facts: TextFacts, speaker: frozenset[str], units: list[int]
+    ) -> list[int]:
+        """Sentences of other articles that support the claim by themselves."""
+        cited_docs = {self.index.units[u].document for u in units}
+        candidates: dict[int, list[int]] = {}
+        for unit in units:
+            sentence = self.index.units[unit].sentence
+            group = self._group_of.get((sentence.article_id, sentence.start))
+            if group is None:
+                continue
+            for member in self._group_units[group]:
+                doc = self.index.units[member].document
+                if doc not in cited_docs:
+                    candidates.setdefault(doc, []).append(member)
+        for unit in self._candidates(facts):
+            doc = self.index.units[unit].document
+            if doc not in cited_docs:
+                candidates.setdefault(doc, []).append(unit)
+        found: list[int] = []
+        for members in candidates.values():
+            for member in dict.fromkeys(members):
+                if _passes(self._check_with_parts(claim, facts, [member], speaker)):
+                    found.append(member)
+                    break
+        return found
+
+    def _citation(self, unit: int) -> Citation:
+        sentence = self.index.units[unit].sentence
+        document = self.index.documents[self.index.units[unit].document]
+        return Citation(
+            sentence.article_id, sentence.start, sentence.end,
+            document.text[sentence.start : sentence.end],
+        )
+
+
+def _retrieval_terms(facts: TextFacts) -> list[str]:
+    terms = list(facts.content)
+    terms.extend(f"#{q.value:g}" for q in facts.numbers.quantities)
+    return terms
+
+
+def _passes(check: Check) -> bool:
+    return decide(check.features) and not check.failures
+
+
+def _rank(check: Check) -> tuple[bool, float, float]:
+    return (_passes(check), -len(check.failures), check.features["score"])
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
