@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import time
 import weakref
@@ -44,6 +45,8 @@ from tenacity.stop import stop_base
 from service.config import Settings
 from service.errors import ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
 from service.models.base import ChatMessage, ModelReply, ModelRequest, OutputT, Usage
+
+logger = logging.getLogger(__name__)
 
 # Local servers (llama.cpp, vLLM, Ollama) ignore the key, but the SDK insists on one.
 _PLACEHOLDER_API_KEY = "sk-no-key-required"
@@ -247,21 +250,23 @@ class OpenAIChatModel:
         usage: Usage,
         deadline: float,
     ) -> _Completion:
-        rejections: list[str] = []
-        for mode in _DEGRADATION_ORDER:
+        for mode in _DEGRADATION_ORDER[:-1]:
             try:
                 completion = await self._call(
                     mode, messages, request, usage, deadline, probing=True
                 )
             except _FormatRejected as e:
-                rejections.append(f"{mode}: {e}")
+                logger.info(
+                    "%s refused response_format %s (%s); degrading", self.server_url, mode, e
+                )
                 continue
             self._capabilities.remember(self.server_url, mode)
             return completion
-        raise ModelError(
-            f"{self.name} at {self.server_url} refused every request format: "
-            + "; ".join(rejections)
-        )
+        # The last resort asks for nothing the server could refuse: a failure here is real.
+        last = _DEGRADATION_ORDER[-1]
+        completion = await self._call(last, messages, request, usage, deadline, probing=False)
+        self._capabilities.remember(self.server_url, last)
+        return completion
 
     async def _call(
         self,
@@ -334,11 +339,14 @@ class OpenAIChatModel:
 
     def _new_client(self) -> AsyncOpenAI:
         # max_retries=0: tenacity is the one retry policy, so attempts and waits add up once.
+        # Our own http_client: the SDK's default one schedules its close on whatever loop is
+        # running when it is collected, which fails once the loop it belongs to has closed.
         return AsyncOpenAI(
             api_key=self._api_key,
             base_url=self._base_url,
             timeout=self._timeout_s,
             max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(timeout=self._timeout_s),
         )
 
 

@@ -18,9 +18,11 @@ import asyncio
 import json
 import random
 import re
+import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -357,6 +359,29 @@ def _completion(
             "total_tokens": prompt_tokens + completion_tokens,
         },
     }
+
+
+@contextmanager
+def serve_in_thread(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve `app` from a background thread (a free port by default); yields its `/v1` URL."""
+    # A short graceful shutdown: a stalled fault reply must not hold the caller at exit.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="mock-model-server", daemon=True)
+    thread.start()
+    started_by = time.monotonic() + 10.0
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > started_by:
+            raise RuntimeError(f"the model server did not start on {host}:{port}")
+        time.sleep(0.01)
+    bound_port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://{host}:{bound_port}/v1"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10.0)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,353 @@
+"""OpenAIChatModel through the real `openai` SDK, against the mock server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from contextlib import AbstractContextManager
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from service.config import Settings
+from service.errors import ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
+from service.models.base import ChatMessage, ModelReply, ModelRequest, OutputT
+from service.models.drafts import DraftSentence, Evidence, SummaryDraft
+from service.models.faults import FaultConfig, FaultKind
+from service.models.openai_model import (
+    CapabilityCache,
+    OpenAIChatModel,
+    StructuredMode,
+    build_openai_model,
+    extract_json,
+)
+from service.models.server import Capability, ServerStats, create_app, serve_in_thread
+
+SUMMARY = SummaryDraft(
+    headline=DraftSentence(
+        text="Japan and Italy upgrade their partnership.",
+        evidence=[Evidence(article_id="a1", quote="upgrade ties to a strategic partnership")],
+    ),
+    key_points=[
+        DraftSentence(
+            text="The leaders agreed to work on critical minerals.",
+            evidence=[Evidence(article_id="a2", quote="cooperate on critical minerals")],
+        )
+    ],
+)
+
+
+class FakeModel:
+    """A Model that answers every request with one fixed summary and records what it was sent."""
+
+    name = "fake"
+    is_extractive_mock = True
+    context_tokens = 8_192
+
+    def __init__(self) -> None:
+        self.requests: list[ModelRequest[Any]] = []
+
+    async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
+        """Return SUMMARY as the requested type."""
+        self.requests.append(request)
+        output = request.output_type.model_validate(SUMMARY.model_dump())
+        return ModelReply(output=output, raw=output.model_dump_json(), model=self.name)
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse every connection that does not stay on this machine."""
+    real_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
+            raise ConnectionRefusedError(f"tests may not reach {host}")
+        real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+@pytest.fixture
+def fake() -> FakeModel:
+    return FakeModel()
+
+
+def serve(
+    fake: FakeModel,
+    *,
+    faults: FaultConfig | None = None,
+    capability: Capability = Capability.JSON_SCHEMA,
+) -> tuple[FastAPI, AbstractContextManager[str]]:
+    app = create_app(fake, faults=faults, capability=capability)
+    return app, serve_in_thread(app)
+
+
+def stats(app: FastAPI) -> ServerStats:
+    result: ServerStats = app.state.stats
+    return result
+
+
+def model_for(url: str, **overrides: Any) -> OpenAIChatModel:
+    """A client with fast backoff and a private capability cache, so tests do not share state."""
+    options: dict[str, Any] = {
+        "backoff_initial_s": 0.01,
+        "backoff_max_s": 0.05,
+        "capabilities": CapabilityCache(),
+        "timeout_s": 5.0,
+    }
+    options.update(overrides)
+    return OpenAIChatModel("mock", base_url=url, **options)
+
+
+def summary_request(
+    output_type: type[BaseModel] = SummaryDraft, **kwargs: Any
+) -> ModelRequest[Any]:
+    messages = [
+        ChatMessage("system", "You write grounded summaries."),
+        ChatMessage("user", "Summarise the articles."),
+    ]
+    return ModelRequest(task="summarize", messages=messages, output_type=output_type, **kwargs)
+
+
+async def test_json_schema_server_is_used_with_strict_schema(fake: FakeModel) -> None:
+    app, server = serve(fake)
+    with server as url:
+        model = model_for(url)
+        reply = await model.execute(summary_request())
+    assert reply.output == SUMMARY
+    assert model.structured_mode is StructuredMode.JSON_SCHEMA
+    assert stats(app).formats == {"json_schema": 1}
+    assert reply.usage.calls == 1
+    assert reply.usage.prompt_tokens > 0 and reply.usage.completion_tokens > 0
+    # The schema travels in response_format only: the prompt is the caller's, unchanged.
+    assert [m.content for m in fake.requests[0].messages] == [
+        "You write grounded summaries.",
+        "Summarise the articles.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("capability", "expected", "refused"),
+    [
+        (Capability.JSON_OBJECT, StructuredMode.JSON_OBJECT, 1),
+        (Capability.TEXT, StructuredMode.TEXT, 2),
+    ],
+)
+async def test_capability_degrades_once_and_is_remembered_per_server(
+    fake: FakeModel, capability: Capability, expected: StructuredMode, refused: int
+) -> None:
+    app, server = serve(fake, capability=capability)
+    cache = CapabilityCache()
+    with server as url:
+        first = await model_for(url, capabilities=cache).execute(summary_request())
+        # A second client of the same server starts from what the first one learned.
+        second_model = model_for(url, capabilities=cache)
+        assert second_model.structured_mode is expected
+        second = await second_model.execute(summary_request())
+    assert first.output == second.output == SUMMARY
+    assert stats(app).refused_formats == refused
+    assert stats(app).formats[expected.value] == 2
+    # Without server-side enforcement the schema is put in the prompt, in the system message.
+    system = fake.requests[0].messages[0].content
+    assert system.startswith("You write grounded summaries.")
+    assert '"title":"SummaryDraft"' in system
+
+
+async def test_llama_cpp_quirk_sends_the_schema_inside_json_object(fake: FakeModel) -> None:
+    app, server = serve(fake, capability=Capability.JSON_OBJECT)
+    seen: list[dict[str, Any]] = []
+
+    @app.middleware("http")
+    async def record(request: Any, call_next: Any) -> Any:
+        seen.append(await request.json())
+        return await call_next(request)
+
+    with server as url:
+        await model_for(url).execute(summary_request())
+    assert [body["response_format"]["type"] for body in seen] == ["json_schema", "json_object"]
+    assert seen[1]["response_format"]["schema"]["title"] == "SummaryDraft"
+
+
+async def test_unanswerable_request_is_a_model_error_and_nothing_is_cached(fake: FakeModel) -> None:
+    class NotADraft(BaseModel):
+        value: int
+
+    app, server = serve(fake)
+    cache = CapabilityCache()
+    with server as url:
+        model = model_for(url, capabilities=cache)
+        with pytest.raises(ModelError, match="refused the request: 400"):
+            await model.execute(summary_request(NotADraft))
+    assert model.structured_mode is None
+    assert stats(app).formats == {"json_schema": 1, "json_object": 1, "text": 1}
+
+
+@pytest.mark.parametrize("fault", [FaultKind.MALFORMED, FaultKind.INVALID, FaultKind.TRUNCATED])
+async def test_bad_output_is_reasked_with_the_error(fake: FakeModel, fault: FaultKind) -> None:
+    app, server = serve(fake, faults=FaultConfig(script=(fault, None)))
+    with server as url:
+        reply = await model_for(url).execute(summary_request())
+    assert reply.output == SUMMARY
+    assert reply.usage.calls == 2
+    reask = fake.requests[-1].messages
+    assert reask[-2].role == "assistant"
+    assert reask[-1].role == "user"
+    assert reask[-1].content.startswith("Your reply is invalid: it ")
+
+
+async def test_reask_exhaustion_raises_with_last_completion_and_attempts(fake: FakeModel) -> None:
+    script = (FaultKind.MALFORMED, FaultKind.INVALID, FaultKind.MALFORMED)
+    app, server = serve(fake, faults=FaultConfig(script=script))
+    with server as url, pytest.raises(ModelOutputError) as caught:
+        await model_for(url, max_attempts=3).execute(summary_request())
+    error = caught.value
+    assert error.attempts == 3
+    assert error.last_completion is not None
+    with pytest.raises(ValueError):
+        SummaryDraft.model_validate_json(error.last_completion)
+    assert error.prompt_tokens > 0 and error.completion_tokens > 0
+    assert error.__cause__ is not None
+    assert error.status_code == 502
+    assert stats(app).requests == 3
+
+
+async def test_cut_off_reply_is_reasked_for_a_shorter_one(fake: FakeModel) -> None:
+    app, server = serve(fake, faults=FaultConfig(script=(FaultKind.LENGTH, None)))
+    with server as url:
+        reply = await model_for(url).execute(summary_request())
+    assert reply.output == SUMMARY
+    last = fake.requests[-1].messages[-1]
+    assert "cut off at the token limit" in last.content
+    # The truncated text is not sent back: it only costs context.
+    assert all(m.role != "assistant" for m in fake.requests[-1].messages)
+
+
+async def test_token_limit_too_small_ends_in_output_error(fake: FakeModel) -> None:
+    app, server = serve(fake)
+    with server as url, pytest.raises(ModelOutputError, match="cut off"):
+        await model_for(url, max_attempts=2).execute(summary_request(max_output_tokens=10))
+
+
+async def test_rate_limit_waits_for_retry_after_then_succeeds(fake: FakeModel) -> None:
+    faults = FaultConfig(script=(FaultKind.RATE_LIMIT, None), retry_after_s=0.4)
+    app, server = serve(fake, faults=faults)
+    with server as url:
+        started = time.monotonic()
+        reply = await model_for(url).execute(summary_request())
+        elapsed = time.monotonic() - started
+    assert reply.output == SUMMARY
+    assert elapsed >= 0.4  # the backoff alone would be ~0.01 s
+    assert stats(app).faults == {"429": 1}
+    assert stats(app).requests == 2
+
+
+async def test_persistent_unavailability_is_503_with_retry_after(fake: FakeModel) -> None:
+    faults = FaultConfig(fault_rate=1.0, kinds=(FaultKind.UNAVAILABLE,), retry_after_s=0.05)
+    app, server = serve(fake, faults=faults)
+    with server as url, pytest.raises(ModelUnavailable) as caught:
+        await model_for(url, transport_attempts=3).execute(summary_request())
+    assert caught.value.retry_after == pytest.approx(0.05)
+    assert caught.value.status_code == 503
+    assert stats(app).requests == 3
+
+
+async def test_retry_after_beyond_the_deadline_fails_at_once(fake: FakeModel) -> None:
+    faults = FaultConfig(fault_rate=1.0, kinds=(FaultKind.RATE_LIMIT,), retry_after_s=60)
+    app, server = serve(fake, faults=faults)
+    with server as url:
+        started = time.monotonic()
+        with pytest.raises(ModelUnavailable) as caught:
+            await model_for(url, deadline_s=5.0).execute(summary_request())
+        elapsed = time.monotonic() - started
+    assert elapsed < 2.0
+    assert caught.value.retry_after == 60
+    assert stats(app).requests == 1
+
+
+async def test_stalled_server_is_504(fake: FakeModel) -> None:
+    faults = FaultConfig(fault_rate=1.0, kinds=(FaultKind.STALL,), stall_s=3.0)
+    app, server = serve(fake, faults=faults)
+    with server as url:
+        started = time.monotonic()
+        with pytest.raises(ModelTimeout):
+            await model_for(url, timeout_s=0.2, transport_attempts=2).execute(summary_request())
+        elapsed = time.monotonic() - started
+    assert elapsed < 2.0
+    assert stats(app).requests == 2
+
+
+async def test_request_deadline_bounds_everything(fake: FakeModel) -> None:
+    app, server = serve(fake, faults=FaultConfig(latency_s=2.0))
+    with server as url:
+        started = time.monotonic()
+        with pytest.raises(ModelTimeout, match="deadline"):
+            await model_for(url, deadline_s=0.3).execute(summary_request())
+        elapsed = time.monotonic() - started
+    # Measured before the server's shutdown, which waits for the reply still in flight.
+    assert elapsed < 1.5
+
+
+async def test_unreachable_server_is_503() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    model = model_for(f"http://127.0.0.1:{port}/v1", transport_attempts=2)
+    with pytest.raises(ModelUnavailable, match="unreachable"):
+        await model.execute(summary_request())
+
+
+async def test_concurrent_calls_are_bounded(fake: FakeModel) -> None:
+    app, server = serve(fake, faults=FaultConfig(latency_s=0.15))
+    with server as url:
+        model = model_for(url, max_concurrent_calls=2, structured_mode=StructuredMode.JSON_SCHEMA)
+        replies = await asyncio.gather(*(model.execute(summary_request()) for _ in range(6)))
+    assert all(r.output == SUMMARY for r in replies)
+    assert stats(app).max_in_flight == 2
+
+
+async def test_one_instance_serves_several_event_loops(fake: FakeModel) -> None:
+    app, server = serve(fake)
+    with server as url:
+        model = model_for(url)
+        await model.execute(summary_request())
+
+        def in_another_loop() -> ModelReply[Any]:
+            return asyncio.run(model.execute(summary_request()))
+
+        reply = await asyncio.to_thread(in_another_loop)
+    assert reply.output == SUMMARY
+
+
+def test_build_from_settings() -> None:
+    settings = Settings(
+        model="smollm2",
+        openai_base_url="http://127.0.0.1:8080/v1",
+        max_concurrent_model_calls=3,
+        context_tokens=2_048,
+    )
+    model = build_openai_model(settings)
+    assert model.name == "smollm2"
+    assert model.context_tokens == 2_048
+    assert model.is_extractive_mock is False
+    assert model.server_url == "http://127.0.0.1:8080/v1"
+
+
+def test_build_without_key_or_server_fails_loudly() -> None:
+    with pytest.raises(ValueError, match="OPENAI_API_KEY"):
+        build_openai_model(Settings(model="gpt-4o-mini", openai_api_key=None, openai_base_url=None))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1}',
+        '```json\n{"a": 1}\n```',
+        'Sure! Here is the JSON: {"a": 1} Hope this helps.',
+    ],
+)
+def test_extract_json_finds_the_object(text: str) -> None:
+    assert extract_json(text) == {"a": 1}
