@@ -89,7 +89,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"{run['duration_s']:.1f} s.",
         "",
         "Systems: " + "; ".join(f"**{k}** = {v}" for k, v in report["systems"].items()) + ".",
-        "Baselines get as many sentences as our system returned for the same example.",
+        "Lead takes the first content sentence of each article in turn, then the second, and so "
+        "on; LexRank ranks all content sentences. Both skip boilerplate and near-duplicates and "
+        "get as many sentences as our system returned for the same example.",
     ]
     for name, task in report["tasks"].items():
         out += [

@@ -65,7 +65,7 @@ async def run_tasks(
         },
         "systems": {
             "system": f"ours ({model.name})",
-            "lead": "lead: first sentences of each article in turn",
+            "lead": "lead (first sentences)",
             "lexrank": "LexRank (sumy)",
         },
         "metric_specs": {
