@@ -76,11 +76,10 @@ def compare_reports(before: dict[str, Any], after: dict[str, Any]) -> Comparison
 
 
 def render_comparison(result: Comparison, *, show_all: bool = False) -> str:
-    """A table of our system's metrics and any baseline metric that changed, then the verdict."""
+    """A table of our system's metrics and baseline metrics that moved, then the verdict."""
     rows = [["task", "system", "metric", "before", "after", "change", ""]]
     for d in result.deltas:
-        changed = d.change is None or abs(d.change) > 1e-12
-        if not (show_all or d.system in GATED_SYSTEMS or changed):
+        if not (show_all or d.system in GATED_SYSTEMS or _moved(d)):
             continue
         rows.append(
             [
@@ -138,6 +137,23 @@ def _task_deltas(
         )
         out.append(Delta(task, system, metric, a, b, regressed))
     return out
+
+
+def _moved(delta: Delta) -> bool:
+    """Whether an ungated row is worth showing: it moved beyond its tolerance, either way."""
+    if delta.before is None or delta.after is None:
+        return delta.before != delta.after
+    spec = METRICS.get(delta.metric, MetricSpec("", "info"))
+    if spec.better == "info":
+        return abs(delta.after - delta.before) > 1e-12
+    # Tolerances are one-sided; an improvement as large as a regression is news too.
+    mirror = MetricSpec(
+        spec.description,
+        "lower" if spec.better == "higher" else "higher",
+        spec.abs_tol,
+        spec.rel_tol,
+    )
+    return spec.regressed(delta.before, delta.after) or mirror.regressed(delta.before, delta.after)
 
 
 def _status(delta: Delta) -> str:

@@ -106,3 +106,9 @@ def test_runs_of_different_data_are_not_comparable(changed: dict[str, Any]) -> N
 def test_an_unreadable_report_exits_two(tmp_path: Path) -> None:
     a = write(tmp_path, "a", make_report())
     assert main(["compare", str(a), str(tmp_path / "missing")]) == 2
+
+
+def test_baseline_wobble_within_tolerance_is_not_listed() -> None:
+    result = compare_reports(make_report(), make_report(lead={**LEAD, "latency_s": 0.02}))
+    assert " lead " not in render_comparison(result)
+    assert " lead " in render_comparison(result, show_all=True)
