@@ -183,6 +183,8 @@ def _markdown_example(record: dict[str, Any], systems: list[str]) -> list[str]:
         out += [f"{i}. {text}" for i, text in enumerate(entry["summary"], start=1)] or ["(empty)"]
         if "facts_covered" in entry:
             out += ["", "Facts covered: " + (", ".join(entry["facts_covered"]) or "none") + "."]
+            missed = entry.get("core_facts_missed", [])
+            out += ["", "Core facts missed: " + (", ".join(missed) or "none") + "."]
         if entry.get("contested_stated"):
             out += ["", "States contested or single-source claims:"]
             out += [

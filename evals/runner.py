@@ -138,8 +138,12 @@ def _system_record(run: SystemRun, example: Example, sources: Sources) -> dict[s
         "summary": run.summary,
     }
     if example.facts:
-        record["facts_covered"] = [
+        covered = {
             f.id for f in example.facts if any(adapter.covers(p, run.summary) for p in f.phrasings)
+        }
+        record["facts_covered"] = [f.id for f in example.facts if f.id in covered]
+        record["core_facts_missed"] = [
+            f.id for f in example.facts if f.core and f.id not in covered
         ]
     if example.contested:
         record["contested_stated"] = [

@@ -66,6 +66,7 @@ def make_report() -> dict[str, Any]:
                                 "metrics": {},
                                 "summary": summary,
                                 "facts_covered": ["partnership_upgrade"] if summary else [],
+                                "core_facts_missed": ["trade_volume"],
                                 "contested_stated": [],
                             }
                             for name, summary in summaries.items()
@@ -89,6 +90,7 @@ def test_write_report_creates_json_markdown_and_chart(tmp_path: Path) -> None:
     assert "![seed_summit](chart_seed_summit.svg)" in markdown
     assert "Japan and Italy agreed a special strategic partnership." in markdown
     assert "Facts covered: partnership_upgrade." in markdown
+    assert "Core facts missed: trade_volume." in markdown
     assert "| fact_coverage | higher | 0 |" in markdown  # the tolerance is documented
 
     chart = ET.parse(tmp_path / "run" / "chart_seed_summit.svg").getroot()
