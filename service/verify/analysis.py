@@ -33,9 +33,17 @@ _NUMBER_WORDS = frozenset(
     seventieth eightieth ninetieth hundredth thousandth millionth bn mn
     """.split()
 )
+# Checked as part of an amount ("11.6bn dollars"), not as words of their own.
+_CURRENCY_WORDS = frozenset(
+    "dollar dollars pound pounds euro euros yen yuan rupee rupees".split()
+)
 _TITLES = frozenset("mr mrs ms dr sir dame lord lady".split())
 # Words that may stand between a speaker and the speech verb ("Meloni also said").
 _SUBJECT_GLUE = frozenset("the also then later has had have had further".split())
+_SCOPE_BREAK = re.compile(r"[,;:.!?()]")
+_CLAUSE_OPENERS = frozenset(
+    "when while and but which who whom that because after before if".split()
+)
 _CLAUSE_BREAK = re.compile(r"[,;:.!?()\"]")
 _QUOTED_RE = re.compile(r"\"([^\"]{2,}?)\"|(?<![A-Za-z])'([^']{2,}?)'(?![A-Za-z])")
 
@@ -50,6 +58,10 @@ def is_content_word(word: str) -> bool:
         and word not in MONTHS
         and not word[0].isdigit()
         and len(word) > 1
+        # Sequence-to-sequence summarisers write "UNK" for a word they could not spell: it
+        # stands for an unknown source word, not for a claim of its own.
+        and word != "unk"
+        and word not in _CURRENCY_WORDS
     )
 
 
@@ -76,10 +88,12 @@ class TextFacts:
     names: frozenset[str]
     roles: frozenset[str]
     negated: frozenset[str]
-    negations: int
+    # The content words each negation scopes over, in order ("not continue sanctions").
+    negation_scopes: list[tuple[str, ...]]
     descriptors: dict[str, frozenset[str]] = field(default_factory=dict)
     events: list[SpeechEvent] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)
+    trigrams: frozenset[tuple[str, str, str]] = frozenset()
 
     @property
     def speakers(self) -> frozenset[str]:
@@ -102,8 +116,16 @@ def _is_name(token: Token, known_names: frozenset[str], use_case: bool) -> bool:
     return use_case and token.capitalised and not token.sentence_initial
 
 
-def analyse(text: str, known_names: frozenset[str] = frozenset()) -> TextFacts:
-    """Analyse a claim or a source sentence; `known_names` are words the sources capitalise."""
+def analyse(
+    text: str,
+    known_names: frozenset[str] = frozenset(),
+    vocabulary: frozenset[str] = frozenset(),
+) -> TextFacts:
+    """Analyse a claim or a source sentence.
+
+    `known_names` are words the sources capitalise; `vocabulary` (given for claims) is every
+    word of the sources, so a word they never use can be recognised as a name by its place.
+    """
     prepared = prepare(text)
     tokens = tokenize(prepared)
     use_case = any(c.isupper() for c in prepared)
@@ -111,22 +133,30 @@ def analyse(text: str, known_names: frozenset[str] = frozenset()) -> TextFacts:
     content_flags = [is_content_word(t.word) for t in tokens]
     content = [k for k, flag in zip(keys, content_flags, strict=True) if flag]
     name_flags = [_is_name(t, known_names, use_case) for t in tokens]
+    if vocabulary:
+        _promote_unknown_names(tokens, content_flags, name_flags, vocabulary)
     names = frozenset(k for k, flag in zip(keys, name_flags, strict=True) if flag)
     roles = frozenset(k for t, k in zip(tokens, keys, strict=True) if t.word in ROLES)
 
+    # Each negation cue scopes over the next two content words of its clause ("not continue
+    # sanctions"); a scope ends at punctuation or a word that opens a new clause.
     negated: set[str] = set()
-    negations = 0
+    scopes: list[tuple[str, ...]] = []
     for index, token in enumerate(tokens):
         if token.word not in NEGATIONS:
             continue
-        negations += 1
-        taken = 0
+        scope: list[str] = []
         for nxt in range(index + 1, len(tokens)):
-            if _clause_break(prepared, tokens[nxt - 1], tokens[nxt]) or taken >= 3:
+            between = prepared[tokens[nxt - 1].end : tokens[nxt].start]
+            if _SCOPE_BREAK.search(between) or len(scope) >= 2:
+                break
+            if tokens[nxt].word in _CLAUSE_OPENERS:
                 break
             if content_flags[nxt]:
-                negated.add(keys[nxt])
-                taken += 1
+                scope.append(keys[nxt])
+        negated.update(scope)
+        if scope:
+            scopes.append(tuple(scope))
 
     descriptors: dict[str, set[str]] = {}
     index = 0
@@ -180,11 +210,33 @@ def analyse(text: str, known_names: frozenset[str] = frozenset()) -> TextFacts:
         names=names,
         roles=roles,
         negated=frozenset(negated),
-        negations=negations,
+        negation_scopes=scopes,
         descriptors={k: frozenset(v) for k, v in descriptors.items()},
         events=events,
         quoted=[q for q in quoted if any(ch.isalnum() for ch in q)],
+        trigrams=frozenset(zip(keys, keys[1:], keys[2:], strict=False)),
     )
+
+
+def _promote_unknown_names(
+    tokens: list[Token], content: list[bool], names: list[bool], vocabulary: frozenset[str]
+) -> None:
+    """Flag words the sources never use as names where their place says so.
+
+    Lower-cased text ("macron said", "kishida and meloni") and a capitalised first word carry
+    no case signal; a word next to a speech verb or joined by "and" to a known name does.
+    """
+    for index, token in enumerate(tokens):
+        word = token.word
+        if names[index] or not content[index] or word in vocabulary:
+            continue
+        if word in PLACE_KEY or word in ROLES or word in SPEECH_VERBS:
+            continue
+        after = tokens[index + 1].word if index + 1 < len(tokens) else ""
+        joined_after = index + 2 < len(tokens) and after == "and" and names[index + 2]
+        joined_before = index >= 2 and tokens[index - 1].word == "and" and names[index - 2]
+        if after in SPEECH_VERBS or joined_after or joined_before:
+            names[index] = True
 
 
 def _subject_before(

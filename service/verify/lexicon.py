@@ -16,7 +16,7 @@ STOPWORDS = frozenset(
     will would shall should can could may might must ought
     there here where when why how all any both each few many much more most other some such
     own same too very just also only even still yet again ever already quite rather
-    s t d ll m o re ve y
+    s t d ll m o re ve y pm
     one ones while whilst although though because however thus therefore also
     """.split()
 )
@@ -169,7 +169,7 @@ for _line in _PLACES.strip().splitlines():
 # Titles and offices: a claim's role must be the one the sources give.
 ROLES = frozenset(
     """
-    premier premiers pm president presidents vicepresident chancellor king queen prince princess
+    premier premiers president presidents vicepresident chancellor king queen prince princess
     emperor empress monarch minister ministers foreignminister foreignministers defenceminister
     financeminister secretary secretaryofstate secretarygeneral governor mayor senator
     congressman congresswoman ambassador general admiral chairman chairwoman chair ceo
@@ -180,7 +180,6 @@ ROLES = frozenset(
 
 # Role words that name the same office.
 ROLE_KEY: dict[str, str] = {
-    "pm": "premier",
     "premiers": "premier",
     "presidents": "president",
     "ministers": "minister",

@@ -81,7 +81,7 @@ _NUMBER_RE = re.compile(
     r"(?<![\w.$£€¥])"
     r"(?:(?P<cur>us\$|usd|eur|gbp|jpy|[$£€¥])\s*)?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:(?P<ord>st|nd|rd|th|s)\b"
+    r"(?:(?P<ord>st|nd|rd|th|s)\b|\s*(?P<clock>am|pm|a\.m\.|p\.m\.)(?![a-z])"
     r"|(?P<short>bn|mn|mln|tn|m|k|b)\b"
     r"|\s*-?\s*(?P<long>trillion|billion|million|thousand)\b)?"
     r"(?:\s*(?P<pct>%|percent\b|per\s+cent\b)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from service.documents import Document, SourceSentence
 from service.verify.analysis import SpeechEvent, TextFacts, analyse, capitalised_words
@@ -25,6 +25,21 @@ for _a, _b in ANTONYM_PAIRS:
     if _ka != _kb:
         _ANTONYMS[_ka] = _ANTONYMS.get(_ka, frozenset()) | {_kb}
         _ANTONYMS[_kb] = _ANTONYMS.get(_kb, frozenset()) | {_ka}
+
+
+_POLAR: dict[str, tuple[str, ...]] = {
+    "before": ("after",),
+    "after": ("before",),
+    "first": ("last",),
+    "last": ("first",),
+    "more": ("less", "fewer"),
+    "less": ("more",),
+    "fewer": ("more",),
+    "above": ("below",),
+    "below": ("above",),
+    "most": ("least",),
+    "least": ("most",),
+}
 
 
 @dataclass(frozen=True)
@@ -48,7 +63,8 @@ class Check:
     features: dict[str, float]
     # Units that state a descriptor the claim uses ("Italian counterpart"): cited as well.
     extra_units: tuple[int, ...] = ()
-    quote_spans: list[tuple[str, int, int]] = field(default_factory=list)
+    # Content words and numbers of the claim the units do not state (for stitching).
+    uncovered: frozenset[str] = frozenset()
 
     @property
     def coverage(self) -> float:
@@ -79,6 +95,7 @@ class SourceIndex:
                 self.units.append(unit)
                 indices.append(unit.index)
             self.by_document.append(indices)
+        self.vocabulary = frozenset(t.word for u in self.units for t in u.facts.tokens)
         self.document_frequency: dict[str, int] = {}
         self.descriptors: dict[str, set[str]] = {}
         self.descriptor_source: dict[tuple[str, str], int] = {}
@@ -90,6 +107,37 @@ class SourceIndex:
                 for descriptor in found:
                     self.descriptor_source.setdefault((name, descriptor), unit.index)
         self.idf_missing = math.log(1 + len(self.units))
+        # Every sentence's word keys end to end (None between sentences), for finding the
+        # longest stretches a claim copies: extractive copies are one stretch, fusions several.
+        self.sequence: list[str | None] = []
+        self.positions: dict[str, list[int]] = {}
+        for unit in self.units:
+            for key in unit.facts.keys:
+                if key != "unk":
+                    self.positions.setdefault(key, []).append(len(self.sequence))
+                self.sequence.append(key)
+            self.sequence.append(None)
+
+    def fragments(self, keys: Sequence[str]) -> list[int]:
+        """Lengths of the longest source stretches that tile the claim, greedily (0: no match)."""
+        lengths: list[int] = []
+        sequence = self.sequence
+        size = len(sequence)
+        at = 0
+        while at < len(keys):
+            best = 0
+            for position in self.positions.get(keys[at], ()):
+                length = 1
+                while (
+                    at + length < len(keys)
+                    and position + length < size
+                    and sequence[position + length] == keys[at + length]
+                ):
+                    length += 1
+                best = max(best, length)
+            lengths.append(best)
+            at += max(best, 1)
+        return lengths
 
     def idf(self, key: str) -> float:
         """Inverse document frequency over sentences; unseen words weigh the most."""
@@ -202,6 +250,8 @@ def check_support(
 ) -> Check:
     """Check every fact of the claim against the union of these source sentences."""
     units = [index.units[u] for u in unit_ids]
+    if not units:
+        raise ValueError("check_support needs at least one source sentence")
     failures: list[str] = []
     extra: set[int] = set()
     content: set[str] = set()
@@ -215,14 +265,15 @@ def check_support(
         pronoun_speaker = pronoun_speaker or any(e.pronoun for e in unit.facts.events)
     numbers = _merge_numbers(units)
 
+    unsupported_numbers: list[str] = []
     for quantity in claim.numbers.quantities:
         if not quantity_supported(quantity, numbers):
-            failures.append(f"{quantity.text} not in cited spans")
+            unsupported_numbers.append(quantity.text)
     for date in claim.numbers.dates:
         if not date_supported(date, numbers):
-            failures.append(f"{date.text} not in cited spans")
-    for weekday in sorted(claim.numbers.weekdays - numbers.weekdays):
-        failures.append(f"{weekday} not in cited spans")
+            unsupported_numbers.append(date.text)
+    unsupported_numbers.extend(sorted(claim.numbers.weekdays - numbers.weekdays))
+    failures.extend(f"{text} not in cited spans" for text in unsupported_numbers)
 
     # Descriptors the claim attaches to a name must not contradict what the sources say of it.
     allowed: set[str] = set()
@@ -249,50 +300,89 @@ def check_support(
             failures.append(f"{_surface(claim, key)} not in cited spans")
             continue
         opposite = _ANTONYMS.get(key, frozenset()) & content
-        if opposite and not (opposite & claim.content_set):
+        if opposite:
             failures.append(
                 f"{_surface(claim, key)} contradicts {sorted(opposite)[0]} in cited spans"
             )
+    # Opposites among function words and ordinals ("before"/"after", "first"/"last").
+    source_words = {t.word for unit in units for t in unit.facts.tokens}
+    for token in claim.tokens:
+        for opposite_word in _POLAR.get(token.word, ()):
+            if opposite_word in source_words and token.word not in source_words:
+                failures.append(f"{token.word} contradicts {opposite_word} in cited spans")
 
-    # Negation: the claim negates what the sources affirm, or affirms what they negate.
-    for key in claim.negated:
-        if key in content and key not in negated:
-            failures.append(f"claim negates {_surface(claim, key)}; cited spans do not")
+    # Negation: the claim negates what the sources affirm, or affirms what they negate. The
+    # source side needs the whole scope in the claim, so "neither country is dependent" does
+    # not veto every sentence that mentions a country.
+    for scope in claim.negation_scopes:
+        affirmed = [k for k in scope if k in content and k not in negated]
+        if affirmed:
+            failures.append(f"claim negates {_surface(claim, affirmed[0])}; cited spans do not")
             break
+    source_negations = sum(len(unit.facts.negation_scopes) for unit in units)
+    if len(claim.negation_scopes) > source_negations:
+        failures.append("claim has a negation the cited spans lack")
     for unit in units:
-        for key in unit.facts.negated & claim.content_set:
-            if key not in claim.negated and not claim.negations:
-                failures.append(f"cited spans negate {_surface(claim, key)}; claim does not")
+        for scope in unit.facts.negation_scopes:
+            if set(scope) <= claim.content_set and scope[0] not in claim.negated:
+                failures.append(f"cited spans negate {_surface(claim, scope[0])}; claim does not")
                 break
 
     # Reported speech ("Takaichi said ...") must be credited to whom the spans credit it;
-    # quoted words get the finer, per-quote attribution in the verifier.
-    attributable = claimed_speaker and speakers and not pronoun_speaker and not claim.quoted
+    # quoted words also get the finer, per-quote attribution in the verifier.
+    attributable = claimed_speaker and speakers and not pronoun_speaker
     if attributable and not index.speaker_matches(claimed_speaker, frozenset(speakers)):
         who = " ".join(sorted(claimed_speaker))
         failures.append(f"cited spans do not attribute this to {who}")
 
-    covered = [k for k in dict.fromkeys(claim.content) if k in content or k in allowed]
-    total = len(dict.fromkeys(claim.content))
+    distinct = list(dict.fromkeys(claim.content))
+    covered = [k for k in distinct if k in content or k in allowed]
+    total = len(distinct)
     coverage = len(covered) / total if total else 1.0
-    weight_total = sum(index.idf(k) for k in dict.fromkeys(claim.content))
+    weight_total = sum(index.idf(k) for k in distinct)
     weight_covered = sum(index.idf(k) for k in covered)
     claim_pairs = _bigrams(claim.content)
     source_pairs: set[tuple[str, str]] = set()
+    trigrams: set[tuple[str, str, str]] = set()
+    best_single = 0.0
+    primary = max(units, key=lambda u: len(claim.content_set & u.facts.content_set))
     for unit in units:
         source_pairs |= _bigrams(unit.facts.content)
-    pair_coverage = (
-        len(claim_pairs & source_pairs) / len(claim_pairs) if claim_pairs else 1.0
+        trigrams |= unit.facts.trigrams
+        if total:
+            best_single = max(best_single, len(claim.content_set & unit.facts.content_set) / total)
+    pair_coverage = len(claim_pairs & source_pairs) / len(claim_pairs) if claim_pairs else 1.0
+    trigram_coverage = (
+        len(claim.trigrams & trigrams) / len(claim.trigrams) if claim.trigrams else 1.0
     )
     novel = sum(1 for k in missing if k not in index.document_frequency)
+    # How much of the claim the units state, rare words and every number weighing most.
+    number_weight = index.idf_missing * len(unsupported_numbers)
+    all_numbers = (
+        len(claim.numbers.quantities) + len(claim.numbers.dates) + len(claim.numbers.weekdays)
+    )
+    match_total = weight_total + index.idf_missing * all_numbers
+    match = (
+        (weight_covered + index.idf_missing * all_numbers - number_weight) / match_total
+        if match_total
+        else 1.0
+    )
+    repeats = len(claim.content) - total
     features = {
         "coverage": coverage,
         "weighted_coverage": weight_covered / weight_total if weight_total else 1.0,
         "pair_coverage": pair_coverage,
+        "trigram_coverage": trigram_coverage,
+        "best_single": best_single if total else 1.0,
         "missing": float(len(missing)),
         "novel": float(novel),
-        "units": float(len(units)),
+        "stitched": float(len(units) - 1),
         "length": float(total),
+        "repeats": float(repeats),
+        "failures": float(len(failures)),
+        "match": match,
+        # Names the best sentence lacks: fusions bind a name from one sentence to another's fact.
+        "names_elsewhere": float(len(claim.names - primary.facts.content_set)),
     }
     return Check(
         units=tuple(unit_ids),
@@ -300,4 +390,21 @@ def check_support(
         missing=[_surface(claim, k) for k in missing],
         features=features,
         extra_units=tuple(sorted(extra - set(unit_ids))),
+        uncovered=frozenset(
+            [k for k in missing if k not in allowed] + [f"#{t}" for t in unsupported_numbers]
+        ),
     )
+
+
+def copy_features(index: SourceIndex, claim: TextFacts) -> dict[str, float]:
+    """How the claim copies the sources: one long stretch, or many short pieces."""
+    keys = [k for k in claim.keys if k != "unk"]
+    if not keys:
+        return {"density": 1.0, "longest": 1.0, "pieces": 0.0}
+    lengths = index.fragments(keys)
+    total = len(keys)
+    return {
+        "density": sum(n * n for n in lengths) / (total * total),
+        "longest": max(lengths) / total,
+        "pieces": sum(1 for n in lengths if n) / total,
+    }

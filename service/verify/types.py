@@ -49,3 +49,5 @@ class Verdict:
     score: float
     citations: list[Citation]
     reasons: list[str] = field(default_factory=list)
+    # The measurements the score was computed from (for reports and calibration).
+    details: dict[str, float] = field(default_factory=dict)

@@ -10,26 +10,35 @@ import numpy as np
 from service.documents import Document, SourceGroups
 from service.verify.analysis import TextFacts, analyse
 from service.verify.resolve import Span, contains_passage, resolve_quote
-from service.verify.scoring import THRESHOLD, decide, score_of
-from service.verify.support import Check, SourceIndex, check_support
+from service.verify.scoring import THRESHOLD, Calibration, default_calibration
+from service.verify.support import Check, SourceIndex, check_support, copy_features
 from service.verify.types import Citation, Claim, ClaimEvidence, Verdict
 
 # How many retrieved sentences are checked one by one, and how many may be stitched together.
 RETRIEVE_TOP = 8
 MAX_STITCHED = 3
-# A sentence stitched onto another must share this many of the claim's content words:
-# a lone matching name elsewhere ("Tokyo and Rome share concerns") is no support for "in Rome".
-STITCH_MIN_SHARED = 3
+# A sentence stitched onto another must share this many of the claim's content words besides
+# the ones it adds, and add this many missing words or numbers.
+STITCH_MIN_SHARED = 2
+STITCH_MIN_NEW = 2
 
 
 class Verifier:
     """Checks claims against one request's documents; indexes are built once, here."""
 
-    def __init__(self, documents: Sequence[Document], groups: SourceGroups | None = None) -> None:
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        groups: SourceGroups | None = None,
+        *,
+        calibration: Calibration | None = None,
+    ) -> None:
+        self.calibration = calibration or default_calibration()
         self.index = SourceIndex(documents)
         self.groups = groups
         self._doc_index = {d.id: i for i, d in enumerate(self.index.documents)}
         self._retriever: bm25s.BM25 | None = None
+        self._copying: dict[str, float] = {}
         if self.index.units:
             corpus = [_retrieval_terms(u.facts) or ["<empty>"] for u in self.index.units]
             self._retriever = bm25s.BM25()
@@ -62,7 +71,8 @@ class Verifier:
             return Verdict(False, 0.0, [], ["empty sentence"])
         if claim.kind == "quote":
             return self._verify_quote(claim)
-        facts = analyse(claim.text, self.index.known_names)
+        facts = analyse(claim.text, self.index.known_names, self.index.vocabulary)
+        self._copying = copy_features(self.index, facts)
         speaker = self._speaker_keys(facts)
         reasons: list[str] = []
         best: Check | None = None
@@ -140,41 +150,42 @@ class Verifier:
         if not candidates:
             return None
         singles = [self._check_with_parts(claim, facts, [u], speaker) for u in candidates]
-        best = max(singles, key=_rank)
-        if _passes(best) and not best.missing:
+        # Judge the sentences that say most of what the claim says: shopping for any sentence
+        # that merely fails to contradict the claim would let corruptions through.
+        best = max(singles, key=_match)
+        if not best.uncovered:
             return best
-        # Stitch: add sentences that cover what the best ones miss, each relating to the claim.
-        for seed in sorted(singles, key=_rank, reverse=True)[:3]:
-            chosen = list(seed.units)
-            current = seed
-            while len(chosen) < MAX_STITCHED and (current.missing or not _passes(current)):
-                addition = self._best_addition(claim, facts, speaker, chosen, candidates, current)
-                if addition is None:
-                    break
-                chosen, current = addition
-            if _rank(current) > _rank(best):
-                best = current
-        return best
+        current = best
+        while len(current.units) < MAX_STITCHED and current.uncovered:
+            addition = self._best_addition(claim, facts, speaker, current, candidates)
+            if addition is None:
+                break
+            current = addition
+        return current
 
     def _best_addition(
         self,
         claim: Claim,
         facts: TextFacts,
         speaker: frozenset[str],
-        chosen: list[int],
-        candidates: list[int],
         current: Check,
-    ) -> tuple[list[int], Check] | None:
-        best: tuple[list[int], Check] | None = None
+        candidates: list[int],
+    ) -> Check | None:
+        """The sentence that, stitched on, states the most of what is still missing."""
+        best: Check | None = None
         for unit in candidates:
-            if unit in chosen:
+            if unit in current.units:
                 continue
             shared = facts.content_set & self.index.units[unit].facts.content_set
-            if len(shared) < STITCH_MIN_SHARED:
+            if len(shared - current.uncovered) < STITCH_MIN_SHARED:
                 continue
-            trial = self._check_with_parts(claim, facts, [*chosen, unit], speaker)
-            if _rank(trial) > _rank(best[1] if best else current):
-                best = ([*chosen, unit], trial)
+            trial = self._check_with_parts(claim, facts, [*current.units, unit], speaker)
+            # A stitched sentence must bring a whole piece (two missing words or numbers):
+            # a lone name found elsewhere ("Rome") is a swap, not a second source.
+            if len(current.uncovered - trial.uncovered) < STITCH_MIN_NEW:
+                continue
+            if best is None or _match(trial) > _match(best):
+                best = trial
         return best
 
     def _candidates(self, facts: TextFacts) -> list[int]:
@@ -209,7 +220,8 @@ class Verifier:
                                        frozenset())
             if part_check.failures or part_check.missing:
                 check.failures.append(f"{part!r} not in cited spans")
-        check.features["score"] = score_of(check.features)
+        check.features.update(self._copying)
+        check.features["score"] = self.calibration.score(check.features)
         return check
 
     def _check_quotes(self, facts: TextFacts, check: Check, speaker: frozenset[str]) -> None:
@@ -325,7 +337,13 @@ class Verifier:
             units.extend(u for u in self._corroborating(claim, facts, speaker, units)
                          if u not in units)
         citations = [self._citation(u) for u in units]
-        return Verdict(supported, round(min(max(score, 0.0), 1.0), 4), citations, reasons)
+        return Verdict(
+            supported,
+            round(min(max(score, 0.0), 1.0), 4),
+            citations,
+            reasons,
+            details=dict(check.features),
+        )
 
     def _corroborating(
         self, claim: Claim, facts: TextFacts, speaker: frozenset[str], units: list[int]
@@ -370,11 +388,15 @@ def _retrieval_terms(facts: TextFacts) -> list[str]:
 
 
 def _passes(check: Check) -> bool:
-    return decide(check.features) and not check.failures
+    return check.features["score"] >= THRESHOLD and not check.failures
 
 
 def _rank(check: Check) -> tuple[bool, float, float]:
     return (_passes(check), -len(check.failures), check.features["score"])
+
+
+def _match(check: Check) -> tuple[float, float, float]:
+    return (check.features["match"], check.features["trigram_coverage"], check.features["score"])
 
 
 def _clip(text: str, limit: int = 60) -> str:
