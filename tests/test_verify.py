@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from service.documents import Document, SentenceGroup, SourceGroups, SourceSentence
 from service.verify import Citation, Claim, ClaimEvidence, Verdict, Verifier
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 # Seed 004 is a scraped page: its menu, copyright and share lines are boilerplate.
 BOILERPLATE_MARKERS = ("Any use of materials", "Caliber.az ©", "share-line", "twitter\n")
 
@@ -45,9 +46,9 @@ def make_document(article_id: str, text: str, boilerplate: Sequence[str] = ()) -
 def seed_documents() -> tuple[Document, ...]:
     """The five seed articles (seed 004's page furniture marked as boilerplate)."""
     documents = []
-    for path in sorted(SEEDS.glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        documents.append(make_document(path.stem, text, boilerplate=BOILERPLATE_MARKERS))
+    for path in sorted(SEEDS.glob("*.json")):
+        article = json.loads(path.read_text(encoding="utf-8"))
+        documents.append(make_document(article["id"], article["text"], BOILERPLATE_MARKERS))
     return tuple(documents)
 
 
@@ -158,6 +159,9 @@ def test_quoted_words_inside_a_statement_are_checked() -> None:
         "Takaichi and Meloni agreed to continue sanctions on Russia and support for Ukraine.",
         "Japan and Italy agreed to upgrade their ties to a special strategic partnership.",
         "meloni 's three-day visit to japan began on thursday .",
+        "On 16 January Takaichi and Meloni agreed to elevate relations between Japan and Italy.",
+        "Japan, Italy and the United Kingdom are jointly developing a next-generation fighter.",
+        "Japan and Italy are both members of the G7.",
         "The Italian and Japanese leaders agreed to strengthen supply chains for critical "
         "minerals.",
     ],

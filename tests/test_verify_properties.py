@@ -1,0 +1,79 @@
+"""Property tests: whatever the text and the quote, every span the verifier returns is real."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_verify import make_document
+
+from service.documents import Document
+from service.verify import Claim, ClaimEvidence, Verifier
+from service.verify.resolve import DocumentText, resolve_quote
+from service.verify.text import normalize, skeleton
+
+WORDS = st.text(alphabet=string.ascii_letters + "’'“”\"-–—é0123456789.,", min_size=1, max_size=9)
+SENTENCES = st.lists(WORDS, min_size=3, max_size=12).map(lambda ws: " ".join(ws) + ".")
+TEXTS = st.lists(SENTENCES, min_size=1, max_size=6).map(lambda ss: "  \n".join(ss))
+
+
+def _assert_slices(document: Document, citations: list[object]) -> None:
+    for citation in citations:
+        assert document.text[citation.start : citation.end] == citation.text  # type: ignore[attr-defined]
+        assert citation.article_id == document.id  # type: ignore[attr-defined]
+
+
+def _typographic_variant(text: str, flip: int) -> str:
+    """The same words with quotes, dashes, case and spacing changed as a model might."""
+    variant = text.replace("’", "'").replace("“", '"').replace("”", '"').replace("–", "-")
+    if flip % 2:
+        variant = variant.upper()
+    if flip % 3 == 0:
+        variant = "  ".join(variant.split(" "))
+    return variant
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS, st.data())
+def test_resolved_quotes_slice_exactly(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    flip = data.draw(st.integers(0, 5))
+    document = Document(id="a", text=text, sentences=[])
+    span = resolve_quote(DocumentText(document), _typographic_variant(text[start:end], flip))
+    if span is not None:
+        assert 0 <= span.start < span.end <= len(text)
+        assert span.article_id == "a"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS, st.data())
+def test_every_citation_slices_the_document(text: str, data: st.DataObject) -> None:
+    document = make_document("a", text)
+    verifier = Verifier([document])
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    quote = text[start:end]
+    claims = [
+        Claim(quote),
+        Claim(quote, evidence=(ClaimEvidence(article_id="a", quote=quote),)),
+        Claim(quote, evidence=(ClaimEvidence(article_id="a", start=start, end=end),)),
+        Claim(quote, kind="quote", speaker=data.draw(WORDS)),
+        Claim(data.draw(SENTENCES)),
+    ]
+    for claim in claims:
+        verdict = verifier.verify(claim)
+        assert 0.0 <= verdict.score <= 1.0
+        _assert_slices(document, verdict.citations)
+        boilerplate = {(s.start, s.end) for s in document.sentences if s.boilerplate}
+        assert all((c.start, c.end) not in boilerplate for c in verdict.citations)
+
+
+@given(st.text(max_size=200))
+def test_normal_forms_map_back_inside_the_text(text: str) -> None:
+    for form in (normalize(text), skeleton(text)):
+        assert len(form.origin) == len(form.text)
+        for i in range(len(form.text)):
+            start, end = form.to_original(i, i + 1)
+            assert 0 <= start < end <= len(text)
