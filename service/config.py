@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,10 @@ class Settings(BaseSettings):
 
     # Verification: whether failing sentences are sent back to a real model once.
     repair: bool = True
+
+    # Where real-model replies are cached on disk (unset: no cache); the mock is never cached.
+    cache_dir: Path | None = None
+    cache_ttl_s: float = Field(default=7 * 24 * 3600, gt=0)
 
 
 @lru_cache(maxsize=1)

@@ -118,9 +118,10 @@ def _build_lines(items: Sequence[CandidateLine]) -> list[_Line]:
     lines: list[_Line] = []
     for item, terms in zip(items, term_lists, strict=True):
         counts = Counter(terms)
-        vector = {
-            t: (1 + math.log(c)) * math.log(1 + total / doc_freq[t]) for t, c in counts.items()
-        }
+        # Plain IDF: a term on (nearly) every line, such as the event's protagonists, tells
+        # one fact from another not at all, so it weighs (nearly) nothing.
+        vector = {t: (1 + math.log(c)) * math.log(total / doc_freq[t]) for t, c in counts.items()}
+        vector = {t: v for t, v in vector.items() if v > 0}
         norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
         first = item.article_ids[0] if item.article_ids else ""
         lines.append(
@@ -159,27 +160,39 @@ def _score(lines: list[_Line]) -> None:
         line.score = 0.6 * central / top + 0.2 * corroboration + 0.2 * lead
 
 
-def _select(candidates: list[_Line], limit: int, redundancy: float = 0.5) -> list[_Line]:
-    """Greedy coverage: important lines weighted by the share of their terms not yet said."""
-    chosen: list[_Line] = []
-    covered: set[str] = set()
-    pool = sorted(candidates, key=lambda line: (-line.score, line.key))
-    while pool and len(chosen) < limit:
-        best, best_value = None, -math.inf
-        for line in pool:
-            if any(_cosine(line.vector, c.vector) > redundancy for c in chosen):
-                continue
-            total = sum(line.vector.values()) or 1.0
-            novelty = sum(w for t, w in line.vector.items() if t not in covered) / total
-            value = line.score * novelty
-            if value > best_value:
-                best, best_value = line, value
+def _topics(lines: Sequence[_Line], threshold: float) -> list[list[_Line]]:
+    """Single-pass clustering: each line joins the topic it is most similar to on average."""
+    topics: list[list[_Line]] = []
+    for line in sorted(lines, key=lambda line: (-line.score, line.key)):
+        best, best_sim = None, threshold
+        for topic in topics:
+            sim = sum(_cosine(line.vector, member.vector) for member in topic) / len(topic)
+            if sim > best_sim:
+                best, best_sim = topic, sim
         if best is None:
-            break
-        chosen.append(best)
-        covered.update(best.vector)
-        pool.remove(best)
-    return chosen
+            topics.append([line])
+        else:
+            best.append(line)
+    return topics
+
+
+def _select(
+    candidates: list[_Line], limit: int, said: Sequence[_Line] = (), threshold: float = 0.15
+) -> list[_Line]:
+    """One line per topic, topics ranked by how many articles report them.
+
+    A fact many outlets report matters more than one outlet's aside; within a topic the most
+    central line speaks for it. Topics the headline and event already state are skipped.
+    """
+    ranked = []
+    for topic in _topics(candidates, threshold):
+        articles = {aid for line in topic for aid in line.article_ids}
+        best = topic[0]
+        if any(_cosine(best.vector, s.vector) > 0.5 for s in said):
+            continue
+        ranked.append((len(articles) + sum(line.score for line in topic) / len(topic), best))
+    ranked.sort(key=lambda item: (-item[0], item[1].key))
+    return [line for _, line in ranked[:limit]]
 
 
 def _draft_sentence(line: _Line) -> DraftSentence:
@@ -201,7 +214,11 @@ def _known_names(lines: Sequence[_Line]) -> list[str]:
     seen: dict[str, set[str]] = defaultdict(set)
     for line in lines:
         for match in _CAP_SEQ_RE.finditer(line.text):
-            words = [w for w in match.group(1).split() if w.lower() not in _TITLE_WORDS]
+            words = [
+                w
+                for w in match.group(1).split()
+                if w.lower() not in _TITLE_WORDS and w.lower() not in _STOPWORDS
+            ]
             for k in range(len(words) - 1):
                 seen[" ".join(words[k : k + 2])].update(line.article_ids)
     alone: Counter[str] = Counter()
@@ -228,6 +245,12 @@ def _speaker_before(text: str, names: Sequence[str]) -> str | None:
                 if best is None or match.end() > best[0]:
                     best = (match.end(), form)
     return best[1] if best else None
+
+
+def _same_words(a: str, b: str) -> bool:
+    """Two quotations that are copies of each other (syndication, light edits)."""
+    words_a, words_b = set(_terms(a)), set(_terms(b))
+    return len(words_a & words_b) >= 0.8 * max(1, min(len(words_a), len(words_b)))
 
 
 def _quotes(lines: Sequence[_Line], names: Sequence[str], limit: int) -> list[DraftQuote]:
@@ -262,7 +285,7 @@ def _quotes(lines: Sequence[_Line], names: Sequence[str], limit: int) -> list[Dr
     for new_voices_only in (True, False):
         for _, quote in found:
             voices = {c.speaker for c in chosen}
-            if len(chosen) >= limit or quote in chosen:
+            if len(chosen) >= limit or any(_same_words(quote.quote, c.quote) for c in chosen):
                 continue
             if not new_voices_only or quote.speaker not in voices:
                 chosen.append(quote)
@@ -320,12 +343,16 @@ def summarise_blocks(blocks: ParsedBlocks, max_points: int, max_quotes: int) -> 
         raise ModelOutputError("the prompt carries no source sentences to summarise")
     names = _known_names(lines)
     sentences = [line for line in lines if line.sentence_like and line.quoted_share < 0.5]
-    key_lines = _select(sentences or lines, max_points)
     titles = [line for line in lines if line.title_like]
     headline = max(titles, key=lambda line: (line.score, line.key), default=None)
     if headline is None:
-        short = [line for line in key_lines if line.words <= 40] or key_lines or lines
-        headline = short[0]
+        short = [line for line in sentences if line.words <= 40] or sentences or lines
+        headline = max(short, key=lambda line: (line.score, line.key))
+    event = _event(lines, names)
+    # Key points add outcomes: what the headline and the event sentence said is not repeated.
+    said = [headline] + [line for line in lines if event is not None and line.text == event.text]
+    pool = [line for line in sentences if line not in said] or sentences or lines
+    key_lines = _select(pool, max_points, said)
     if blocks.quotes:
         quotes = [
             DraftQuote(speaker=speaker, quote=words, article_id=q.article_ids[0])
@@ -336,7 +363,7 @@ def summarise_blocks(blocks: ParsedBlocks, max_points: int, max_quotes: int) -> 
         quotes = _quotes(lines, names, max_quotes)
     return SummaryDraft(
         headline=_draft_sentence(headline),
-        event=_event(lines, names),
+        event=event,
         key_points=[_draft_sentence(line) for line in key_lines],
         quotes=quotes,
     )

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: set up .venv, lint, type-check, run every test,
+# and check the offline evals against the committed baseline. `.ci/run` runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+# local-llm compiles llama.cpp the first time (about five minutes on two cores); pip caches the wheel.
+.venv/bin/python -m pip install -q -e ".[dev,local-llm]"
+
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== mypy"
+.venv/bin/mypy
+echo "== pytest"
+.venv/bin/python -m pytest
+if [ -f .ci/evals ]; then
+  echo "== evals regression check"
+  bash .ci/evals
+fi

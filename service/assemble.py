@@ -1,0 +1,161 @@
+"""From a model's draft to the verified summary: only sentences the verifier supports survive."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.documents import Document, SourceGroups
+from service.models.drafts import DraftEvent, DraftQuote, DraftSentence, SummaryDraft
+from service.schemas import (
+    CitationOut,
+    DroppedSentence,
+    EventOut,
+    QuoteOut,
+    SentenceOut,
+    SummaryOut,
+)
+from service.verify import Citation, Claim, ClaimEvidence, Verdict, Verifier
+
+
+@dataclass
+class Failure:
+    """A draft sentence that failed verification, kept for repair and for the report."""
+
+    field: str
+    draft: DraftSentence | DraftQuote
+    reasons: list[str]
+
+
+def claim_of(item: DraftSentence | DraftQuote) -> Claim:
+    """The verifier's view of a draft sentence, event or quotation."""
+    if isinstance(item, DraftQuote):
+        return Claim(
+            text=item.quote,
+            evidence=(ClaimEvidence(article_id=item.article_id, quote=item.quote),),
+            kind="quote",
+            speaker=item.speaker,
+        )
+    evidence = tuple(ClaimEvidence(article_id=e.article_id, quote=e.quote) for e in item.evidence)
+    parts: tuple[str, ...] = ()
+    if isinstance(item, DraftEvent):
+        parts = tuple(p for p in (*item.who, item.where, item.when) if p)
+    return Claim(text=item.text, evidence=evidence, parts=parts)
+
+
+class Assembler:
+    """Verifies every part of a draft against the request's documents."""
+
+    def __init__(
+        self, documents: Sequence[Document], groups: SourceGroups, verifier: Verifier
+    ) -> None:
+        self.texts = {doc.id: doc.text for doc in documents}
+        self.groups = groups
+        self.verifier = verifier
+        self.checked = 0
+
+    def grounded(self, citations: Sequence[Citation]) -> list[CitationOut]:
+        """Citations re-checked against the documents: the grounding invariant, enforced here."""
+        out = []
+        for c in citations:
+            text = self.texts.get(c.article_id)
+            if (
+                text is not None
+                and 0 <= c.start < c.end <= len(text)
+                and text[c.start : c.end] == c.text
+            ):
+                out.append(
+                    CitationOut(article_id=c.article_id, start=c.start, end=c.end, text=c.text)
+                )
+        return out
+
+    def check(self, item: DraftSentence | DraftQuote) -> tuple[Verdict, list[CitationOut]]:
+        """Verify one item; a verdict without a single well-formed citation does not pass."""
+        self.checked += 1
+        verdict = self.verifier.verify(claim_of(item))
+        citations = self.grounded(verdict.citations) if verdict.supported else []
+        if verdict.supported and not citations:
+            verdict.supported = False
+            verdict.reasons.append("no citation resolves to a span of the sources")
+        return verdict, citations
+
+    def _sources(self, citations: Sequence[CitationOut]) -> int:
+        return self.groups.independent_sources([c.article_id for c in citations])
+
+    def sentence(
+        self, item: DraftSentence, field: str, failures: list[Failure]
+    ) -> SentenceOut | None:
+        """A verified sentence, or None with the failure recorded."""
+        verdict, citations = self.check(item)
+        if not verdict.supported:
+            failures.append(Failure(field, item, verdict.reasons))
+            return None
+        return SentenceOut(
+            text=item.text,
+            citations=citations,
+            score=verdict.score,
+            sources=self._sources(citations),
+        )
+
+    def event(self, item: DraftEvent, failures: list[Failure]) -> EventOut | None:
+        verdict, citations = self.check(item)
+        if not verdict.supported:
+            failures.append(Failure("event", item, verdict.reasons))
+            return None
+        return EventOut(
+            text=item.text,
+            citations=citations,
+            score=verdict.score,
+            sources=self._sources(citations),
+            who=item.who,
+            where=item.where,
+            when=item.when,
+        )
+
+    def quote(self, item: DraftQuote, field: str, failures: list[Failure]) -> QuoteOut | None:
+        verdict, citations = self.check(item)
+        if not verdict.supported:
+            failures.append(Failure(field, item, verdict.reasons))
+            return None
+        return QuoteOut(
+            text=item.quote,
+            citations=citations,
+            score=verdict.score,
+            sources=self._sources(citations),
+            speaker=item.speaker,
+        )
+
+    def summary(self, draft: SummaryDraft) -> tuple[SummaryOut, list[Failure]]:
+        """Verify the whole draft; duplicates of an earlier sentence are not repeated."""
+        failures: list[Failure] = []
+        headline = self.sentence(draft.headline, "headline", failures)
+        event = self.event(draft.event, failures) if draft.event is not None else None
+        seen = {" ".join(headline.text.lower().split())} if headline else set()
+        points: list[SentenceOut] = []
+        for i, item in enumerate(draft.key_points):
+            key = " ".join(item.text.lower().split())
+            if key in seen:
+                continue
+            seen.add(key)
+            point = self.sentence(item, f"key_points[{i}]", failures)
+            if point is not None:
+                points.append(point)
+        quotes = [
+            q
+            for i, item in enumerate(draft.quotes)
+            if (q := self.quote(item, f"quotes[{i}]", failures)) is not None
+        ]
+        summary = SummaryOut(headline=headline, event=event, key_points=points, quotes=quotes)
+        return summary, failures
+
+
+def dropped(failures: Sequence[Failure]) -> list[DroppedSentence]:
+    """The report's view of failures: field, text and every reason."""
+    return [
+        DroppedSentence(
+            field=f.field,
+            text=f.draft.quote if isinstance(f.draft, DraftQuote) else f.draft.text,
+            reasons=f.reasons or ["not supported by the sources"],
+        )
+        for f in failures
+    ]

@@ -1,0 +1,42 @@
+"""Choosing the model from configuration, and asking whether it is reachable."""
+
+from __future__ import annotations
+
+import asyncio
+
+import openai
+
+from service.config import Settings
+from service.models.base import Model
+from service.models.cache import CachedModel
+from service.models.mock import MockModel
+
+
+def build_model(settings: Settings) -> Model:
+    """`mock` (the default) or an OpenAI-compatible server named by SUMMARIZER_MODEL."""
+    if settings.model == "mock":
+        return MockModel(context_tokens=settings.context_tokens)
+    from service.models.openai_model import build_openai_model
+
+    model: Model = build_openai_model(settings)
+    if settings.cache_dir is not None:
+        model = CachedModel(model, settings.cache_dir, settings.cache_ttl_s)
+    return model
+
+
+async def check_ready(model: Model, settings: Settings, timeout_s: float = 5.0) -> tuple[bool, str]:
+    """Whether the configured model can be reached now, with a human reason."""
+    if model.is_extractive_mock:
+        return True, "mock model (offline)"
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
+    client = openai.AsyncOpenAI(
+        api_key=key, base_url=settings.openai_base_url, max_retries=0, timeout=timeout_s
+    )
+    try:
+        async with asyncio.timeout(timeout_s):
+            await client.models.list()
+    except (openai.OpenAIError, TimeoutError) as exc:
+        return False, f"model server unreachable: {type(exc).__name__}: {exc}"
+    finally:
+        await client.close()
+    return True, f"model server reachable ({settings.openai_base_url or 'api.openai.com'})"

@@ -1,0 +1,210 @@
+"""The whole path: ingest -> group -> chunk and ask the model -> verify -> respond."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.assemble import Assembler, Failure, dropped
+from service.config import Settings
+from service.documents import Document, SourceGroups
+from service.drafting import Drafter, DraftResult
+from service.errors import ClientError, ModelTimeout
+from service.grouping import group_sentences
+from service.ingest import ingest_articles
+from service.injection import exclude_planted_instructions
+from service.models.base import Model
+from service.models.drafts import DraftSentence
+from service.models.mock import MockModel
+from service.schemas import (
+    ArticleIn,
+    ArticleOut,
+    RunInfo,
+    SentenceIn,
+    SummarizeOptions,
+    SummarizeRequest,
+    SummarizeResponse,
+    SummaryOut,
+    VerificationReport,
+    VerifyRequest,
+    VerifyResponse,
+    VerifyResult,
+)
+from service.verify import Claim, ClaimEvidence, Verifier
+
+
+@dataclass
+class Prepared:
+    """A request's articles after ingest and grouping, with its verifier built once."""
+
+    documents: list[Document]
+    groups: SourceGroups
+    verifier: Verifier
+
+
+def prepare(articles: Sequence[ArticleIn], settings: Settings) -> Prepared:
+    """Ingest, exclude planted instructions, group near-duplicates, index for verification."""
+    documents = exclude_planted_instructions(ingest_articles(articles, settings))
+    if not any(doc.content_sentences for doc in documents):
+        raise ClientError(
+            "no article has any sentence to summarise (only page boilerplate was found)",
+            field="articles",
+        )
+    groups = group_sentences(documents)
+    return Prepared(documents, groups, Verifier(documents, groups))
+
+
+def _articles_out(prepared: Prepared) -> list[ArticleOut]:
+    return [
+        ArticleOut(
+            id=doc.id,
+            title=doc.title,
+            source=doc.source,
+            input_format="html" if doc.input_format == "html" else "text",
+            text=doc.text,
+            sentences=len(doc.sentences),
+            boilerplate_sentences=sum(s.boilerplate for s in doc.sentences),
+            duplicates_of=prepared.groups.duplicates_of.get(doc.id, []),
+        )
+        for doc in prepared.documents
+    ]
+
+
+async def _repair(
+    drafter: Drafter,
+    prepared: Prepared,
+    assembler: Assembler,
+    summary: SummaryOut,
+    failures: list[Failure],
+) -> tuple[int, list[Failure]]:
+    """Send failed key points back once; keep what now verifies, report the rest."""
+    repairable = [f for f in failures if f.field.startswith("key_points")]
+    if not repairable:
+        return 0, failures
+    sentences = [f.draft for f in repairable if isinstance(f.draft, DraftSentence)]
+    fixes = await drafter.repair(
+        prepared.groups.groups, [(s, f.reasons) for s, f in zip(sentences, repairable, strict=True)]
+    )
+    still_failing = [f for f in failures if f not in repairable]
+    repaired = 0
+    for failure, fix in zip(repairable, fixes, strict=True):
+        if fix is None:
+            failure.reasons.append("repair: the model could not ground it")
+            still_failing.append(failure)
+            continue
+        retry: list[Failure] = []
+        point = assembler.sentence(fix, failure.field, retry)
+        known = {p.text for p in summary.key_points}
+        if point is not None and point.text not in known:
+            summary.key_points.append(point)
+            repaired += 1
+        else:
+            failure.reasons.extend(f"after repair: {r}" for f in retry for r in f.reasons)
+            still_failing.append(failure)
+    return repaired, still_failing
+
+
+async def summarize(
+    request: SummarizeRequest, *, model: Model, settings: Settings
+) -> SummarizeResponse:
+    """A verified summary of the request's articles; nothing unverified is returned."""
+    prepared = await asyncio.to_thread(prepare, request.articles, settings)
+    options: SummarizeOptions = request.options
+    assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
+    drafter = Drafter(
+        model, prepared.documents, settings, options.max_key_points, options.max_quotes
+    )
+    try:
+        async with asyncio.timeout(settings.request_deadline_s):
+            result = await drafter.write(prepared.groups.groups)
+            summary, failures = await asyncio.to_thread(assembler.summary, result.draft)
+            repaired = 0
+            if failures and options.repair and settings.repair and not model.is_extractive_mock:
+                repaired, failures = await _repair(drafter, prepared, assembler, summary, failures)
+    except TimeoutError as exc:
+        raise ModelTimeout(
+            f"the model did not finish within the {settings.request_deadline_s:g}s deadline"
+        ) from exc
+
+    fallback_reason = None
+    if not summary.key_points and not model.is_extractive_mock:
+        # Nothing the model wrote survived: answer with the extractive summary, marked as such.
+        fallback_reason = "no sentence written by the model passed verification"
+        extractive = Drafter(
+            MockModel(settings.context_tokens),
+            prepared.documents,
+            settings,
+            options.max_key_points,
+            options.max_quotes,
+        )
+        mock_result: DraftResult = await extractive.write(prepared.groups.groups)
+        summary, _ = await asyncio.to_thread(assembler.summary, mock_result.draft)
+
+    return SummarizeResponse(
+        summary=summary,
+        verification=VerificationReport(
+            checked=assembler.checked,
+            passed=assembler.checked - len(failures),
+            repaired=repaired,
+            dropped=dropped(failures),
+        ),
+        articles=_articles_out(prepared),
+        run=RunInfo(
+            model=result.model,
+            strategy=result.strategy,
+            calls=drafter.usage.calls,
+            prompt_tokens=drafter.usage.prompt_tokens,
+            completion_tokens=drafter.usage.completion_tokens,
+            fallback=fallback_reason is not None,
+            fallback_reason=fallback_reason,
+            prompt_versions=drafter.versions,
+        ),
+    )
+
+
+def _claim_of_input(item: str | SentenceIn) -> Claim:
+    """A /verify sentence (plain text, or text with citations) as a verifier claim."""
+    if isinstance(item, str):
+        return Claim(text=item)
+    assert isinstance(item, SentenceIn)
+    evidence = tuple(
+        ClaimEvidence(article_id=c.article_id, quote=c.text, start=c.start, end=c.end)
+        for c in item.citations or []
+    )
+    return Claim(text=item.text, evidence=evidence)
+
+
+def verify_sentences(request: VerifyRequest, settings: Settings) -> VerifyResponse:
+    """The verifier on its own: one result per input sentence, in order."""
+    if len(request.sentences) > settings.max_sentences_to_verify:
+        raise ClientError(
+            f"at most {settings.max_sentences_to_verify} sentences per request",
+            field="sentences",
+        )
+    ids = {a.id for a in request.articles}
+    for i, item in enumerate(request.sentences):
+        for j, citation in enumerate(getattr(item, "citations", None) or []):
+            if citation.article_id not in ids:
+                raise ClientError(
+                    f"citation names unknown article {citation.article_id!r}",
+                    field=f"sentences[{i}].citations[{j}].article_id",
+                )
+    prepared = prepare(request.articles, settings)
+    assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
+    results = []
+    for item in request.sentences:
+        claim = _claim_of_input(item)
+        verdict = prepared.verifier.verify(claim)
+        citations = assembler.grounded(verdict.citations)
+        supported = verdict.supported and bool(citations)
+        results.append(
+            VerifyResult(
+                text=claim.text,
+                supported=supported,
+                score=verdict.score,
+                citations=citations,
+                reasons=verdict.reasons,
+            )
+        )
+    return VerifyResponse(results=results)

@@ -1,0 +1,57 @@
+"""The reply cache: same request served from disk, anything that shapes the reply is in the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.models.base import ChatMessage, ModelReply, ModelRequest, OutputT, Usage
+from service.models.cache import CachedModel
+from service.models.drafts import JudgeDraft, Judgement
+
+
+class CountingModel:
+    """A fake model implementing the real interface; counts the calls it answers."""
+
+    name = "counting"
+    is_extractive_mock = False
+    context_tokens = 4_096
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
+        self.calls += 1
+        draft = JudgeDraft(judgements=[Judgement(index=self.calls, supported=True, reason="r")])
+        output = request.output_type.model_validate(draft.model_dump())
+        return ModelReply(
+            output=output,
+            raw=draft.model_dump_json(),
+            model=self.name,
+            usage=Usage(calls=1, prompt_tokens=10, completion_tokens=5),
+        )
+
+
+def _request(seed: int = 0, text: str = "judge this") -> ModelRequest[JudgeDraft]:
+    return ModelRequest("judge", [ChatMessage("user", text)], JudgeDraft, seed=seed)
+
+
+async def test_repeated_request_is_served_from_disk(tmp_path: Path) -> None:
+    inner = CountingModel()
+    model = CachedModel(inner, tmp_path)
+    first = await model.execute(_request())
+    second = await model.execute(_request())
+    assert inner.calls == 1
+    assert second.output == first.output
+    assert second.usage.calls == 0 and second.usage.prompt_tokens == 0
+    # A new process (new wrapper) over the same folder still hits.
+    again = await CachedModel(CountingModel(), tmp_path).execute(_request())
+    assert again.output == first.output
+
+
+async def test_seed_and_messages_are_part_of_the_key(tmp_path: Path) -> None:
+    inner = CountingModel()
+    model = CachedModel(inner, tmp_path)
+    await model.execute(_request())
+    await model.execute(_request(seed=1))
+    await model.execute(_request(text="judge that"))
+    assert inner.calls == 3
