@@ -42,31 +42,29 @@ def test_the_golden_summary_covers_every_core_fact(example: Example) -> None:
     assert missed == []
 
 
-def test_every_fact_is_stated_by_each_source_it_names(example: Example, sources: Sources) -> None:
-    missed = [
-        (fact.id, article_id)
+def test_every_fact_and_contested_claim_is_stated_by_a_source_it_names(
+    example: Example, sources: Sources
+) -> None:
+    # Which articles state a fact is a human judgement; the verifier, being lexical, must at
+    # least find each fact (some wording of it) in one of them.
+    unfound = [
+        fact.id
         for fact in example.facts
-        for article_id in fact.sources
-        if not any(covers(p, content_of(sources, article_id)) for p in fact.phrasings)
+        if not any(covers(p, content_of(sources, a)) for a in fact.sources for p in fact.phrasings)
     ]
-    assert missed == []
-
-
-def test_every_contested_claim_is_stated_by_its_sources(example: Example, sources: Sources) -> None:
-    missed = [
-        (contested.id, claim.text, article_id)
+    unfound += [
+        claim.text
         for contested in example.contested
         for claim in contested.claims
-        for article_id in claim.sources
-        if not covers(claim.text, content_of(sources, article_id))
+        if not any(covers(claim.text, content_of(sources, a)) for a in claim.sources)
     ]
-    assert missed == []
+    assert unfound == []
 
 
 def test_coverage_credits_a_source_sentence_and_nothing_it_does_not_say(
-    example: Example,
+    sources: Sources, example: Example
 ) -> None:
-    summary = [example.articles[0].text.splitlines()[0]]  # KUNA's lead: the upgrade, Tokyo
-    covered = {f.id for f in example.facts if any(covers(p, summary) for p in f.phrasings)}
-    assert {"partnership_upgrade", "tokyo_meeting"} <= covered
+    (upgrade,) = [s for s in content_of(sources, example.articles[1].id) if "upgraded" in s]
+    covered = {f.id for f in example.facts if any(covers(p, [upgrade]) for p in f.phrasings)}
+    assert "partnership_upgrade" in covered
     assert not covered & {"trade_volume", "from_oman", "fighter_jet_2035", "ukraine"}

@@ -32,7 +32,7 @@ def test_the_seed_task_reads_the_repository_seeds() -> None:
     (example,) = load_task("seed_summit").examples
     assert [a.id for a in example.articles] == SEED_IDS
     assert all(a.text and a.source for a in example.articles)
-    assert len(example.reference) == 10
+    assert len(example.reference) == 12
     core = {f.id for f in example.facts if f.core}
     for needed in (
         "partnership_upgrade",
