@@ -31,7 +31,6 @@ class SystemRun:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0
-    model: str = ""
     notes: list[str] = field(default_factory=list)
 
 
@@ -94,7 +93,6 @@ async def run_system(
         prompt_tokens=run.prompt_tokens,
         completion_tokens=run.completion_tokens,
         latency_s=latency,
-        model=run.model,
         notes=[f"fallback: {run.fallback_reason}"] if run.fallback else [],
     )
 
