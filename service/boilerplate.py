@@ -154,7 +154,7 @@ def inline_boilerplate_spans(text: str) -> list[Span]:
 # ("Scroll down for video Gordon Brown said ..."); cutting them out keeps the real sentence.
 _INLINE = re.compile(
     r"\bScroll down for (?:the )?video\b"
-    r"|\bMedia playback is (?:not |un)supported on (?:this|your) device\b"
+    r"|\bMedia playback is (?:not |un)supported on (?:this|your) device"
     r"|\bShare this with(?:\s*(?:E-?mail|Facebook|Messenger|Twitter|Pinterest|WhatsApp|LinkedIn"
     r"|Copy this link))+",
     re.IGNORECASE,

@@ -170,5 +170,14 @@ def test_inline_furniture_spans() -> None:
     ]
 
 
+def test_glued_widget_message_leaves_the_real_sentence() -> None:
+    text = "Media playback is not supported on this deviceDel Potro won in four sets. He was happy."
+    assert marked(text) == [
+        ("Media playback is not supported on this device", True),
+        ("Del Potro won in four sets.", False),
+        ("He was happy.", False),
+    ]
+
+
 def test_no_sentences_no_marks() -> None:
     assert mark_boilerplate("", []) == []
