@@ -29,6 +29,7 @@ _MIN_WRAPPED_LINE = 30
 # Fixed-width wrapping (e-mail, wire copy) uses narrow columns; wider lines are paragraphs.
 _MAX_WRAP_WIDTH = 100
 _MIN_FULL_LINES = 2
+_FULL_LINE_SHARE = 0.75
 # Longer blocks are given to pysbd in windows (see _sentence_starts).
 _PYSBD_WHOLE = 10_000
 _PYSBD_WINDOW = 5_000
@@ -36,7 +37,6 @@ _SPACE_RUN = re.compile(r"\s+")
 # Every character pysbd's English rules may end a sentence at (its boundary regex also ends
 # sentences at closing brackets and quotes).
 _SENTENCE_END = re.compile("[.!?…。．！？ȸȹ☉☈☇☄)）」\"'”]")
-_FULL_LINE_SHARE = 0.75
 
 _segmenters = threading.local()
 
@@ -67,7 +67,8 @@ def ingest_articles(articles: Sequence[ArticleIn], settings: Settings) -> list[D
             documents.append(ingest_article(article))
         except ClientError as e:
             # ingest_article cannot know the article's position; the client needs it.
-            raise ClientError(e.detail, field=f"articles[{i}].{e.field}") from e
+            where = f"articles[{i}]" + (f".{e.field}" if e.field else "")
+            raise ClientError(e.detail, field=where) from e
     return documents
 
 
@@ -78,12 +79,12 @@ def ingest_article(article: ArticleIn) -> Document:
         text = article.text
         input_format = "text"
     elif article.html is not None:
-        text, html_title = extract_html(article.html)
+        text = extract_html(article.html)
         if not text.strip():
             raise ClientError(
                 f"no text could be extracted from the html of {article.id!r}", field="html"
             )
-        title = title or html_title
+        title = title or _html_title(article.html)
         input_format = "html"
     else:
         raise ClientError(f"article {article.id!r} has neither text nor html", field="text")
@@ -112,14 +113,18 @@ def ingest_article(article: ArticleIn) -> Document:
     )
 
 
-def extract_html(html: str) -> tuple[str, str | None]:
-    """The main text of an html page and its title (either may be empty or missing)."""
+def extract_html(html: str) -> str:
+    """The main text of an html page, empty when it has none."""
     text = trafilatura.extract(html, include_comments=False, favor_recall=True)
     if not text or not text.strip():
+        # extract gives up on pages it cannot find an article in; take all their text instead.
         text = trafilatura.html2txt(html)
+    return text or ""
+
+
+def _html_title(html: str) -> str | None:
     metadata = trafilatura.extract_metadata(html)
-    title = metadata.title if metadata is not None and metadata.title else None
-    return text or "", title
+    return metadata.title if metadata is not None and metadata.title else None
 
 
 def split_sentences(text: str) -> list[Span]:
