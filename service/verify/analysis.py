@@ -91,6 +91,8 @@ class TextFacts:
     # The content words each negation scopes over, in order ("not continue sanctions").
     negation_scopes: list[tuple[str, ...]]
     descriptors: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Runs of name words ("Giorgia Meloni"): the parts of one name.
+    name_runs: list[tuple[str, ...]] = field(default_factory=list)
     events: list[SpeechEvent] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)
     trigrams: frozenset[tuple[str, str, str]] = frozenset()
@@ -159,6 +161,7 @@ def analyse(
             scopes.append(tuple(scope))
 
     descriptors: dict[str, set[str]] = {}
+    name_runs: list[tuple[str, ...]] = []
     index = 0
     while index < len(tokens):
         if not name_flags[index]:
@@ -178,6 +181,8 @@ def analyse(
             back -= 1
         for position in range(index, run_end + 1):
             descriptors.setdefault(keys[position], set()).update(found)
+        if run_end > index:
+            name_runs.append(tuple(keys[index : run_end + 1]))
         index = run_end + 1
 
     events: list[SpeechEvent] = []
@@ -212,6 +217,7 @@ def analyse(
         negated=frozenset(negated),
         negation_scopes=scopes,
         descriptors={k: frozenset(v) for k, v in descriptors.items()},
+        name_runs=name_runs,
         events=events,
         quoted=[q for q in quoted if any(ch.isalnum() for ch in q)],
         trigrams=frozenset(zip(keys, keys[1:], keys[2:], strict=False)),

@@ -37,6 +37,15 @@ SPEECH_VERBS = frozenset(
     """.split()
 )
 
+# Speech verbs that only report what was said (not "asked", "denied" or "claimed").
+REPORTING_VERBS = frozenset(
+    """
+    said says say saying told tells added adds noted notes stressed stresses stated states
+    declared declares explained explains remarked remarks emphasised emphasized emphasises
+    emphasizes underlined wrote writes responded responds replied replies
+    """.split()
+)
+
 PRONOUN_SPEAKERS = frozenset("he she they it we i".split())
 
 MONTHS: dict[str, int] = {}
@@ -308,3 +317,71 @@ concern worry
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
     tuple(line.split()) for line in _SYNONYMS.strip().splitlines()
 )
+
+# Irregular past forms, so "took office" matches "taking office" (a stemmer cannot know).
+_IRREGULAR = """
+take took taken
+come came
+go went gone
+begin began begun
+meet met
+hold held
+leave left
+give gave given
+make made
+win won
+lose lost
+tell told
+see saw seen
+find found
+bring brought
+think thought
+become became
+run ran
+fall fell fallen
+rise rose risen
+speak spoke spoken
+write wrote written
+choose chose chosen
+lead led
+pay paid
+send sent
+build built
+sell sold
+buy bought
+strike struck
+fight fought
+fly flew flown
+draw drew drawn
+grow grew grown
+know knew known
+throw threw thrown
+shoot shot
+keep kept
+mean meant
+stand stood
+sit sat
+feel felt
+hear heard
+break broke broken
+drive drove driven
+eat ate eaten
+forget forgot forgotten
+freeze froze frozen
+hide hid hidden
+ride rode ridden
+ring rang rung
+sing sang sung
+swim swam swum
+wear wore worn
+seek sought
+teach taught
+catch caught
+spend spent
+lend lent
+"""
+BASE_FORM: dict[str, str] = {
+    form: forms[0]
+    for forms in (line.split() for line in _IRREGULAR.strip().splitlines())
+    for form in forms[1:]
+}

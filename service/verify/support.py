@@ -99,9 +99,16 @@ class SourceIndex:
         self.document_frequency: dict[str, int] = {}
         self.descriptors: dict[str, set[str]] = {}
         self.descriptor_source: dict[tuple[str, str], int] = {}
+        # (a part of a name, another part of the same name) -> a sentence giving both.
+        self.name_parts: dict[tuple[str, str], int] = {}
         for unit in self.units:
             for key in unit.facts.content_set:
                 self.document_frequency[key] = self.document_frequency.get(key, 0) + 1
+            for run in unit.facts.name_runs:
+                for part in run:
+                    for other in run:
+                        if other != part:
+                            self.name_parts.setdefault((part, other), unit.index)
             for name, found in unit.facts.descriptors.items():
                 self.descriptors.setdefault(name, set()).update(found)
                 for descriptor in found:
@@ -293,6 +300,18 @@ def check_support(
                 )
 
     missing = [k for k in dict.fromkeys(claim.content) if k not in content]
+    # A full name ("Emir Spahic") is supported by a span naming the person by one part
+    # ("Spahic") where the sources give the full name elsewhere; that sentence is cited too.
+    for key in missing:
+        if key not in claim.names:
+            continue
+        for other in claim.names & content:
+            source = index.name_parts.get((key, other))
+            if source is not None:
+                allowed.add(key)
+                if source not in unit_ids:
+                    extra.add(source)
+                break
     for key in missing:
         if key in allowed:
             continue

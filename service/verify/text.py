@@ -14,7 +14,13 @@ from functools import lru_cache
 
 import Stemmer  # type: ignore[import-not-found]
 
-from service.verify.lexicon import PLACE_KEY, ROLE_KEY, SYNONYM_GROUPS
+from service.verify.lexicon import (
+    BASE_FORM,
+    PLACE_KEY,
+    REPORTING_VERBS,
+    ROLE_KEY,
+    SYNONYM_GROUPS,
+)
 
 _FOLD = str.maketrans(
     {
@@ -231,6 +237,22 @@ def _synonym_table() -> dict[str, str]:
 _SYNONYM_OF = _synonym_table()
 
 
+_BRITISH = (
+    (re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"(?<=\w{3})our(s|ed|ing|ite|ites|able)?$"), r"or\1"),
+    (re.compile(r"(?<=\w{4})mme(s)?$"), r"m\1"),
+    (re.compile(r"(?<=\w{3})tre(s)?$"), r"ter\1"),
+    (re.compile(r"(?<=\w{3})ence$"), "ense"),
+)
+
+
+def american_spelling(word: str) -> str:
+    """Fold British spellings onto American ones ("programme", "realised", "favour")."""
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 @lru_cache(maxsize=65_536)
 def word_key(word: str) -> str:
     """The form two words are compared by: place, role or synonym group, else the stem."""
@@ -240,5 +262,8 @@ def word_key(word: str) -> str:
     role = ROLE_KEY.get(word)
     if role is not None:
         return role
-    stemmed = stem(word)
+    if word in REPORTING_VERBS:
+        # Who spoke is checked separately; which verb reported it is wording.
+        return "say"
+    stemmed = stem(american_spelling(BASE_FORM.get(word, word)))
     return _SYNONYM_OF.get(stemmed, stemmed)

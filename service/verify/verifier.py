@@ -157,6 +157,12 @@ class Verifier:
             return best
         current = best
         while len(current.units) < MAX_STITCHED and current.uncovered:
+            # Stitching looks further than the first retrieval: at the sentences that best
+            # state what is still missing, alongside the claim's names.
+            missing_terms = [k.lstrip("#").lower() for k in current.uncovered]
+            candidates = list(
+                dict.fromkeys([*candidates, *self._retrieve([*missing_terms, *facts.names], 5)])
+            )
             addition = self._best_addition(claim, facts, speaker, current, candidates)
             if addition is None:
                 break
@@ -188,15 +194,18 @@ class Verifier:
                 best = trial
         return best
 
+    def _retrieve(self, query: list[str], top: int) -> list[int]:
+        """The `top` sentences BM25 ranks highest for the query (with a positive score)."""
+        if self._retriever is None or not query:
+            return []
+        scores = np.asarray(self._retriever.get_scores(query))
+        order = np.argsort(-scores, kind="stable")[:top]
+        return [int(i) for i in order if scores[i] > 0]
+
     def _candidates(self, facts: TextFacts) -> list[int]:
         if self._retriever is None:
             return []
-        query = _retrieval_terms(facts)
-        found: list[int] = []
-        if query:
-            scores = np.asarray(self._retriever.get_scores(query))
-            order = np.argsort(-scores, kind="stable")[:RETRIEVE_TOP]
-            found = [int(i) for i in order if scores[i] > 0]
+        found = self._retrieve(_retrieval_terms(facts), RETRIEVE_TOP)
         # Sentences holding a quoted passage of the claim are candidates whatever BM25 says.
         for quoted in facts.quoted:
             for doc_index, start, end in self.index.quote_occurrences(
@@ -384,6 +393,7 @@ class Verifier:
 def _retrieval_terms(facts: TextFacts) -> list[str]:
     terms = list(facts.content)
     terms.extend(f"#{q.value:g}" for q in facts.numbers.quantities)
+    terms.extend(sorted(facts.numbers.weekdays))
     return terms
 
 
