@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import random
+import socket
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from service.api import create_app as create_api
+from service.config import Settings
 from service.models.drafts import (
     DraftSentence,
     Evidence,
@@ -33,8 +38,16 @@ from service.models.faults import (
     wrong_number,
 )
 from service.models.openai_model import schema_instruction
-from service.models.server import Capability, build_parser, config_from_args, create_app
+from service.models.server import (
+    Capability,
+    build_parser,
+    config_from_args,
+    create_app,
+    serve_in_thread,
+)
 
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+REQUESTS_UNDER_FAULTS = 24
 SOURCES = """<articles>
 [a1] source=Wire | title=Leaders meet in Tokyo
 [a2] source=Paper
@@ -44,6 +57,20 @@ SOURCES = """<articles>
 [g2 | a1] The two leaders agreed to cooperate on critical minerals and a new fighter jet by 2035.
 [g3 | a2] "We are closer than ever," Meloni said after the talks in Tokyo.
 </source_sentences>"""
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse every connection that does not stay on this machine."""
+    real_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
+            raise ConnectionRefusedError(f"tests may not reach {host}")
+        real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
 
 
 def chat_body(
@@ -268,3 +295,59 @@ def test_command_line_options() -> None:
     assert parse_script("ok") == (None,)
     with pytest.raises(ValueError):
         FaultConfig(fault_rate=1.5)
+
+
+def _cited(node: Any) -> list[dict[str, Any]]:
+    """Every object with `text` and `citations` in a response body."""
+    if isinstance(node, dict):
+        found = [node] if "text" in node and "citations" in node else []
+        return found + [item for value in node.values() for item in _cited(value)]
+    if isinstance(node, list):
+        return [item for value in node for item in _cited(value)]
+    return []
+
+
+def test_service_under_faults_returns_only_grounded_summaries_or_typed_errors() -> None:
+    """The benchmark's verdict in small: requests through the API with half the replies faulty."""
+    seeds = [json.loads(p.read_text()) for p in sorted(SEEDS_DIR.glob("*.json"))]
+    faults = FaultConfig(fault_rate=0.5, seed=11, retry_after_s=0.05)
+    with serve_in_thread(create_app(faults=faults)) as url:
+        settings = Settings(
+            model="mock-server",
+            openai_base_url=url,
+            model_timeout_s=5,
+            request_deadline_s=30,
+        )
+        api = TestClient(create_api(settings))
+        rng = random.Random(0)
+        statuses = []
+        planted_leaks = []
+        replies = []
+        for number in range(REQUESTS_UNDER_FAULTS):
+            chosen = rng.sample(seeds, k=rng.randint(2, len(seeds)))
+            articles = [{**a, "id": f"{a['id']}-{number}"} for a in chosen]
+            reply = api.post("/summarize", json={"articles": articles})
+            statuses.append(reply.status_code)
+            replies.append((articles, reply))
+        planted = httpx.get(url.removesuffix("/v1") + "/_mock/stats").json()["planted"]
+    assert planted, "the run must have planted something to prove anything"
+    for articles, reply in replies:
+        body = reply.json()
+        if reply.status_code != 200:
+            assert reply.status_code in (502, 503, 504)
+            assert body["type"] in {
+                "model_error",
+                "model_bad_output",
+                "model_unavailable",
+                "model_timeout",
+            }
+            continue
+        texts = {a["id"]: a["text"] for a in articles}
+        for item in _cited(body["summary"]):
+            assert item["citations"], item
+            for c in item["citations"]:
+                assert texts[c["article_id"]][c["start"] : c["end"]] == c["text"]
+            planted_leaks += leaked([item["text"]], planted)
+    assert planted_leaks == []
+    # Three re-asks and four transport attempts absorb nearly every fault.
+    assert statuses.count(200) >= 0.75 * REQUESTS_UNDER_FAULTS
