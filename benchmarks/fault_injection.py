@@ -1,7 +1,7 @@
 """Fault-injection run: the real service path against a model server whose replies often go wrong.
 
-    python benchmarks/fault_injection.py                   # 500 requests, 30% faulty replies
-    python benchmarks/fault_injection.py --requests 1000 --fault-rate 0.5 --concurrency 32
+    python -m benchmarks.fault_injection                   # 500 requests, 30% faulty replies
+    python -m benchmarks.fault_injection --requests 1000 --fault-rate 0.5 --concurrency 32
 
 It starts two processes, as in production:
 

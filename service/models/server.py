@@ -110,7 +110,7 @@ class ServerStats:
     faults: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
     refused_formats: int = 0
-    planted: list[str] = field(default_factory=list)
+    planted: set[str] = field(default_factory=set)
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -122,7 +122,7 @@ class ServerStats:
             "faults": dict(self.faults),
             "formats": dict(self.formats),
             "refused_formats": self.refused_formats,
-            "planted": sorted(set(self.planted)),
+            "planted": sorted(self.planted),
         }
 
 
@@ -240,7 +240,7 @@ def create_app(
             content = invalidate(output, rng)
         elif fault is FaultKind.PLANTED:
             planted_output, planted = plant(output, rng)
-            stats.planted.extend(planted)
+            stats.planted.update(planted)
             content = planted_output.model_dump_json()
 
         # Honour the token limit the client asked for, as a real server does.
