@@ -158,8 +158,19 @@ async def test_mock_is_deterministic() -> None:
 
 
 async def test_key_points_cite_every_source_that_states_them() -> None:
-    response = await summarize(_request(), model=MockModel(), settings=Settings())
-    assert any(len({c.article_id for c in p.citations}) >= 2 for p in response.summary.key_points)
+    # The model quotes one outlet; the syndicated copy in another outlet is cited as well,
+    # and corroboration counts the pair once.
+    point = _sentence(
+        "The meeting marked the first official in-person talks between Takaichi, who took office "
+        "in October, and Meloni.",
+        "002_8947275ea8fd0681",
+        "The meeting marked the first official in-person talks between Takaichi",
+    )
+    model = ScriptedModel(SummaryDraft(headline=point, key_points=[point]))
+    response = await summarize(_request(), model=model, settings=Settings())
+    cited = {c.article_id for c in response.summary.key_points[0].citations}
+    assert cited == {"002_8947275ea8fd0681", "004_cf31b5b404e68b4a"}
+    assert response.summary.key_points[0].sources == 1
 
 
 async def test_nothing_unverified_leaves_whatever_the_model_writes() -> None:
