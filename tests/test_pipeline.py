@@ -166,7 +166,7 @@ async def test_key_points_cite_every_source_that_states_them() -> None:
         "002_8947275ea8fd0681",
         "The meeting marked the first official in-person talks between Takaichi",
     )
-    model = ScriptedModel(SummaryDraft(headline=point, key_points=[point]))
+    model = ScriptedModel(SummaryDraft(headline=TRUE_POINT, key_points=[point]))
     response = await summarize(_request(), model=model, settings=Settings())
     cited = {c.article_id for c in response.summary.key_points[0].citations}
     assert cited == {"002_8947275ea8fd0681", "004_cf31b5b404e68b4a"}
