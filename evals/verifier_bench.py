@@ -112,6 +112,8 @@ def balanced_accuracy(labels: Sequence[bool], predictions: Sequence[bool]) -> fl
 
 @dataclass
 class LabelledSentence:
+    """One FRANK summary sentence with its human label."""
+
     source: str
     article: str
     text: str
@@ -120,6 +122,8 @@ class LabelledSentence:
 
 @dataclass
 class Outcome:
+    """The verifier's decision on one sentence, its features and the time it took."""
+
     supported: bool
     features: dict[str, float]
     seconds: float
@@ -244,6 +248,8 @@ def cross_validate(
 
 @dataclass(frozen=True)
 class Probe:
+    """One perturbation-suite sentence: faithful or corrupted, and how it was made."""
+
     text: str
     faithful: bool
     kind: str

@@ -266,3 +266,15 @@ def test_group_members_are_cited_as_corroboration() -> None:
 def test_citation_type_is_the_public_one() -> None:
     verdict = verify("Meloni began a three-day visit to Japan on Thursday.")
     assert all(isinstance(c, Citation) for c in verdict.citations)
+
+
+def test_a_grouped_copy_that_states_a_different_number_is_not_cited() -> None:
+    first = make_document("a", "The ministers met in Oslo on Monday. Talks lasted four hours.")
+    second = make_document("b", "Talks lasted six hours, officials said. The weather was cold.")
+    group = SentenceGroup(id="g1", members=[first.sentences[1], second.sentences[0]])
+    verifier = Verifier([first, second], SourceGroups(groups=[group]))
+    verdict = verifier.verify(
+        Claim("Talks lasted four hours.", evidence=(ClaimEvidence("a", "Talks lasted four hours"),))
+    )
+    assert verdict.supported
+    assert {c.article_id for c in verdict.citations} == {"a"}

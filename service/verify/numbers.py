@@ -29,6 +29,8 @@ class Quantity:
 
 @dataclass(frozen=True)
 class DateMention:
+    """A month, with its day when the text gives one."""
+
     month: int
     day: int | None
     text: str
@@ -36,6 +38,8 @@ class DateMention:
 
 @dataclass
 class NumericFacts:
+    """Everything numeric one text states."""
+
     quantities: list[Quantity] = field(default_factory=list)
     dates: list[DateMention] = field(default_factory=list)
     weekdays: set[str] = field(default_factory=set)

@@ -65,11 +65,9 @@ class Check:
     extra_units: tuple[int, ...] = ()
     # Content words and numbers of the claim the units do not state (for stitching).
     uncovered: frozenset[str] = frozenset()
-
-    @property
-    def coverage(self) -> float:
-        """Share of the claim's content words found in the units."""
-        return self.features["coverage"]
+    # Failures that are omissions (a name or number the units do not state) rather than
+    # contradictions; a number the units state differently is a contradiction.
+    omissions: frozenset[str] = frozenset()
 
 
 class SourceIndex:
@@ -281,6 +279,11 @@ def check_support(
             unsupported_numbers.append(date.text)
     unsupported_numbers.extend(sorted(claim.numbers.weekdays - numbers.weekdays))
     failures.extend(f"{text} not in cited spans" for text in unsupported_numbers)
+    omissions: set[str] = set()
+    stated_kinds = {q.kind for q in numbers.quantities}
+    for quantity in claim.numbers.quantities:
+        if quantity.text in unsupported_numbers and quantity.kind not in stated_kinds:
+            omissions.add(f"{quantity.text} not in cited spans")
 
     # Descriptors the claim attaches to a name must not contradict what the sources say of it.
     allowed: set[str] = set()
@@ -317,6 +320,7 @@ def check_support(
             continue
         if key in claim.names or key in _PLACE_KEYS or key in _ROLE_KEYS:
             failures.append(f"{_surface(claim, key)} not in cited spans")
+            omissions.add(failures[-1])
             continue
         opposite = _ANTONYMS.get(key, frozenset()) & content
         if opposite:
@@ -412,6 +416,7 @@ def check_support(
         uncovered=frozenset(
             [k for k in missing if k not in allowed] + [f"#{t}" for t in unsupported_numbers]
         ),
+        omissions=frozenset(omissions),
     )
 
 

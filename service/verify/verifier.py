@@ -21,6 +21,8 @@ MAX_STITCHED = 3
 # the ones it adds, and add this many missing words or numbers.
 STITCH_MIN_SHARED = 2
 STITCH_MIN_NEW = 2
+# Share of the claim's content words a grouped near-duplicate must state to be cited with it.
+CORROBORATION_MIN_COVERAGE = 0.6
 
 
 class Verifier:
@@ -357,9 +359,9 @@ class Verifier:
     def _corroborating(
         self, claim: Claim, facts: TextFacts, speaker: frozenset[str], units: list[int]
     ) -> list[int]:
-        """Sentences of other articles that support the claim by themselves."""
+        """Sentences of other articles that say what the claim says."""
         cited_docs = {self.index.units[u].document for u in units}
-        candidates: dict[int, list[int]] = {}
+        grouped: dict[int, list[int]] = {}
         for unit in units:
             sentence = self.index.units[unit].sentence
             group = self._group_of.get((sentence.article_id, sentence.start))
@@ -368,15 +370,24 @@ class Verifier:
             for member in self._group_units[group]:
                 doc = self.index.units[member].document
                 if doc not in cited_docs:
-                    candidates.setdefault(doc, []).append(member)
+                    grouped.setdefault(doc, []).append(member)
+        retrieved: dict[int, list[int]] = {}
         for unit in self._candidates(facts):
             doc = self.index.units[unit].document
             if doc not in cited_docs:
-                candidates.setdefault(doc, []).append(unit)
+                retrieved.setdefault(doc, []).append(unit)
         found: list[int] = []
-        for members in candidates.values():
-            for member in dict.fromkeys(members):
-                if _passes(self._check_with_parts(claim, facts, [member], speaker)):
+        for doc in sorted(set(grouped) | set(retrieved)):
+            for member in dict.fromkeys([*grouped.get(doc, []), *retrieved.get(doc, [])]):
+                check = self._check_with_parts(claim, facts, [member], speaker)
+                # A near-duplicate the grouping matched may leave out a detail ("the two
+                # leaders"), but must contradict nothing and state most of the claim.
+                near_duplicate = (
+                    member in grouped.get(doc, [])
+                    and set(check.failures) <= check.omissions
+                    and check.features["coverage"] >= CORROBORATION_MIN_COVERAGE
+                )
+                if _passes(check) or near_duplicate:
                     found.append(member)
                     break
         return found
