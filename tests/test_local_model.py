@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from service.api import create_app
+from service.config import Settings
 from service.models.base import ChatMessage, ModelRequest
 from service.models.drafts import SummaryDraft
 from service.models.local_llama import (
@@ -24,6 +30,7 @@ pytestmark = [
     ),
 ]
 
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SOURCES = """<articles>
 [a1] source=Wire | title=Japan and Italy upgrade ties
 [a2] source=Paper
@@ -71,3 +78,47 @@ async def test_real_model_returns_a_validated_summary_draft(local_server: str) -
     # Temperature 0 and a fixed seed: the same request gives the same reply.
     again = await model.execute(request)
     assert again.output == reply.output
+
+
+def _cited(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        found = [node] if "text" in node and "citations" in node else []
+        return found + [item for value in node.values() for item in _cited(value)]
+    if isinstance(node, list):
+        return [item for value in node for item in _cited(value)]
+    return []
+
+
+def test_service_with_the_real_model_returns_only_grounded_sentences(local_server: str) -> None:
+    """The tiny model invents freely: what it invents is dropped and reported, never returned."""
+    articles = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.json"))]
+    settings = Settings(
+        model=MODEL_ALIAS,
+        openai_base_url=local_server,
+        context_tokens=CONTEXT_TOKENS,
+        # CPU inference of a 4-5k token prompt: generous, so a loaded CI machine is not a 504.
+        model_timeout_s=600,
+        request_deadline_s=1_200,
+    )
+    reply = TestClient(create_app(settings)).post("/summarize", json={"articles": articles})
+
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    texts = {a["id"]: a["text"] for a in articles}
+    returned = _cited(body["summary"])
+    for item in returned:
+        assert item["citations"], item
+        for citation in item["citations"]:
+            span = texts[citation["article_id"]][citation["start"] : citation["end"]]
+            assert span == citation["text"]
+    run, verification = body["run"], body["verification"]
+    assert run["model"] == MODEL_ALIAS
+    assert run["calls"] >= 1 and run["prompt_tokens"] > 0
+    # Useful either way: what the model wrote that survived, or the marked extractive fallback.
+    assert returned
+    if run["fallback"]:
+        assert run["fallback_reason"]
+    # Every sentence the model wrote is accounted for: returned, repaired or dropped with reasons.
+    assert verification["checked"] >= verification["passed"]
+    for dropped in verification["dropped"]:
+        assert dropped["reasons"], dropped
