@@ -24,7 +24,11 @@ class Failure:
 
     field: str
     draft: DraftSentence | DraftQuote
-    reasons: list[str]
+    verdict: Verdict
+
+    @property
+    def reasons(self) -> list[str]:
+        return self.verdict.reasons
 
 
 def claim_of(item: DraftSentence | DraftQuote) -> Claim:
@@ -69,10 +73,13 @@ class Assembler:
                 )
         return out
 
-    def check(self, item: DraftSentence | DraftQuote) -> tuple[Verdict, list[CitationOut]]:
-        """Verify one item; a verdict without a single well-formed citation does not pass."""
-        self.checked += 1
-        verdict = self.verifier.verify(claim_of(item))
+    def check(
+        self, item: DraftSentence | DraftQuote, verdict: Verdict | None = None
+    ) -> tuple[Verdict, list[CitationOut]]:
+        """Verify one item (or take a verdict reached elsewhere); no citation, no pass."""
+        if verdict is None:
+            self.checked += 1
+            verdict = self.verifier.verify(claim_of(item))
         citations = self.grounded(verdict.citations) if verdict.supported else []
         if verdict.supported and not citations:
             verdict.supported = False
@@ -83,12 +90,16 @@ class Assembler:
         return self.groups.independent_sources([c.article_id for c in citations])
 
     def sentence(
-        self, item: DraftSentence, field: str, failures: list[Failure]
+        self,
+        item: DraftSentence,
+        field: str,
+        failures: list[Failure],
+        verdict: Verdict | None = None,
     ) -> SentenceOut | None:
         """A verified sentence, or None with the failure recorded."""
-        verdict, citations = self.check(item)
+        verdict, citations = self.check(item, verdict)
         if not verdict.supported:
-            failures.append(Failure(field, item, verdict.reasons))
+            failures.append(Failure(field, item, verdict))
             return None
         return SentenceOut(
             text=item.text,
@@ -100,7 +111,7 @@ class Assembler:
     def event(self, item: DraftEvent, failures: list[Failure]) -> EventOut | None:
         verdict, citations = self.check(item)
         if not verdict.supported:
-            failures.append(Failure("event", item, verdict.reasons))
+            failures.append(Failure("event", item, verdict))
             return None
         return EventOut(
             text=item.text,
@@ -115,7 +126,7 @@ class Assembler:
     def quote(self, item: DraftQuote, field: str, failures: list[Failure]) -> QuoteOut | None:
         verdict, citations = self.check(item)
         if not verdict.supported:
-            failures.append(Failure(field, item, verdict.reasons))
+            failures.append(Failure(field, item, verdict))
             return None
         return QuoteOut(
             text=item.quote,

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
 
     # Verification: whether failing sentences are sent back to a real model once.
     repair: bool = True
+    # Whether a real model may judge sentences the verifier scores as doubtful (a second
+    # opinion from the same model that wrote them: off unless the operator trusts it).
+    judge: bool = False
 
     # Where real-model replies are cached on disk (unset: no cache); the mock is never cached.
     cache_dir: Path | None = None

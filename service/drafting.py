@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from service.chunking import pack, prompt_budget
 from service.config import Settings
 from service.documents import Document, SentenceGroup
-from service.models.base import ChatMessage, Model, ModelRequest, Usage
+from service.models.base import ChatMessage, Model, ModelRequest
 from service.models.drafts import DraftSentence, RepairDraft, SummaryDraft
 from service.prompts import load_prompt
 from service.source_block import (
@@ -31,9 +31,6 @@ MAX_REDUCE_ROUNDS = 4
 class DraftResult:
     draft: SummaryDraft
     strategy: Literal["single", "map_reduce"]
-    model: str
-    usage: Usage = field(default_factory=Usage)
-    prompt_versions: dict[str, int] = field(default_factory=dict)
 
 
 def _tokens(messages: Sequence[ChatMessage]) -> int:
@@ -56,9 +53,7 @@ class Drafter:
         self.articles = render_articles(documents)
         self.limits = {"max_key_points": max_key_points, "max_quotes": max_quotes}
         self.budget = prompt_budget(model.context_tokens, settings.max_output_tokens)
-        self.usage = Usage()
         self.versions: dict[str, int] = {}
-        self.model_name = model.name
 
     async def _ask(
         self, task: str, messages: list[ChatMessage], output: type[SummaryDraft] | type[RepairDraft]
@@ -72,8 +67,6 @@ class Drafter:
             seed=self.settings.seed,
         )
         reply = await self.model.execute(request)
-        self.usage.add(reply.usage)
-        self.model_name = reply.model
         return reply.output
 
     async def _summarize(self, groups: Sequence[SentenceGroup]) -> SummaryDraft:
@@ -134,7 +127,7 @@ class Drafter:
             partial = await asyncio.gather(*(self._summarize(chunk) for chunk in chunks))
             draft = await self._reduce(partial)
             strategy = "map_reduce"
-        return DraftResult(draft, strategy, self.model_name, self.usage, self.versions)
+        return DraftResult(draft, strategy)
 
     async def repair(
         self, groups: Sequence[SentenceGroup], failed: Sequence[tuple[DraftSentence, list[str]]]

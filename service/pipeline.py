@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.assemble import Assembler, Failure, dropped
+from service.assemble import Assembler, Failure, claim_of, dropped
 from service.config import Settings
 from service.documents import Document, SourceGroups
 from service.drafting import Drafter, DraftResult
@@ -14,7 +14,7 @@ from service.errors import ClientError, ModelTimeout
 from service.grouping import group_sentences
 from service.ingest import ingest_articles
 from service.injection import exclude_planted_instructions
-from service.models.base import Model
+from service.models.base import MeteredModel, Model
 from service.models.drafts import DraftSentence
 from service.models.mock import MockModel
 from service.schemas import (
@@ -31,7 +31,7 @@ from service.schemas import (
     VerifyResponse,
     VerifyResult,
 )
-from service.verify import Claim, ClaimEvidence, Verifier
+from service.verify import Claim, ClaimEvidence, Verifier, judge_doubtful
 
 
 @dataclass
@@ -69,6 +69,36 @@ def _articles_out(prepared: Prepared) -> list[ArticleOut]:
         )
         for doc in prepared.documents
     ]
+
+
+async def _second_opinion(
+    model: Model,
+    prepared: Prepared,
+    assembler: Assembler,
+    summary: SummaryOut,
+    failures: list[Failure],
+) -> tuple[int, list[Failure]]:
+    """Ask the model to judge key points the verifier was unsure about (never hard failures)."""
+    points = [f for f in failures if f.field.startswith("key_points")]
+    if not points:
+        return 0, failures
+    claims = [claim_of(f.draft) for f in points]
+    verdicts = await judge_doubtful(model, claims, [f.verdict for f in points], prepared.documents)
+    still_failing = [f for f in failures if f not in points]
+    judged = 0
+    for failure, verdict in zip(points, verdicts, strict=True):
+        retry: list[Failure] = []
+        point = (
+            assembler.sentence(failure.draft, failure.field, retry, verdict)
+            if verdict.supported and isinstance(failure.draft, DraftSentence)
+            else None
+        )
+        if point is None:
+            still_failing.append(Failure(failure.field, failure.draft, verdict))
+        else:
+            summary.key_points.append(point)
+            judged += 1
+    return judged, still_failing
 
 
 async def _repair(
@@ -112,15 +142,23 @@ async def summarize(
     prepared = await asyncio.to_thread(prepare, request.articles, settings)
     options: SummarizeOptions = request.options
     assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
+    # Every call (draft, reduce, judge, repair) is metered here, for the response's `run`.
+    metered = MeteredModel(model)
     drafter = Drafter(
-        model, prepared.documents, settings, options.max_key_points, options.max_quotes
+        metered, prepared.documents, settings, options.max_key_points, options.max_quotes
     )
     try:
         async with asyncio.timeout(settings.request_deadline_s):
             result = await drafter.write(prepared.groups.groups)
             summary, failures = await asyncio.to_thread(assembler.summary, result.draft)
-            repaired = 0
-            if failures and options.repair and settings.repair and not model.is_extractive_mock:
+            checked, passed = assembler.checked, assembler.checked - len(failures)
+            repaired = judged = 0
+            real_model = not model.is_extractive_mock
+            if failures and settings.judge and real_model:
+                judged, failures = await _second_opinion(
+                    metered, prepared, assembler, summary, failures
+                )
+            if failures and options.repair and settings.repair and real_model:
                 repaired, failures = await _repair(drafter, prepared, assembler, summary, failures)
     except TimeoutError as exc:
         raise ModelTimeout(
@@ -144,18 +182,19 @@ async def summarize(
     return SummarizeResponse(
         summary=summary,
         verification=VerificationReport(
-            checked=assembler.checked,
-            passed=assembler.checked - len(failures),
+            checked=checked,
+            passed=passed,
             repaired=repaired,
+            judged=judged,
             dropped=dropped(failures),
         ),
         articles=_articles_out(prepared),
         run=RunInfo(
-            model=result.model,
+            model=metered.last_model,
             strategy=result.strategy,
-            calls=drafter.usage.calls,
-            prompt_tokens=drafter.usage.prompt_tokens,
-            completion_tokens=drafter.usage.completion_tokens,
+            calls=metered.usage.calls,
+            prompt_tokens=metered.usage.prompt_tokens,
+            completion_tokens=metered.usage.completion_tokens,
             fallback=fallback_reason is not None,
             fallback_reason=fallback_reason,
             prompt_versions=drafter.versions,

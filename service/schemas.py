@@ -118,8 +118,12 @@ class DroppedSentence(BaseModel):
 
 
 class VerificationReport(BaseModel):
+    """`checked` sentences: `passed` the verifier, `judged` supported by the optional model
+    judge, `repaired` after one repair call; the rest are `dropped`, with reasons."""
+
     checked: int
     passed: int
+    judged: int = 0
     repaired: int
     dropped: list[DroppedSentence]
     all_returned_grounded: bool = True

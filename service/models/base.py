@@ -62,3 +62,22 @@ class Model(Protocol):
     async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
         """Run one call; raise `service.errors.ModelError` subclasses on failure."""
         ...
+
+
+class MeteredModel:
+    """Wraps a model and adds up the usage of every call made through it."""
+
+    def __init__(self, inner: Model) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.is_extractive_mock = inner.is_extractive_mock
+        self.context_tokens = inner.context_tokens
+        self.usage = Usage()
+        self.last_model = inner.name
+
+    async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
+        """Delegate, then record the call's usage and the model that answered."""
+        reply = await self.inner.execute(request)
+        self.usage.add(reply.usage)
+        self.last_model = reply.model
+        return reply

@@ -370,7 +370,7 @@ def summarise_blocks(blocks: ParsedBlocks, max_points: int, max_quotes: int) -> 
 
 
 def _numbered_items(prompt: str) -> list[tuple[int, str]]:
-    """`[n] sentence` items listed outside the tagged blocks (repair and judge prompts)."""
+    """`[n] sentence` items listed outside the tagged blocks (the repair prompt)."""
     return [(int(m.group(1)), m.group(2)) for m in re.finditer(r"(?m)^\[(\d+)\] (.+)$", prompt)]
 
 
@@ -397,17 +397,26 @@ def repair_items(blocks: ParsedBlocks, prompt: str) -> RepairDraft:
     return RepairDraft(repairs=repairs)
 
 
-def judge_items(blocks: ParsedBlocks, prompt: str) -> JudgeDraft:
-    """A strict lexical judge: supported only when one source sentence holds every content word."""
-    lines = _build_lines([CandidateLine(s.key, s.article_ids, s.text) for s in blocks.sources])
+_JUDGE_ITEM_RE = re.compile(
+    r"<item index=(\d+)>\s*sentence: (.*?)\n\s*passages:\n(.*?)</item>", re.DOTALL
+)
+
+
+def judge_items(prompt: str) -> JudgeDraft:
+    """A strict lexical judge: supported only when the passages hold every content word."""
     judgements = []
-    for index, text in _numbered_items(prompt):
-        line, share = _closest_line(text, lines)
-        supported = line is not None and share >= 0.999
-        reason = (
-            f"closest source sentence {line.key if line else '-'} holds {share:.0%} of its words"
+    for match in _JUDGE_ITEM_RE.finditer(prompt):
+        index, sentence, passages = int(match[1]), match[2], match[3]
+        terms = _terms(sentence)
+        held = set(_terms(passages))
+        share = sum(t in held for t in terms) / len(terms) if terms else 0.0
+        judgements.append(
+            Judgement(
+                index=index,
+                supported=share >= 0.999,
+                reason=f"the passages hold {share:.0%} of the sentence's content words",
+            )
         )
-        judgements.append(Judgement(index=index, supported=supported, reason=reason))
     return JudgeDraft(judgements=judgements)
 
 
@@ -430,7 +439,7 @@ class MockModel:
         elif request.output_type is RepairDraft:
             output = repair_items(blocks, prompt)
         elif request.output_type is JudgeDraft:
-            output = judge_items(blocks, prompt)
+            output = judge_items(prompt)
         else:
             raise ModelOutputError(f"the mock model cannot produce {request.output_type.__name__}")
         raw = output.model_dump_json()
