@@ -197,3 +197,30 @@ def test_verify_returns_one_result_per_sentence_in_order(client: TestClient) -> 
             assert result["citations"]
         else:
             assert result["reasons"]
+
+
+HTML = """<html><head><title>Summit in Tokyo</title></head><body>
+<nav><a href="/">Home</a> | <a href="/world">World</a> | <a href="/share">Share</a></nav>
+<article><h1>Japan and Italy upgrade ties</h1>
+<p>Japanese Prime Minister Sanae Takaichi and Italian Prime Minister Giorgia Meloni agreed on
+Friday to elevate relations to a special strategic partnership, officials said.</p>
+<p>The two leaders also agreed to strengthen supply chains for critical minerals and to set up a
+consultative body on space cooperation, according to the joint statement.</p>
+<p>Italy and Japan will also continue their joint development of a next-generation fighter jet
+with the United Kingdom, which they aim to deploy by 2035.</p></article>
+<footer>© 2026 Example News. All rights reserved.</footer></body></html>"""
+
+
+def test_html_article_offsets_point_into_the_returned_extracted_text(client: TestClient) -> None:
+    response = client.post("/summarize", json={"articles": [{"id": "h1", "html": HTML}]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    article = body["articles"][0]
+    assert article["input_format"] == "html"
+    assert "<p>" not in article["text"] and "special strategic partnership" in article["text"]
+    cited = _objects_with_citations(body["summary"])
+    assert cited
+    for obj in cited:
+        for c in obj["citations"]:
+            assert article["text"][c["start"] : c["end"]] == c["text"]
+            assert "All rights reserved" not in c["text"]
