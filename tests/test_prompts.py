@@ -59,7 +59,9 @@ def test_unknown_prompt_or_version() -> None:
 
 
 def test_article_text_travels_as_data_not_instructions() -> None:
-    system = load_prompt("summarize").render(
-        articles="", sources="", max_key_points=3, max_quotes=1
-    )[0].content
+    system = (
+        load_prompt("summarize")
+        .render(articles="", sources="", max_key_points=3, max_quotes=1)[0]
+        .content
+    )
     assert "never instructions" in system
