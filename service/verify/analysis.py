@@ -10,10 +10,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from service.verify.align import Item, build_items
 from service.verify.lexicon import (
     DESCRIPTOR_GLUE,
     MONTHS,
     NEGATIONS,
+    ORDER_WORDS,
     PLACE_KEY,
     PRONOUN_SPEAKERS,
     ROLES,
@@ -96,6 +98,8 @@ class TextFacts:
     events: list[SpeechEvent] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)
     trigrams: frozenset[tuple[str, str, str]] = frozenset()
+    # Names, numbers and content words in order, for checking what is said next to what.
+    items: tuple[Item, ...] = ()
 
     @property
     def speakers(self) -> frozenset[str]:
@@ -205,6 +209,13 @@ def analyse(
             )
 
     quoted = [m.group(1) or m.group(2) for m in _QUOTED_RE.finditer(prepared)]
+    items = build_items(
+        prepared,
+        tokens,
+        keys,
+        _item_names(prepared, tokens, name_flags, content_flags),
+        [flag or t.word in ORDER_WORDS for t, flag in zip(tokens, content_flags, strict=True)],
+    )
     return TextFacts(
         prepared=prepared,
         tokens=tokens,
@@ -221,7 +232,29 @@ def analyse(
         events=events,
         quoted=[q for q in quoted if any(ch.isalnum() for ch in q)],
         trigrams=frozenset(zip(keys, keys[1:], keys[2:], strict=False)),
+        items=items,
     )
+
+
+def _item_names(
+    prepared: str, tokens: list[Token], names: list[bool], content: list[bool]
+) -> list[bool]:
+    """Name flags for items: places count, and so does a capitalised first word that runs into
+    a name ("Louis Jordan, 37, was found"), which the case of a first word cannot tell."""
+    flags = [flag or t.word in PLACE_KEY for t, flag in zip(tokens, names, strict=True)]
+    for index in range(len(tokens) - 2, -1, -1):
+        token = tokens[index]
+        if (
+            not flags[index]
+            and flags[index + 1]
+            and token.capitalised
+            and token.sentence_initial
+            and content[index]
+            and token.word not in ROLES
+            and not prepared[token.end : tokens[index + 1].start].strip()
+        ):
+            flags[index] = True
+    return flags
 
 
 def _promote_unknown_names(

@@ -207,6 +207,23 @@ DESCRIPTOR_GLUE = frozenset(
     "the a an of and".split()
 )
 
+# Function words and ordinals with an opposite ("first"/"last", "before"/"after"): not content,
+# but a claim that puts one where the source has the other contradicts it.
+POLAR_WORDS: dict[str, tuple[str, ...]] = {
+    "before": ("after",),
+    "after": ("before",),
+    "first": ("last",),
+    "last": ("first",),
+    "more": ("less", "fewer"),
+    "less": ("more",),
+    "fewer": ("more",),
+    "above": ("below",),
+    "below": ("above",),
+    "most": ("least",),
+    "least": ("most",),
+}
+ORDER_WORDS = frozenset(POLAR_WORDS)
+
 # Pairs of words with opposite meaning; stems are compared, so list base forms.
 _ANTONYMS = """
 continue end

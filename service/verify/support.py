@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from service.documents import Document, SourceSentence
+from service.verify.align import Binder, Side
 from service.verify.analysis import SpeechEvent, TextFacts, analyse, capitalised_words
-from service.verify.lexicon import ANTONYM_PAIRS, PLACE_KEY, ROLES
+from service.verify.lexicon import ANTONYM_PAIRS, PLACE_KEY, POLAR_WORDS, ROLES
 from service.verify.numbers import (
     NumericFacts,
     date_supported,
@@ -27,19 +28,10 @@ for _a, _b in ANTONYM_PAIRS:
         _ANTONYMS[_kb] = _ANTONYMS.get(_kb, frozenset()) | {_ka}
 
 
-_POLAR: dict[str, tuple[str, ...]] = {
-    "before": ("after",),
-    "after": ("before",),
-    "first": ("last",),
-    "last": ("first",),
-    "more": ("less", "fewer"),
-    "less": ("more",),
-    "fewer": ("more",),
-    "above": ("below",),
-    "below": ("above",),
-    "most": ("least",),
-    "least": ("most",),
-}
+_OPPOSITES: dict[str, frozenset[str]] = dict(_ANTONYMS)
+for _word, _others in POLAR_WORDS.items():
+    _key = word_key(_word)
+    _OPPOSITES[_key] = _OPPOSITES.get(_key, frozenset()) | {word_key(o) for o in _others}
 
 
 @dataclass(frozen=True)
@@ -102,16 +94,30 @@ class SourceIndex:
         for unit in self.units:
             for key in unit.facts.content_set:
                 self.document_frequency[key] = self.document_frequency.get(key, 0) + 1
-            for run in unit.facts.name_runs:
+            for item in unit.facts.items:
+                if item.kind != "name" or item.parts != 1:
+                    continue
+                run = item.keys - _PLACE_KEYS
                 for part in run:
-                    for other in run:
-                        if other != part:
-                            self.name_parts.setdefault((part, other), unit.index)
+                    for other in run - {part}:
+                        self.name_parts.setdefault((part, other), unit.index)
             for name, found in unit.facts.descriptors.items():
                 self.descriptors.setdefault(name, set()).update(found)
                 for descriptor in found:
                     self.descriptor_source.setdefault((name, descriptor), unit.index)
         self.idf_missing = math.log(1 + len(self.units))
+        self.sides = [
+            Side.of(u.facts.items, u.facts.tokens, u.facts.prepared) for u in self.units
+        ]
+        self.binder = Binder(_OPPOSITES, frozenset(self.name_parts))
+        self.name_words = frozenset(
+            key
+            for side in self.sides
+            for item in side.items
+            if item.kind == "name" and not item.place
+            for key in item.keys
+        )
+
         # Every sentence's word keys end to end (None between sentences), for finding the
         # longest stretches a claim copies: extractive copies are one stretch, fusions several.
         self.sequence: list[str | None] = []
@@ -122,6 +128,19 @@ class SourceIndex:
                     self.positions.setdefault(key, []).append(len(self.sequence))
                 self.sequence.append(key)
             self.sequence.append(None)
+
+    def glued_names(self, claim: TextFacts) -> list[str]:
+        """Names the claim glues from parts of different names ("Frank Jordan" for Frank Smith)."""
+        found: list[str] = []
+        for item in claim.items:
+            if item.kind != "name" or item.parts != 1:
+                continue
+            parts = [k for k in item.keys if k in self.name_words and k not in _PLACE_KEYS]
+            if any(
+                (a, b) not in self.name_parts for a in parts for b in parts if a != b
+            ):
+                found.append(claim.prepared[item.start : item.end])
+        return found
 
     def fragments(self, keys: Sequence[str]) -> list[int]:
         """Lengths of the longest source stretches that tile the claim, greedily (0: no match)."""
@@ -330,7 +349,7 @@ def check_support(
     # Opposites among function words and ordinals ("before"/"after", "first"/"last").
     source_words = {t.word for unit in units for t in unit.facts.tokens}
     for token in claim.tokens:
-        for opposite_word in _POLAR.get(token.word, ()):
+        for opposite_word in POLAR_WORDS.get(token.word, ()):
             if opposite_word in source_words and token.word not in source_words:
                 failures.append(f"{token.word} contradicts {opposite_word} in cited spans")
 
@@ -391,6 +410,15 @@ def check_support(
         else 1.0
     )
     repeats = len(claim.content) - total
+    # A name, number or opposite word where the spans state another next to the same words.
+    binding = index.binder.bind(
+        Side.of(claim.items, claim.tokens, claim.prepared), [index.sides[u] for u in unit_ids]
+    )
+    failures.extend(binding.conflicts)
+    failures.extend(
+        f"the sources name no one {glued!r}: its parts belong to different names"
+        for glued in index.glued_names(claim)
+    )
     features = {
         "coverage": coverage,
         "weighted_coverage": weight_covered / weight_total if weight_total else 1.0,
@@ -406,6 +434,10 @@ def check_support(
         "match": match,
         # Names the best sentence lacks: fusions bind a name from one sentence to another's fact.
         "names_elsewhere": float(len(claim.names - primary.facts.content_set)),
+        "bound": binding.bound / binding.pairs if binding.pairs else 1.0,
+        "stranded_names": float(binding.stranded_names),
+        "stranded_words": float(binding.stranded_words),
+        "conflicts": float(len(binding.conflicts)),
     }
     return Check(
         units=tuple(unit_ids),

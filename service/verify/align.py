@@ -1,0 +1,417 @@
+"""What is bound to what: a claim's neighbouring facts against the same neighbours in a source.
+
+A sentence can use only words the source uses and still misstate it: "Meloni hosted Takaichi"
+where the source says Takaichi hosted Meloni, "Frank Jordan, 37" where the source gives 37 as
+Louis Jordan's age, "the last meeting" where the source says "the first meeting" and uses "last"
+elsewhere. Bags of words cannot see these; neighbours can. Each text becomes a sequence of
+items (a name, a number, a content word), and each pair of neighbouring items in the claim is
+looked up in the source: found near each other in the same order, the pair is bound; found
+with a different name, number or an opposite word in the same slot (the same punctuation and
+about the same words between), it is a contradiction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from service.verify.lexicon import PLACE_KEY
+from service.verify.text import Token
+
+ItemKind = Literal["name", "number", "word"]
+
+# How far apart (in items) two neighbours of the claim may stand in the source and still count
+# as stated together: an adjective or a title may come between.
+BIND_WINDOW = 3
+# How far from a conflicting name the claim's own name may stand, joined by "and", for the
+# source to be naming both ("Takaichi and her Italian counterpart Meloni agreed").
+COORDINATION_REACH = 6
+
+_PLACES = frozenset(PLACE_KEY.values())
+_TITLES = "mr|mrs|ms|dr|sir|dame|lord|lady"
+_LIST_SEPARATOR = re.compile(
+    rf"^\s*(,|,?\s*(and|or|&))\s*(?:(?:{_TITLES})\.?\s+)?$", re.IGNORECASE
+)
+_LEADING_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_PUNCTUATION = re.compile(r"[,;:()\[\]!?\u2014-]")
+_COORDINATION_WORDS = frozenset({"and", "with", "alongside"})
+_PASSIVE_AUXILIARIES = frozenset("is are was were be been being get gets got".split())
+_ARTICLES = frozenset({"the", "a", "an"})
+# Verbs whose subject and object can change places without changing the fact.
+SYMMETRIC_VERBS = frozenset(
+    """
+    meet met meeting meets talk talks talked speak spoke spoken chat chatted negotiate
+    negotiated marry married wed divorce divorced draw drew drawn tie tied clash clashed
+    partner partnered agree agreed ally allied join joined face faced play played
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    """A name (a run of name words, or names joined by "and"), a number, or a content word."""
+
+    keys: frozenset[str]
+    kind: ItemKind
+    # Token indices of the first and last word, and the offsets they span in the prepared text.
+    first: int
+    last: int
+    start: int
+    end: int
+    # How many separate names a coordination joins ("Japan and Italy": 2).
+    parts: int = 1
+    # A country, its people or a region ("Italian"): never in conflict with a person's name.
+    place: bool = False
+
+
+def build_items(
+    prepared: str,
+    tokens: Sequence[Token],
+    keys: Sequence[str],
+    name_flags: Sequence[bool],
+    item_flags: Sequence[bool],
+) -> tuple[Item, ...]:
+    """The text's items in order; `item_flags` marks words that carry content."""
+    raw: list[Item] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if keys[index] == "unk":
+            # A summariser's placeholder for a word it could not spell: no item of its own.
+            index += 1
+            continue
+        if name_flags[index]:
+            last = index
+            # A name runs on across words joined by spaces, hyphens or apostrophes only.
+            while (
+                last + 1 < len(tokens)
+                and name_flags[last + 1]
+                and keys[last + 1] != "unk"
+                and not prepared[tokens[last].end : tokens[last + 1].start].strip(" -'")
+            ):
+                last += 1
+            run = frozenset(keys[index : last + 1])
+            raw.append(
+                Item(run, "name", index, last, token.start, tokens[last].end,
+                     place=run <= _PLACES)
+            )
+            index = last + 1
+            continue
+        if token.word[0].isdigit():
+            raw.append(Item(frozenset({_number_key(token.word)}), "number", index, index,
+                            token.start, token.end))
+        elif item_flags[index]:
+            raw.append(Item(frozenset({keys[index]}), "word", index, index, token.start,
+                            token.end))
+        index += 1
+    return tuple(_join_coordinations(prepared, raw))
+
+
+def _number_key(word: str) -> str:
+    """"160th" and "160" alike, "1,000" as "1000"; "1st" is "first", which has an opposite."""
+    if word == "1st":
+        return "first"
+    digits = _LEADING_NUMBER.match(word)
+    return digits.group().replace(",", "") if digits else word
+
+
+def _join_coordinations(prepared: str, raw: list[Item]) -> list[Item]:
+    """Merge names listed with commas and "and" ("Japan, Italy and Britain") into one item."""
+    out: list[Item] = []
+    index = 0
+    while index < len(raw):
+        item = raw[index]
+        if item.kind != "name":
+            out.append(item)
+            index += 1
+            continue
+        members = [item]
+        saw_conjunction = False
+        nxt = index + 1
+        while nxt < len(raw) and raw[nxt].kind == "name":
+            match = _LIST_SEPARATOR.match(prepared[members[-1].end : raw[nxt].start])
+            if match is None:
+                break
+            saw_conjunction = saw_conjunction or match.group(2) is not None
+            members.append(raw[nxt])
+            nxt += 1
+        if len(members) > 1 and saw_conjunction:
+            out.append(
+                Item(
+                    frozenset().union(*(m.keys for m in members)),
+                    "name",
+                    members[0].first,
+                    members[-1].last,
+                    members[0].start,
+                    members[-1].end,
+                    parts=len(members),
+                    place=all(m.place for m in members),
+                )
+            )
+            index = nxt
+        else:
+            out.append(item)
+            index += 1
+    return out
+
+
+@dataclass(frozen=True)
+class Side:
+    """One text's items, the words and prepared text they come from, and where each key is."""
+
+    items: tuple[Item, ...]
+    tokens: Sequence[Token]
+    prepared: str
+    where: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, items: tuple[Item, ...], tokens: Sequence[Token], prepared: str) -> Side:
+        """A side with its key index built."""
+        where: dict[str, list[int]] = {}
+        for position, item in enumerate(items):
+            for key in item.keys:
+                where.setdefault(key, []).append(position)
+        return cls(items, tokens, prepared, where)
+
+    def positions(self, item: Item) -> list[int]:
+        """Where items sharing a key with `item` stand, in order."""
+        if len(item.keys) == 1:
+            return self.where.get(next(iter(item.keys)), [])
+        found: set[int] = set()
+        for key in item.keys:
+            found.update(self.where.get(key, ()))
+        return sorted(found)
+
+    def gap(self, left: int, right: int) -> tuple[str, tuple[str, ...]]:
+        """The punctuation and the words between two items."""
+        a, b = self.items[left], self.items[right]
+        punctuation = "".join(_PUNCTUATION.findall(self.prepared[a.end : b.start]))
+        words = tuple(t.word for t in self.tokens[a.last + 1 : b.first])
+        return punctuation, words
+
+
+def same(claim: Item, source: Item) -> bool:
+    """Whether a source item states the claim item (a name may be given in part)."""
+    if claim.kind == "name" or source.kind == "name":
+        return (
+            claim.kind == source.kind
+            and bool(claim.keys & source.keys)
+            and not _different_full_names(claim, source)
+        )
+    return claim.keys == source.keys
+
+
+def _different_full_names(claim: Item, source: Item) -> bool:
+    """"Frank Jordan" against "Louis Jordan": both full names, neither part of the other."""
+    return (
+        claim.parts == 1
+        and source.parts == 1
+        and len(claim.keys) > 1
+        and len(source.keys) > 1
+        and not claim.keys <= source.keys
+        and not source.keys <= claim.keys
+    )
+
+
+@dataclass
+class Binding:
+    """How the claim's neighbouring items are stated in the source sentences."""
+
+    pairs: int
+    bound: int
+    # Claim items the sources state, but never near any of their claim neighbours.
+    stranded_names: int
+    stranded_words: int
+    conflicts: list[str]
+
+
+class Binder:
+    """Checks a claim's neighbouring items against source sentences."""
+
+    def __init__(
+        self,
+        opposites: dict[str, frozenset[str]],
+        same_person: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
+        self.opposites = opposites
+        # Pairs of name words the sources use in one name ("stan", "freberg").
+        self.same_person = same_person
+
+    def bind(self, claim: Side, sources: Sequence[Side]) -> Binding:
+        """Look up each neighbouring pair of claim items in the sources."""
+        items = claim.items
+        has_bound = [len(items) == 1] * len(items)
+        pairs = 0
+        bound_pairs = 0
+        conflicts: list[str] = []
+        for left in range(len(items) - 1):
+            pairs += 1
+            if any(self._bound(items[left], items[left + 1], side) for side in sources):
+                bound_pairs += 1
+                has_bound[left] = has_bound[left + 1] = True
+                continue
+            for side in sources:
+                conflict = self._slot_conflict(claim, left, side)
+                if conflict is not None:
+                    conflicts.append(conflict)
+                    break
+        stranded_names = 0
+        stranded_words = 0
+        for position, item in enumerate(items):
+            if has_bound[position] or not any(side.positions(item) for side in sources):
+                continue
+            if item.kind == "name":
+                stranded_names += 1
+            else:
+                stranded_words += 1
+        return Binding(pairs, bound_pairs, stranded_names, stranded_words,
+                       list(dict.fromkeys(conflicts)))
+
+    def _bound(self, a: Item, b: Item, side: Side) -> bool:
+        items = side.items
+        for i in side.positions(a):
+            if not same(a, items[i]):
+                continue
+            # One name run may hold both ("The Big Bopper Richardson").
+            if same(b, items[i]) and a.kind == b.kind == "name":
+                return True
+            for j in range(i + 1, min(i + 1 + BIND_WINDOW, len(items))):
+                if same(b, items[j]):
+                    return True
+            # Names joined by "and" may be listed in either order.
+            if a.kind == b.kind == "name":
+                for j in range(max(i - BIND_WINDOW, 0), i):
+                    if same(b, items[j]):
+                        return True
+        return False
+
+    def names_conflict(self, claim: Item, source: Item) -> bool:
+        """Two names for different people or places in the same slot."""
+        if claim.kind != "name" or source.kind != "name" or claim.place != source.place:
+            return False
+        if not claim.keys & source.keys:
+            return not any(
+                (a, b) in self.same_person for a in claim.keys for b in source.keys
+            )
+        return _different_full_names(claim, source)
+
+    def _clashes(self, claim: Item, source: Item, anchor: Item) -> bool:
+        if claim.kind == "name":
+            # Next to a verb, a noun or a number a name fills a role; next to another name
+            # ("Meloni in Tokyo") it may just be the nearer of two that share it.
+            return anchor.kind != "name" and self.names_conflict(claim, source)
+        if claim.kind == "number":
+            return source.kind == "number" and not claim.keys & source.keys
+        return any(self.opposites.get(key, frozenset()) & source.keys for key in claim.keys)
+
+    def _slot_conflict(self, claim: Side, left: int, side: Side) -> str | None:
+        """The source puts another name, number or an opposite word next to a claim neighbour."""
+        a, b = claim.items[left], claim.items[left + 1]
+        claim_gap = claim.gap(left, left + 1)
+        items = side.items
+        # The source has "a z" where the claim has "a b".
+        for i in side.positions(a):
+            if i + 1 >= len(items) or not same(a, items[i]):
+                continue
+            z = items[i + 1]
+            if not self._clashes(b, z, a) or not _same_slot(claim_gap, side.gap(i, i + 1), a, b):
+                continue
+            if _possessive(side, z) or _possessive(claim, b):
+                continue
+            if b.kind == "name" and (
+                _is_symmetric(side, items[i])
+                or _passive(claim, left)
+                or _passive(side, i)
+                or (a.kind == "word" and _coordinated(side, i + 1, b))
+                or (a.kind == "word" and _coordinated(claim, left + 1, z))
+            ):
+                continue
+            return _describe(claim, b, a, side, z)
+        # The source has "z b" where the claim has "a b".
+        for j in side.positions(b):
+            if j < 1 or not same(b, items[j]):
+                continue
+            z = items[j - 1]
+            if not self._clashes(a, z, b) or not _same_slot(claim_gap, side.gap(j - 1, j), a, b):
+                continue
+            # A verb distributes over names joined by "and"; an age or other number does not
+            # ("Frank Jordan, 62, and Louis Jordan, 37").
+            if a.kind == "name" and (
+                _is_symmetric(side, items[j])
+                or _passive(claim, left + 1)
+                or _passive(side, j)
+                or (b.kind == "word" and _coordinated(side, j - 1, a))
+                or (b.kind == "word" and _coordinated(claim, left, z))
+            ):
+                continue
+            return _describe(claim, a, b, side, z)
+        return None
+
+
+def _same_slot(
+    claim_gap: tuple[str, tuple[str, ...]],
+    source_gap: tuple[str, tuple[str, ...]],
+    left: Item,
+    right: Item,
+) -> bool:
+    """Whether two neighbours stand in the same relation: same punctuation, like words between.
+
+    Numbers must be joined exactly alike ("Jordan, 37" is an age; "the 37" is not); other items
+    may differ by an article ("in the Philippines", "in Australia").
+    """
+    if claim_gap[0] != source_gap[0]:
+        return False
+    if left.kind == "number" or right.kind == "number":
+        return claim_gap[1] == source_gap[1]
+    claim_words = tuple(w for w in claim_gap[1] if w not in _ARTICLES)
+    source_words = tuple(w for w in source_gap[1] if w not in _ARTICLES)
+    return claim_words == source_words
+
+
+def _possessive(side: Side, item: Item) -> bool:
+    """Whether a name modifies what follows it ("HBO's comedy Veep"): it fills no slot."""
+    after = item.last + 1
+    return after < len(side.tokens) and side.tokens[after].word == "s" and "'" in side.prepared[
+        item.end : side.tokens[after].start
+    ]
+
+
+def _coordinated(side: Side, at: int, other: Item) -> bool:
+    """Whether `other` is named with the item at `at`, joined by "and" ("X and her ally Y")."""
+    items = side.items
+    low = max(at - COORDINATION_REACH, 0)
+    high = min(at + COORDINATION_REACH + 1, len(items))
+    for position in range(low, high):
+        candidate = items[position]
+        if position == at or candidate.kind != "name" or not candidate.keys & other.keys:
+            continue
+        first, second = sorted((position, at))
+        words = {t.word for t in side.tokens[items[first].last + 1 : items[second].first]}
+        between = side.prepared[items[first].end : items[second].start]
+        if words & _COORDINATION_WORDS or "&" in between:
+            return True
+    return False
+
+
+def _passive(side: Side, verb: int) -> bool:
+    """Whether the item is a passive verb ("was hosted by"): its doer comes after it."""
+    item = side.items[verb]
+    start = side.items[verb - 1].last + 1 if verb > 0 else 0
+    auxiliary = any(t.word in _PASSIVE_AUXILIARIES for t in side.tokens[start : item.first])
+    after = item.last + 1
+    return auxiliary and after < len(side.tokens) and side.tokens[after].word == "by"
+
+
+def _is_symmetric(side: Side, item: Item) -> bool:
+    return item.kind == "word" and any(
+        side.tokens[i].word in SYMMETRIC_VERBS for i in range(item.first, item.last + 1)
+    )
+
+
+def _describe(claim: Side, said: Item, anchor: Item, side: Side, stated: Item) -> str:
+    claimed = claim.prepared[said.start : said.end]
+    next_to = claim.prepared[anchor.start : anchor.end]
+    instead = side.prepared[stated.start : stated.end]
+    return f"the cited spans put {instead!r} with {next_to!r}, not {claimed!r}"

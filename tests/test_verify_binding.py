@@ -1,0 +1,80 @@
+"""The verifier checks what is said next to what: roles, ages, full names, opposite words."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.verify import Claim, Verdict, Verifier
+from tests.test_verify import make_document, verify
+
+SUMMIT = make_document(
+    "summit",
+    "Prime Minister Sanae Takaichi hosted Italian Prime Minister Giorgia Meloni in Tokyo on "
+    "Friday. It was the first meeting of the two leaders since the election last year. "
+    "The talks were attended by foreign minister Antonio Tajani and his deputy, Maria "
+    "Tripodi. Louis Jordan, 37, was found by his father, Frank Jordan, on Thursday. "
+    "Frank Jordan said he never lost hope.",
+)
+
+
+def check(text: str) -> Verdict:
+    return Verifier([SUMMIT]).verify(Claim(text))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Takaichi hosted Meloni in Tokyo on Friday.",
+        "Meloni was hosted by Takaichi in Tokyo.",
+        "It was the first meeting of the two leaders since the election.",
+        "Louis Jordan, 37, was found on Thursday.",
+        "louis jordan , 37 , was found on thursday .",
+        "Frank Jordan said he never lost hope.",
+        "The talks were attended by Antonio Tajani and Maria Tripodi.",
+    ],
+)
+def test_accepts_what_the_source_binds(sentence: str) -> None:
+    verdict = check(sentence)
+    assert verdict.supported, verdict.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        # A role swap: both names and the verb are in the source, in the other order.
+        ("Meloni hosted Takaichi in Tokyo on Friday.", "'Sanae Takaichi' with 'hosted'"),
+        ("meloni hosted takaichi in tokyo on friday .", "with 'hosted'"),
+        # An age bound to the wrong person.
+        ("Frank Jordan, 37, was found on Thursday.", "'Louis Jordan' with '37'"),
+        # "last" where the source says "first" and uses "last" elsewhere.
+        ("It was the last meeting of the two leaders since the election.", "'first'"),
+        # A first name of one person glued to the surname of another.
+        ("The talks were attended by Antonio Tripodi.", "Antonio Tripodi"),
+    ],
+)
+def test_rejects_what_the_source_binds_otherwise(sentence: str, reason: str) -> None:
+    verdict = check(sentence)
+    assert not verdict.supported
+    assert any(reason in r for r in verdict.reasons), verdict.reasons
+
+
+def test_a_symmetric_verb_takes_its_names_in_either_order() -> None:
+    document = make_document("m", "Takaichi met Meloni in Tokyo on Friday for two hours.")
+    verdict = Verifier([document]).verify(Claim("Meloni met Takaichi in Tokyo on Friday."))
+    assert verdict.supported, verdict.reasons
+
+
+def test_names_joined_by_and_share_the_verb() -> None:
+    document = make_document(
+        "a", "Sanae Takaichi and her Italian counterpart Giorgia Meloni agreed on Friday to "
+        "elevate relations between Japan and Italy."
+    )
+    verdict = Verifier([document]).verify(
+        Claim("Takaichi agreed on Friday to elevate relations between Italy and Japan.")
+    )
+    assert verdict.supported, verdict.reasons
+
+
+def test_seed_role_swap_is_rejected() -> None:
+    assert verify("Takaichi hosted Meloni in Tokyo.").supported
+    assert not verify("Meloni hosted Takaichi in Tokyo.").supported
