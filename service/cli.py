@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from service.api import field_path
 from service.config import Settings, get_settings
-from service.errors import ClientError, ModelError
+from service.errors import ClientError, ConfigError, ModelError
 from service.models.registry import build_model
 from service.pipeline import summarize, verify_sentences
 from service.schemas import (
@@ -233,4 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelError as exc:
         print(f"model error ({exc.type}): {exc.detail}", file=sys.stderr)
         return EXIT_MODEL
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     return 0

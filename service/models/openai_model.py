@@ -43,7 +43,13 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from service.config import Settings
-from service.errors import ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
+from service.errors import (
+    ConfigError,
+    ModelError,
+    ModelOutputError,
+    ModelTimeout,
+    ModelUnavailable,
+)
 from service.models.base import ChatMessage, ModelReply, ModelRequest, OutputT, Usage
 
 logger = logging.getLogger(__name__)
@@ -354,7 +360,7 @@ def build_openai_model(settings: Settings) -> OpenAIChatModel:
     """The OpenAI-compatible model that `settings` name (`SUMMARIZER_MODEL`, `OPENAI_BASE_URL`)."""
     api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     if api_key is None and settings.openai_base_url is None:
-        raise ValueError(
+        raise ConfigError(
             f"SUMMARIZER_MODEL={settings.model!r} needs OPENAI_API_KEY (for OpenAI) "
             "or OPENAI_BASE_URL (for a local OpenAI-compatible server)"
         )
