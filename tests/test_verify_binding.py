@@ -78,3 +78,23 @@ def test_names_joined_by_and_share_the_verb() -> None:
 def test_seed_role_swap_is_rejected() -> None:
     assert verify("Takaichi hosted Meloni in Tokyo.").supported
     assert not verify("Meloni hosted Takaichi in Tokyo.").supported
+
+
+def test_an_age_written_as_year_old_is_the_number() -> None:
+    document = make_document("d", "Al-Douri, 72, headed the Naqshbandi Order insurgent group.")
+    verifier = Verifier([document])
+    assert verifier.verify(Claim("The 72-year-old headed the Naqshbandi Order.")).supported
+    assert not verifier.verify(Claim("The 73-year-old headed the Naqshbandi Order.")).supported
+
+
+def test_a_general_word_is_supported_by_the_specific_one() -> None:
+    document = make_document(
+        "d", "Prime Minister Sanae Takaichi met President Emmanuel Macron in Tokyo on Friday. "
+        "Japan and France signed a pact on rare earths."
+    )
+    verifier = Verifier([document])
+    assert verifier.verify(Claim("Takaichi and Macron, both leaders, met in Tokyo.")).supported
+    assert verifier.verify(Claim("The countries signed a pact on rare earths.")).supported
+    # Never the reverse: a specific role is not supported by a general word.
+    other = make_document("e", "The leader of the party met Macron in Tokyo on Friday.")
+    assert not Verifier([other]).verify(Claim("The premier met Macron in Tokyo.")).supported

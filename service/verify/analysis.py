@@ -137,6 +137,7 @@ def analyse(
     use_case = any(c.isupper() for c in prepared)
     keys = [word_key(t.word) for t in tokens]
     content_flags = [is_content_word(t.word) for t in tokens]
+    _drop_age_units(prepared, tokens, content_flags)
     content = [k for k, flag in zip(keys, content_flags, strict=True) if flag]
     name_flags = [_is_name(t, known_names, use_case) for t in tokens]
     if vocabulary:
@@ -234,6 +235,23 @@ def analyse(
         trigrams=frozenset(zip(keys, keys[1:], keys[2:], strict=False)),
         items=items,
     )
+
+
+_AGE_UNITS = frozenset("year years month months week weeks day days".split())
+
+
+def _drop_age_units(prepared: str, tokens: list[Token], content: list[bool]) -> None:
+    """In "the 72-year-old" the age is the number; "year" and "old" state nothing more."""
+    for index in range(1, len(tokens) - 1):
+        unit, old = tokens[index], tokens[index + 1]
+        if unit.word not in _AGE_UNITS or old.word != "old":
+            continue
+        number = tokens[index - 1]
+        joined = all(
+            not prepared[a.end : b.start].strip(" -") for a, b in ((number, unit), (unit, old))
+        )
+        if joined and (number.word[0].isdigit() or number.word in _NUMBER_WORDS):
+            content[index] = content[index + 1] = False
 
 
 def _item_names(

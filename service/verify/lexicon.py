@@ -175,6 +175,10 @@ for _line in _PLACES.strip().splitlines():
     for _form in _forms:
         PLACE_KEY[_form] = _forms[0]
 
+# Regions and peoples that are not countries (the first word of a line of _PLACES is its key).
+_REGIONS = frozenset({"europe", "asia", "africa", "korea"})
+COUNTRY_KEYS = frozenset(PLACE_KEY.values()) - _REGIONS
+
 # Titles and offices: a claim's role must be the one the sources give.
 ROLES = frozenset(
     """
@@ -223,6 +227,16 @@ POLAR_WORDS: dict[str, tuple[str, ...]] = {
     "least": ("most",),
 }
 ORDER_WORDS = frozenset(POLAR_WORDS)
+
+# General words a claim may use for a specific one the sources give: "the two leaders" for a
+# prime minister and a president, "the two countries" for Japan and Italy. Never the reverse.
+HYPERNYMS: dict[str, frozenset[str]] = {
+    "leader": frozenset(
+        "premier president chancellor king queen emperor monarch emir sheikh".split()
+    ),
+    "country": COUNTRY_KEYS,
+    "nation": COUNTRY_KEYS,
+}
 
 # Pairs of words with opposite meaning; stems are compared, so list base forms.
 _ANTONYMS = """

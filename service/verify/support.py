@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from service.documents import Document, SourceSentence
 from service.verify.align import Binder, Side
 from service.verify.analysis import SpeechEvent, TextFacts, analyse, capitalised_words
-from service.verify.lexicon import ANTONYM_PAIRS, PLACE_KEY, POLAR_WORDS, ROLES
+from service.verify.lexicon import ANTONYM_PAIRS, HYPERNYMS, PLACE_KEY, POLAR_WORDS, ROLES
 from service.verify.numbers import (
     NumericFacts,
     date_supported,
@@ -28,6 +28,12 @@ for _a, _b in ANTONYM_PAIRS:
         _ANTONYMS[_kb] = _ANTONYMS.get(_kb, frozenset()) | {_ka}
 
 
+# Word key of a general word -> keys of the specific words that state it ("leader": premier...).
+SPECIFIC_KEYS: dict[str, frozenset[str]] = {}
+for _general, _specific in HYPERNYMS.items():
+    SPECIFIC_KEYS[word_key(_general)] = SPECIFIC_KEYS.get(word_key(_general), frozenset()) | {
+        word_key(w) for w in _specific
+    }
 _OPPOSITES: dict[str, frozenset[str]] = dict(_ANTONYMS)
 for _word, _others in POLAR_WORDS.items():
     _key = word_key(_word)
@@ -334,6 +340,10 @@ def check_support(
                 if source not in unit_ids:
                     extra.add(source)
                 break
+    for key in missing:
+        # "The two leaders" where the spans name a prime minister and a president.
+        if SPECIFIC_KEYS.get(key, frozenset()) & content:
+            allowed.add(key)
     for key in missing:
         if key in allowed:
             continue

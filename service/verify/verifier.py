@@ -11,7 +11,13 @@ from service.documents import Document, SourceGroups
 from service.verify.analysis import TextFacts, analyse
 from service.verify.resolve import Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
-from service.verify.support import Check, SourceIndex, check_support, copy_features
+from service.verify.support import (
+    SPECIFIC_KEYS,
+    Check,
+    SourceIndex,
+    check_support,
+    copy_features,
+)
 from service.verify.types import Citation, Claim, ClaimEvidence, Verdict
 
 # How many retrieved sentences are checked one by one, and how many may be stitched together.
@@ -207,7 +213,15 @@ class Verifier:
     def _candidates(self, facts: TextFacts) -> list[int]:
         if self._retriever is None:
             return []
-        found = self._retrieve(_retrieval_terms(facts), RETRIEVE_TOP)
+        terms = _retrieval_terms(facts)
+        # A general word ("the two leaders") also looks for the specific ones the sources use.
+        terms.extend(
+            specific
+            for key in facts.content_set
+            for specific in sorted(SPECIFIC_KEYS.get(key, ()))
+            if specific in self.index.document_frequency
+        )
+        found = self._retrieve(terms, RETRIEVE_TOP)
         # Sentences holding a quoted passage of the claim are candidates whatever BM25 says.
         for quoted in facts.quoted:
             for doc_index, start, end in self.index.quote_occurrences(
