@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from service.documents import Document, SourceGroups
 from service.models.drafts import DraftEvent, DraftQuote, DraftSentence, SummaryDraft
@@ -86,8 +87,26 @@ class Assembler:
             verdict.reasons.append("no citation resolves to a span of the sources")
         return verdict, citations
 
-    def _sources(self, citations: Sequence[CitationOut]) -> int:
-        return self.groups.independent_sources([c.article_id for c in citations])
+    def _passing(
+        self,
+        item: DraftSentence | DraftQuote,
+        field: str,
+        failures: list[Failure],
+        verdict: Verdict | None = None,
+    ) -> tuple[Verdict, list[CitationOut]] | None:
+        """The verdict and citations of a passing item; a failing one is recorded, None."""
+        verdict, citations = self.check(item, verdict)
+        if not verdict.supported:
+            failures.append(Failure(field, item, verdict))
+            return None
+        return verdict, citations
+
+    def _support(self, verdict: Verdict, citations: list[CitationOut]) -> dict[str, Any]:
+        return {
+            "citations": citations,
+            "score": verdict.score,
+            "sources": self.groups.independent_sources([c.article_id for c in citations]),
+        }
 
     def sentence(
         self,
@@ -97,44 +116,28 @@ class Assembler:
         verdict: Verdict | None = None,
     ) -> SentenceOut | None:
         """A verified sentence, or None with the failure recorded."""
-        verdict, citations = self.check(item, verdict)
-        if not verdict.supported:
-            failures.append(Failure(field, item, verdict))
-            return None
-        return SentenceOut(
-            text=item.text,
-            citations=citations,
-            score=verdict.score,
-            sources=self._sources(citations),
-        )
+        passing = self._passing(item, field, failures, verdict)
+        return SentenceOut(text=item.text, **self._support(*passing)) if passing else None
 
     def event(self, item: DraftEvent, failures: list[Failure]) -> EventOut | None:
-        verdict, citations = self.check(item)
-        if not verdict.supported:
-            failures.append(Failure("event", item, verdict))
+        """The verified event sentence with its who/where/when parts."""
+        passing = self._passing(item, "event", failures)
+        if passing is None:
             return None
         return EventOut(
             text=item.text,
-            citations=citations,
-            score=verdict.score,
-            sources=self._sources(citations),
             who=item.who,
             where=item.where,
             when=item.when,
+            **self._support(*passing),
         )
 
     def quote(self, item: DraftQuote, field: str, failures: list[Failure]) -> QuoteOut | None:
-        verdict, citations = self.check(item)
-        if not verdict.supported:
-            failures.append(Failure(field, item, verdict))
+        """A verified quotation, attributed to the speaker the source names."""
+        passing = self._passing(item, field, failures)
+        if passing is None:
             return None
-        return QuoteOut(
-            text=item.quote,
-            citations=citations,
-            score=verdict.score,
-            sources=self._sources(citations),
-            speaker=item.speaker,
-        )
+        return QuoteOut(text=item.quote, speaker=item.speaker, **self._support(*passing))
 
     def summary(self, draft: SummaryDraft) -> tuple[SummaryOut, list[Failure]]:
         """Verify the whole draft; duplicates of an earlier sentence are not repeated."""

@@ -56,3 +56,13 @@ def seed_articles() -> list[dict[str, Any]]:
 @pytest.fixture
 def seeds() -> list[dict[str, Any]]:
     return seed_articles()
+
+
+def cited_objects(node: Any) -> list[dict[str, Any]]:
+    """Every object in a response body that has both `text` and `citations`."""
+    if isinstance(node, dict):
+        found = [node] if "text" in node and "citations" in node else []
+        return found + [o for value in node.values() for o in cited_objects(value)]
+    if isinstance(node, list):
+        return [o for value in node for o in cited_objects(value)]
+    return []

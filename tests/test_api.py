@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from service.api import create_app
 from service.config import Settings
 from service.models.mock import MockModel
-from tests.conftest import seed_articles
+from tests.conftest import cited_objects, seed_articles
 
 
 @pytest.fixture(scope="module")
@@ -59,25 +59,12 @@ def test_summarize_seeds_is_grounded(client: TestClient) -> None:
     for article in body["articles"]:
         assert article["text"] == texts[article["id"]]
     checked = 0
-    for obj in _objects_with_citations(body["summary"]):
+    for obj in cited_objects(body["summary"]):
         assert obj["citations"], obj
         for c in obj["citations"]:
             assert texts[c["article_id"]][c["start"] : c["end"]] == c["text"]
             checked += 1
     assert checked >= 5
-
-
-def _objects_with_citations(node: Any) -> list[dict[str, Any]]:
-    found = []
-    if isinstance(node, dict):
-        if "text" in node and "citations" in node:
-            found.append(node)
-        for value in node.values():
-            found.extend(_objects_with_citations(value))
-    elif isinstance(node, list):
-        for value in node:
-            found.extend(_objects_with_citations(value))
-    return found
 
 
 @pytest.mark.parametrize(
@@ -218,7 +205,7 @@ def test_html_article_offsets_point_into_the_returned_extracted_text(client: Tes
     article = body["articles"][0]
     assert article["input_format"] == "html"
     assert "<p>" not in article["text"] and "special strategic partnership" in article["text"]
-    cited = _objects_with_citations(body["summary"])
+    cited = cited_objects(body["summary"])
     assert cited
     for obj in cited:
         for c in obj["citations"]:

@@ -15,6 +15,7 @@ from service.errors import ClientError
 from service.models.mock import MockModel
 from service.pipeline import summarize
 from service.schemas import ArticleIn, SummarizeRequest
+from tests.conftest import cited_objects
 
 WORDS = st.sampled_from(
     "Japan Italy Tokyo Rome minister leaders agreed signed trade talks summit 160th 2035 $11.6 "
@@ -43,15 +44,6 @@ def articles(draw: st.DrawFn) -> list[dict[str, Any]]:
     return [{"id": f"a{i}", "text": t} for i, t in enumerate(texts)]
 
 
-def _cited_objects(node: Any) -> list[dict[str, Any]]:
-    if isinstance(node, dict):
-        found = [node] if "text" in node and "citations" in node else []
-        return found + [o for v in node.values() for o in _cited_objects(v)]
-    if isinstance(node, list):
-        return [o for v in node for o in _cited_objects(v)]
-    return []
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(articles())
 def test_every_summary_citation_slices_the_submitted_text(items: list[dict[str, Any]]) -> None:
@@ -64,7 +56,7 @@ def test_every_summary_citation_slices_the_submitted_text(items: list[dict[str, 
     body = response.model_dump()
     for article in body["articles"]:
         assert article["text"] == texts[article["id"]]
-    for obj in _cited_objects(body["summary"]):
+    for obj in cited_objects(body["summary"]):
         assert obj["citations"]
         for c in obj["citations"]:
             assert texts[c["article_id"]][c["start"] : c["end"]] == c["text"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +20,7 @@ from service.models.local_llama import (
     running_local_server,
 )
 from service.models.openai_model import CapabilityCache, OpenAIChatModel, StructuredMode
+from tests.conftest import cited_objects
 
 pytestmark = [
     pytest.mark.slow,
@@ -80,15 +80,6 @@ async def test_real_model_returns_a_validated_summary_draft(local_server: str) -
     assert again.output == reply.output
 
 
-def _cited(node: Any) -> list[dict[str, Any]]:
-    if isinstance(node, dict):
-        found = [node] if "text" in node and "citations" in node else []
-        return found + [item for value in node.values() for item in _cited(value)]
-    if isinstance(node, list):
-        return [item for value in node for item in _cited(value)]
-    return []
-
-
 def test_service_with_the_real_model_returns_only_grounded_sentences(local_server: str) -> None:
     """The tiny model invents freely: what it invents is dropped and reported, never returned."""
     articles = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.json"))]
@@ -105,7 +96,7 @@ def test_service_with_the_real_model_returns_only_grounded_sentences(local_serve
     assert reply.status_code == 200, reply.text
     body = reply.json()
     texts = {a["id"]: a["text"] for a in articles}
-    returned = _cited(body["summary"])
+    returned = cited_objects(body["summary"])
     for item in returned:
         assert item["citations"], item
         for citation in item["citations"]:

@@ -44,6 +44,7 @@ from service.models.server import (
     create_app,
     serve_in_thread,
 )
+from tests.conftest import cited_objects
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 REQUESTS_UNDER_FAULTS = 24
@@ -282,16 +283,6 @@ def test_command_line_options() -> None:
         FaultConfig(fault_rate=1.5)
 
 
-def _cited(node: Any) -> list[dict[str, Any]]:
-    """Every object with `text` and `citations` in a response body."""
-    if isinstance(node, dict):
-        found = [node] if "text" in node and "citations" in node else []
-        return found + [item for value in node.values() for item in _cited(value)]
-    if isinstance(node, list):
-        return [item for value in node for item in _cited(value)]
-    return []
-
-
 def test_service_under_faults_returns_only_grounded_summaries_or_typed_errors() -> None:
     """The benchmark's verdict in small: requests through the API with half the replies faulty."""
     seeds = [json.loads(p.read_text()) for p in sorted(SEEDS_DIR.glob("*.json"))]
@@ -328,7 +319,7 @@ def test_service_under_faults_returns_only_grounded_summaries_or_typed_errors() 
             }
             continue
         texts = {a["id"]: a["text"] for a in articles}
-        for item in _cited(body["summary"]):
+        for item in cited_objects(body["summary"]):
             assert item["citations"], item
             for c in item["citations"]:
                 assert texts[c["article_id"]][c["start"] : c["end"]] == c["text"]
