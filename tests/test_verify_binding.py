@@ -98,3 +98,33 @@ def test_a_general_word_is_supported_by_the_specific_one() -> None:
     # Never the reverse: a specific role is not supported by a general word.
     other = make_document("e", "The leader of the party met Macron in Tokyo on Friday.")
     assert not Verifier([other]).verify(Claim("The premier met Macron in Tokyo.")).supported
+
+
+def test_an_age_may_come_from_where_the_sources_first_name_the_person() -> None:
+    document = make_document(
+        "d", "Barry Beavis, 48, lost his case at the Court of Appeal. Barry Beavis launched a "
+        "legal bid to overturn his fine."
+    )
+    verifier = Verifier([document])
+    verdict = verifier.verify(Claim("Barry Beavis, 48, launched a legal bid to overturn his fine."))
+    assert verdict.supported, verdict.reasons
+    assert len(verdict.citations) == 2
+    assert not verifier.verify(Claim("Barry Beavis, 49, launched a legal bid.")).supported
+
+
+@pytest.mark.parametrize(
+    ("sentence", "supported"),
+    [
+        ("The two leaders met in Tokyo.", True),
+        ("The three leaders met in Tokyo.", False),
+        ("The two countries signed a pact.", True),
+        ("The three countries signed a pact.", False),
+    ],
+)
+def test_the_two_leaders_counts_the_leaders_the_span_names(sentence: str, supported: bool) -> None:
+    document = make_document(
+        "d", "Prime Minister Sanae Takaichi and President Emmanuel Macron met in Tokyo on "
+        "Friday, where Japan and France signed a pact."
+    )
+    verdict = Verifier([document]).verify(Claim(sentence))
+    assert verdict.supported is supported, verdict.reasons

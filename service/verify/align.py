@@ -269,6 +269,21 @@ class Binder:
         return Binding(pairs, bound_pairs, stranded_names, stranded_words,
                        list(dict.fromkeys(conflicts)))
 
+    def states_pair(self, claim: Side, left: int, side: Side) -> bool:
+        """Whether the source has the claim's name and the item after it side by side, joined
+        alike ("Barry Beavis, 48,")."""
+        a, b = claim.items[left], claim.items[left + 1]
+        if a.kind != "name":
+            return False
+        gap = claim.gap(left, left + 1)
+        return any(
+            i + 1 < len(side.items)
+            and same(a, side.items[i])
+            and same(b, side.items[i + 1])
+            and side.gap(i, i + 1) == gap
+            for i in side.positions(a)
+        )
+
     def _bound(self, a: Item, b: Item, side: Side) -> bool:
         items = side.items
         for i in side.positions(a):

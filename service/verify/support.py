@@ -116,6 +116,12 @@ class SourceIndex:
             Side.of(u.facts.items, u.facts.tokens, u.facts.prepared) for u in self.units
         ]
         self.binder = Binder(_OPPOSITES, frozenset(self.name_parts))
+        self.number_units: dict[str, list[int]] = {}
+        for unit_index, side in enumerate(self.sides):
+            for item in side.items:
+                if item.kind == "number":
+                    for key in item.keys:
+                        self.number_units.setdefault(key, []).append(unit_index)
         self.name_words = frozenset(
             key
             for side in self.sides
@@ -134,6 +140,16 @@ class SourceIndex:
                     self.positions.setdefault(key, []).append(len(self.sequence))
                 self.sequence.append(key)
             self.sequence.append(None)
+
+    def apposition_source(self, claim: Side, number: str) -> int | None:
+        """A sentence that gives this number beside the same name as the claim ("Name, 48,")."""
+        for position, item in enumerate(claim.items):
+            if position == 0 or item.kind != "number" or item.keys != {number.replace(",", "")}:
+                continue
+            for unit in self.number_units.get(number.replace(",", ""), ()):
+                if self.binder.states_pair(claim, position - 1, self.sides[unit]):
+                    return unit
+        return None
 
     def glued_names(self, claim: TextFacts) -> list[str]:
         """Names the claim glues from parts of different names ("Frank Jordan" for Frank Smith)."""
@@ -269,6 +285,51 @@ def _surface(claim: TextFacts, key: str) -> str:
     return key
 
 
+def _counts_what_is_named(
+    index: SourceIndex, claim: TextFacts, number: str, units: Sequence[Unit]
+) -> bool:
+    """Whether "the two leaders" (or "the three countries") counts exactly the leaders (or
+    countries) the units name: a reference to them, not a number of its own."""
+    tokens = claim.tokens
+    for at in range(1, len(tokens) - 1):
+        if tokens[at].word != number.lower() or tokens[at - 1].word not in _DEFINITE:
+            continue
+        specific = SPECIFIC_KEYS.get(claim.keys[at + 1], frozenset())
+        if not specific:
+            continue
+        value = _small_number(number)
+        if value is None:
+            continue
+        named: list[frozenset[str]] = []
+        for unit in units:
+            for item in unit.facts.items:
+                if item.kind != "name":
+                    continue
+                if item.place:
+                    found = [frozenset({k}) for k in item.keys & specific]
+                else:
+                    described = any(index.descriptors.get(k, set()) & specific for k in item.keys)
+                    found = [item.keys - _PLACE_KEYS] if described else []
+                for keys in found:
+                    # One person named twice ("Sanae Takaichi", "Takaichi") counts once.
+                    overlapping = [n for n in named if n & keys]
+                    merged = keys.union(*overlapping)
+                    named = [n for n in named if not n & keys] + [merged]
+        return len(named) == value
+    return False
+
+
+_DEFINITE = frozenset({"the", "these", "those", "their", "its"})
+_SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def _small_number(text: str) -> int | None:
+    word = text.lower()
+    if word in _SMALL_NUMBERS:
+        return _SMALL_NUMBERS[word]
+    return int(word) if word.isdigit() and int(word) < 10 else None
+
+
 def _bigrams(keys: Sequence[str]) -> set[tuple[str, str]]:
     pairs = set(zip(keys, keys[1:], strict=False))
     pairs.update(zip(keys, keys[2:], strict=False))
@@ -296,9 +357,20 @@ def check_support(
     numbers = _merge_numbers(units)
 
     unsupported_numbers: list[str] = []
+    claim_side = Side.of(claim.items, claim.tokens, claim.prepared)
     for quantity in claim.numbers.quantities:
-        if not quantity_supported(quantity, numbers):
-            unsupported_numbers.append(quantity.text)
+        if quantity_supported(quantity, numbers):
+            continue
+        # "The two leaders" where the spans name a prime minister and a president.
+        if _counts_what_is_named(index, claim, quantity.text, units):
+            continue
+        # "Barry Beavis, 48, launched a bid": the age may be given where the sources first
+        # name him; that sentence is cited too.
+        elsewhere = index.apposition_source(claim_side, quantity.text)
+        if elsewhere is not None:
+            extra.add(elsewhere)
+            continue
+        unsupported_numbers.append(quantity.text)
     for date in claim.numbers.dates:
         if not date_supported(date, numbers):
             unsupported_numbers.append(date.text)
@@ -421,9 +493,7 @@ def check_support(
     )
     repeats = len(claim.content) - total
     # A name, number or opposite word where the spans state another next to the same words.
-    binding = index.binder.bind(
-        Side.of(claim.items, claim.tokens, claim.prepared), [index.sides[u] for u in unit_ids]
-    )
+    binding = index.binder.bind(claim_side, [index.sides[u] for u in unit_ids])
     failures.extend(binding.conflicts)
     failures.extend(
         f"the sources name no one {glued!r}: its parts belong to different names"
