@@ -211,3 +211,20 @@ def test_html_article_offsets_point_into_the_returned_extracted_text(client: Tes
         for c in obj["citations"]:
             assert article["text"][c["start"] : c["end"]] == c["text"]
             assert "All rights reserved" not in c["text"]
+
+
+def test_readyz_reports_whether_a_real_model_server_answers() -> None:
+    from service.models.server import create_app as create_model_server
+    from service.models.server import serve_in_thread
+
+    with serve_in_thread(create_model_server()) as url:
+        up = Settings(model="served-mock", openai_base_url=url, openai_api_key="unused")
+        ready = TestClient(create_app(settings=up)).get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["status"] == "ready"
+    # A port nothing listens on: not ready, answered quickly, with the reason.
+    down = up.model_copy(update={"openai_base_url": "http://127.0.0.1:9/v1"})
+    response = TestClient(create_app(settings=down)).get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert "unreachable" in response.json()["detail"]
