@@ -7,7 +7,8 @@ Run from the repository root (the FRANK split and the seeds live in ../shared):
 
 It prints, and saves to evals/verifier_bench_report.json:
 - FRANK `cnndm` and `bbc` separately: balanced accuracy (mean of the rates on supported and on
-  unsupported sentences), each summary sentence verified against its article with no citations.
+  unsupported sentences), each summary sentence verified against its article with no citations,
+  the article ingested by the service's own `ingest_article` as `POST /verify` would.
   `cross_validated` is the honest figure: 5 folds grouped by article, the scoring weights fitted
   on four folds and the fifth verified with them. `in_sample` uses the shipped weights, which
   were fitted on all of this split, and is optimistic.
@@ -33,9 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pysbd
 
-from service.documents import Document, SourceSentence
+from service.documents import Document
+from service.ingest import ingest_article
+from service.schemas import ArticleIn
 from service.verify import Claim, Verifier
 from service.verify.scoring import CALIBRATION_FILE, Calibration, default_calibration
 
@@ -64,34 +66,11 @@ FEATURES = (
 # L2 penalty of the logistic fit, on standardised features: strong enough that correlated
 # overlap measures do not fit the noise of ~750 labels.
 L2 = 1.0
-# Seed 004 is a scraped page; these mark its menu, copyright and share lines as boilerplate.
-BOILERPLATE_MARKERS = ("Any use of materials", "Caliber.az ©", "share-line", "Ссылка")
-
-_segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
 def make_document(article_id: str, text: str) -> Document:
-    """An article split into sentences by pysbd (the bench does not depend on ingest)."""
-    sentences: list[SourceSentence] = []
-    for span in _segmenter.segment(text):
-        body = text[span.start : span.end]
-        stripped = body.strip()
-        if not stripped:
-            continue
-        start = span.start + body.index(stripped)
-        end = start + len(stripped)
-        sentences.append(
-            SourceSentence(
-                article_id=article_id,
-                index=len(sentences),
-                start=start,
-                end=end,
-                text=text[start:end],
-                boilerplate=len(stripped.split()) < 3
-                or any(marker in stripped for marker in BOILERPLATE_MARKERS),
-            )
-        )
-    return Document(id=article_id, text=text, sentences=sentences)
+    """An article as the service ingests it: its sentences and page boilerplate marked."""
+    return ingest_article(ArticleIn(id=article_id, text=text))
 
 
 # --- metrics -----------------------------------------------------------------------------
