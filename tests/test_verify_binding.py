@@ -58,6 +58,14 @@ def test_rejects_what_the_source_binds_otherwise(sentence: str, reason: str) -> 
     assert any(reason in r for r in verdict.reasons), verdict.reasons
 
 
+def test_an_invented_name_in_lower_cased_text_is_caught_by_its_slot() -> None:
+    # No capitals to mark it as a name, and no "said" beside it: the slot gives it away.
+    assert check("louis jordan , 37 , was found by his father , frank jordan .").supported
+    verdict = check("louis jordan , 37 , was found by his father , kowalski .")
+    assert not verdict.supported
+    assert any("'Frank Jordan' with 'father'" in r for r in verdict.reasons), verdict.reasons
+
+
 def test_a_symmetric_verb_takes_its_names_in_either_order() -> None:
     document = make_document("m", "Takaichi met Meloni in Tokyo on Friday for two hours.")
     verdict = Verifier([document]).verify(Claim("Meloni met Takaichi in Tokyo on Friday."))

@@ -165,6 +165,8 @@ class Side:
     tokens: Sequence[Token]
     prepared: str
     where: dict[str, list[int]] = field(default_factory=dict)
+    # Whether the text uses capitals at all: lower-cased text cannot mark its names.
+    cased: bool = True
 
     @classmethod
     def of(cls, items: tuple[Item, ...], tokens: Sequence[Token], prepared: str) -> Side:
@@ -173,7 +175,7 @@ class Side:
         for position, item in enumerate(items):
             for key in item.keys:
                 where.setdefault(key, []).append(position)
-        return cls(items, tokens, prepared, where)
+        return cls(items, tokens, prepared, where, any(c.isupper() for c in prepared))
 
     def positions(self, item: Item) -> list[int]:
         """Where items sharing a key with `item` stand, in order."""
@@ -234,10 +236,13 @@ class Binder:
         self,
         opposites: dict[str, frozenset[str]],
         same_person: frozenset[tuple[str, str]] = frozenset(),
+        known: frozenset[str] = frozenset(),
     ) -> None:
         self.opposites = opposites
         # Pairs of name words the sources use in one name ("stan", "freberg").
         self.same_person = same_person
+        # Every key the source sentences use.
+        self.known = known
 
     def bind(self, claim: Side, sources: Sequence[Side]) -> Binding:
         """Look up each neighbouring pair of claim items in the sources."""
@@ -312,14 +317,24 @@ class Binder:
             )
         return _different_full_names(claim, source)
 
-    def _clashes(self, claim: Item, source: Item, anchor: Item) -> bool:
-        if claim.kind == "name":
+    def _name_like(self, claim: Side, item: Item) -> bool:
+        """A name, or in lower-cased text a word the sources never use ("macron began")."""
+        return item.kind == "name" or (
+            not claim.cased and item.kind == "word" and not item.keys & self.known
+        )
+
+    def _clashes(self, claim: Side, item: Item, source: Item, anchor: Item) -> bool:
+        if self._name_like(claim, item):
             # Next to a verb, a noun or a number a name fills a role; next to another name
             # ("Meloni in Tokyo") it may just be the nearer of two that share it.
-            return anchor.kind != "name" and self.names_conflict(claim, source)
-        if claim.kind == "number":
-            return source.kind == "number" and not claim.keys & source.keys
-        return any(self.opposites.get(key, frozenset()) & source.keys for key in claim.keys)
+            if anchor.kind == "name":
+                return False
+            if item.kind == "name":
+                return self.names_conflict(item, source)
+            return source.kind == "name" and not source.place
+        if item.kind == "number":
+            return source.kind == "number" and not item.keys & source.keys
+        return any(self.opposites.get(key, frozenset()) & source.keys for key in item.keys)
 
     def _slot_conflict(self, claim: Side, left: int, side: Side) -> str | None:
         """The source puts another name, number or an opposite word next to a claim neighbour."""
@@ -331,11 +346,13 @@ class Binder:
             if i + 1 >= len(items) or not same(a, items[i]):
                 continue
             z = items[i + 1]
-            if not self._clashes(b, z, a) or not _same_slot(claim_gap, side.gap(i, i + 1), a, b):
+            if not self._clashes(claim, b, z, a):
+                continue
+            if not _same_slot(claim_gap, side.gap(i, i + 1), a, b):
                 continue
             if _possessive(side, z) or _possessive(claim, b):
                 continue
-            if b.kind == "name" and (
+            if self._name_like(claim, b) and (
                 _is_symmetric(side, items[i])
                 or _passive(claim, left)
                 or _passive(side, i)
@@ -349,11 +366,13 @@ class Binder:
             if j < 1 or not same(b, items[j]):
                 continue
             z = items[j - 1]
-            if not self._clashes(a, z, b) or not _same_slot(claim_gap, side.gap(j - 1, j), a, b):
+            if not self._clashes(claim, a, z, b):
+                continue
+            if not _same_slot(claim_gap, side.gap(j - 1, j), a, b):
                 continue
             # A verb distributes over names joined by "and"; an age or other number does not
             # ("Frank Jordan, 62, and Louis Jordan, 37").
-            if a.kind == "name" and (
+            if self._name_like(claim, a) and (
                 _is_symmetric(side, items[j])
                 or _passive(claim, left + 1)
                 or _passive(side, j)

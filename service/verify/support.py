@@ -115,7 +115,11 @@ class SourceIndex:
         self.sides = [
             Side.of(u.facts.items, u.facts.tokens, u.facts.prepared) for u in self.units
         ]
-        self.binder = Binder(_OPPOSITES, frozenset(self.name_parts))
+        self.binder = Binder(
+            _OPPOSITES,
+            frozenset(self.name_parts),
+            frozenset(k for side in self.sides for item in side.items for k in item.keys),
+        )
         self.number_units: dict[str, list[int]] = {}
         for unit_index, side in enumerate(self.sides):
             for item in side.items:
