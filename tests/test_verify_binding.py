@@ -136,3 +136,20 @@ def test_the_two_leaders_counts_the_leaders_the_span_names(sentence: str, suppor
     )
     verdict = Verifier([document]).verify(Claim(sentence))
     assert verdict.supported is supported, verdict.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stated"),
+    [
+        ("The jury found the former minister innocent of fraud on Tuesday.", "'guilty'"),
+        ("The opposition criticised the budget plan on Tuesday.", "'praised'"),
+    ],
+)
+def test_an_opposite_word_in_the_same_slot_is_a_contradiction(sentence: str, stated: str) -> None:
+    document = make_document(
+        "d", "The jury found the former minister guilty of fraud on Tuesday. The opposition "
+        "praised the budget plan on Tuesday, and the unions welcomed it."
+    )
+    verdict = Verifier([document]).verify(Claim(sentence))
+    assert not verdict.supported
+    assert any(stated in r for r in verdict.reasons), verdict.reasons

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # Function words: never counted as content, never required to appear in a source.
 STOPWORDS = frozenset(
     """
@@ -314,6 +316,21 @@ promote demote
 """
 ANTONYM_PAIRS: tuple[tuple[str, str], ...] = tuple(
     (a, b) for a, b in (line.split() for line in _ANTONYMS.strip().splitlines())
+)
+
+# WordNet's direct antonyms ("unconscious"/"conscious", "gradual"/"sudden"): too many, and
+# too loose ("come"/"go"), to veto a claim that merely uses one; checked only where a claim
+# puts one word in the slot where a source has the other.
+WORDNET_ANTONYM_PAIRS: tuple[tuple[str, str], ...] = tuple(
+    (fields[1], fields[2])
+    for fields in (
+        line.split()
+        for line in Path(__file__)
+        .with_name("wordnet_antonyms.txt")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        if line and not line.startswith("#")
+    )
 )
 
 # Words a faithful paraphrase may use for each other, by base form. Kept deliberately small:

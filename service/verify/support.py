@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from service.documents import Document, SourceSentence
 from service.verify.align import Binder, Side
 from service.verify.analysis import SpeechEvent, TextFacts, analyse, capitalised_words
-from service.verify.lexicon import ANTONYM_PAIRS, HYPERNYMS, PLACE_KEY, POLAR_WORDS, ROLES
+from service.verify.lexicon import (
+    ANTONYM_PAIRS,
+    HYPERNYMS,
+    PLACE_KEY,
+    POLAR_WORDS,
+    ROLES,
+    WORDNET_ANTONYM_PAIRS,
+)
 from service.verify.numbers import (
     NumericFacts,
     date_supported,
@@ -38,6 +45,11 @@ _OPPOSITES: dict[str, frozenset[str]] = dict(_ANTONYMS)
 for _word, _others in POLAR_WORDS.items():
     _key = word_key(_word)
     _OPPOSITES[_key] = _OPPOSITES.get(_key, frozenset()) | {word_key(o) for o in _others}
+for _a, _b in WORDNET_ANTONYM_PAIRS:
+    _ka, _kb = word_key(_a), word_key(_b)
+    if _ka != _kb:
+        _OPPOSITES[_ka] = _OPPOSITES.get(_ka, frozenset()) | {_kb}
+        _OPPOSITES[_kb] = _OPPOSITES.get(_kb, frozenset()) | {_ka}
 
 
 @dataclass(frozen=True)
