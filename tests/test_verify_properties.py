@@ -10,6 +10,8 @@ from test_verify import make_document
 
 from service.documents import Document
 from service.verify import Claim, ClaimEvidence, Verifier
+from service.verify.align import Side
+from service.verify.analysis import analyse
 from service.verify.resolve import DocumentText, resolve_quote
 from service.verify.text import normalize, skeleton
 
@@ -77,3 +79,32 @@ def test_normal_forms_map_back_inside_the_text(text: str) -> None:
         for i in range(len(form.text)):
             start, end = form.to_original(i, i + 1)
             assert 0 <= start < end <= len(text)
+
+
+NAMES = st.sampled_from(["Meloni", "Takaichi", "Louis Jordan", "Frank Jordan", "Tokyo", "Italy"])
+TOKENS = st.one_of(
+    NAMES,
+    st.sampled_from(["hosted", "met", "first", "last", "found", "and", "was", "by", "the"]),
+    st.integers(1, 99).map(str),
+    st.sampled_from([",", ", and"]),
+)
+NAMED_SENTENCES = st.builds(
+    lambda opening, ts: opening + " ".join(ts).replace(" ,", ",") + ".",
+    st.sampled_from(["The ", "On Friday ", ""]),
+    st.lists(TOKENS, min_size=3, max_size=14),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(NAMED_SENTENCES, min_size=1, max_size=4))
+def test_a_sentence_never_contradicts_itself(sentences: list[str]) -> None:
+    """A source sentence copied as a claim binds every neighbour as the source does."""
+    verifier = Verifier([make_document("a", " ".join(sentences))])
+    index = verifier.index
+    for unit in index.units:
+        facts = analyse(unit.sentence.text, index.known_names, index.vocabulary)
+        claim = Side.of(facts.items, facts.tokens, facts.prepared)
+        binding = index.binder.bind(claim, [index.sides[unit.index]])
+        assert binding.conflicts == []
+        assert binding.bound == binding.pairs
+        assert index.glued_names(facts) == []
