@@ -27,8 +27,6 @@ MAX_STITCHED = 3
 # the ones it adds, and add this many missing words or numbers.
 STITCH_MIN_SHARED = 2
 STITCH_MIN_NEW = 2
-# Share of the claim's content words a grouped near-duplicate must state to be cited with it.
-CORROBORATION_MIN_COVERAGE = 0.6
 
 
 class Verifier:
@@ -373,7 +371,11 @@ class Verifier:
     def _corroborating(
         self, claim: Claim, facts: TextFacts, speaker: frozenset[str], units: list[int]
     ) -> list[int]:
-        """Sentences of other articles that say what the claim says."""
+        """Sentences of other articles that support the claim by themselves.
+
+        A syndicated copy that leaves out a detail is not cited: a citation must support the
+        sentence, and a newsroom reads each cited outlet as having said all of it.
+        """
         cited_docs = {self.index.units[u].document for u in units}
         grouped: dict[int, list[int]] = {}
         for unit in units:
@@ -393,15 +395,7 @@ class Verifier:
         found: list[int] = []
         for doc in sorted(set(grouped) | set(retrieved)):
             for member in dict.fromkeys([*grouped.get(doc, []), *retrieved.get(doc, [])]):
-                check = self._check_with_parts(claim, facts, [member], speaker)
-                # A near-duplicate the grouping matched may leave out a detail ("the two
-                # leaders"), but must contradict nothing and state most of the claim.
-                near_duplicate = (
-                    member in grouped.get(doc, [])
-                    and set(check.failures) <= check.omissions
-                    and check.features["coverage"] >= CORROBORATION_MIN_COVERAGE
-                )
-                if _passes(check) or near_duplicate:
+                if _passes(self._check_with_parts(claim, facts, [member], speaker)):
                     found.append(member)
                     break
         return found
