@@ -34,7 +34,7 @@ def singleton_groups(
     by_key = {(s.article_id, s.index): s for d in documents for s in d.sentences}
     merged = {(a, i): (b, j) for a, i, b, j in merge}
     absorbed = set(merged.values())
-    groups = []
+    groups: list[SentenceGroup] = []
     for key, sentence in by_key.items():
         if key in absorbed:
             continue

@@ -17,7 +17,7 @@ TIMING = {"latency_s"}
 
 def without_timing(report: dict[str, Any]) -> dict[str, Any]:
     """The report minus run metadata and latencies."""
-    tasks = json.loads(json.dumps(report["tasks"]))
+    tasks: dict[str, Any] = json.loads(json.dumps(report["tasks"]))
     for task in tasks.values():
         for by_system in [task["metrics"], *task["by_tag"].values()]:
             for scores in by_system.values():

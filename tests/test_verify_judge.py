@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from test_verify import seed_documents
 
 from service.errors import ModelUnavailable
 from service.models.base import ModelReply, ModelRequest, OutputT, Usage
 from service.models.drafts import JudgeDraft, Judgement
 from service.verify import Citation, Claim, Verdict, judge_doubtful
+from tests.test_verify import seed_documents
 
 
 @dataclass

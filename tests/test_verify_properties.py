@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_verify import make_document
 
 from service.documents import Document
-from service.verify import Claim, ClaimEvidence, Verifier
+from service.verify import Citation, Claim, ClaimEvidence, Verifier
 from service.verify.align import Side
 from service.verify.analysis import analyse
 from service.verify.resolve import DocumentText, resolve_quote
 from service.verify.text import normalize, skeleton
+from tests.test_verify import make_document
 
 WORDS = st.text(alphabet=string.ascii_letters + "’'“”\"-–—é0123456789.,", min_size=1, max_size=9)
 SENTENCES = st.lists(WORDS, min_size=3, max_size=12).map(lambda ws: " ".join(ws) + ".")
 TEXTS = st.lists(SENTENCES, min_size=1, max_size=6).map(lambda ss: "  \n".join(ss))
 
 
-def _assert_slices(document: Document, citations: list[object]) -> None:
+def _assert_slices(document: Document, citations: Sequence[Citation]) -> None:
     for citation in citations:
-        assert document.text[citation.start : citation.end] == citation.text  # type: ignore[attr-defined]
-        assert citation.article_id == document.id  # type: ignore[attr-defined]
+        assert document.text[citation.start : citation.end] == citation.text
+        assert citation.article_id == document.id
 
 
 def _typographic_variant(text: str, flip: int) -> str:
