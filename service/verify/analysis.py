@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from service.verify.align import Item, build_items
 from service.verify.lexicon import (
+    DENIALS,
     DESCRIPTOR_GLUE,
     MONTHS,
     NEGATIONS,
@@ -150,14 +151,15 @@ def analyse(
     negated: set[str] = set()
     scopes: list[tuple[str, ...]] = []
     for index, token in enumerate(tokens):
-        if token.word not in NEGATIONS:
+        denial = token.word in DENIALS
+        if token.word not in NEGATIONS and not denial:
             continue
         scope: list[str] = []
         for nxt in range(index + 1, len(tokens)):
             between = prepared[tokens[nxt - 1].end : tokens[nxt].start]
             if _SCOPE_BREAK.search(between) or len(scope) >= 2:
                 break
-            if tokens[nxt].word in _CLAUSE_OPENERS:
+            if tokens[nxt].word in _CLAUSE_OPENERS and not (denial and tokens[nxt].word == "that"):
                 break
             if content_flags[nxt]:
                 scope.append(keys[nxt])

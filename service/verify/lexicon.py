@@ -28,6 +28,12 @@ NEGATIONS = frozenset(
     "not no never none nobody nothing neither nor without cannot".split()
 )
 
+# Verbs that deny what follows them ("officials denied that the summit was cancelled"): a
+# negation whose scope reaches past "that" into the clause it denies.
+DENIALS = frozenset(
+    "deny denies denied denying refute refutes refuted dismissed rebutted".split()
+)
+
 # Verbs that report speech: the name next to one of them is the speaker of a nearby quote.
 SPEECH_VERBS = frozenset(
     """
