@@ -18,6 +18,7 @@ from service.verify.support import (
     check_support,
     copy_features,
 )
+from service.verify.text import normalize
 from service.verify.types import Citation, Claim, ClaimEvidence, Verdict
 
 # How many retrieved sentences are checked one by one, and how many may be stitched together.
@@ -80,6 +81,14 @@ class Verifier:
         facts = analyse(claim.text, self.index.known_names, self.index.vocabulary)
         self._copying = copy_features(self.index, facts)
         speaker = self._speaker_keys(facts)
+        copied = self._whole_sentences_copied(claim)
+        if copied and claim.evidence:
+            # Given evidence is what is being checked: the copy must be what it points at.
+            cited, _ = self._resolve_evidence(claim.evidence)
+            copied = copied if set(copied) & set(cited) else []
+        if copied:
+            check = self._check_with_parts(claim, facts, copied, speaker)
+            return self._verdict(claim, facts, speaker, check, [], copied=True)
         reasons: list[str] = []
         best: Check | None = None
         if claim.evidence:
@@ -98,6 +107,40 @@ class Verifier:
         if best is None:
             return Verdict(False, 0.0, [], [*reasons, "no source sentence relates to the claim"])
         return self._verdict(claim, facts, speaker, best, reasons)
+
+    def _whole_sentences_copied(self, claim: Claim) -> list[int]:
+        """The content sentences a statement copies whole, word for word; else nothing.
+
+        A complete source sentence repeated verbatim is grounded by definition, even where the
+        word-level checks trip over it (unbalanced quote marks, contractions). Only whole
+        sentences count: a copied fragment can drop the words that change its meaning
+        ("officials denied that ..."), so it goes through the ordinary checks.
+        """
+        needle = normalize(claim.text).text.strip(" \"'.,;:")
+        if len(needle.split()) < 4 or claim.parts:
+            return []
+        for doc_index, text in enumerate(self.index.texts):
+            at = text.normal.text.find(needle)
+            if at == -1:
+                continue
+            start, end = text.normal.to_original(at, at + len(needle))
+            units = self.index.units_overlapping(doc_index, start, end)
+            if not units:
+                continue
+            # The span must be exactly these sentences: nothing of them left out at either end,
+            # and nothing between them that is not one of them (boilerplate, a planted line).
+            original = self.index.documents[doc_index].text
+            low = min(start, self.index.units[units[0]].sentence.start)
+            high = max(end, self.index.units[units[-1]].sentence.end)
+            left_out = original[low:start] + original[end:high]
+            between = list(original[start:end])
+            for u in units:
+                sentence = self.index.units[u].sentence
+                lo, hi = max(sentence.start, start) - start, min(sentence.end, end) - start
+                between[lo:hi] = " " * (hi - lo)
+            if not any(c.isalnum() for c in left_out + "".join(between)):
+                return units
+        return []
 
     # --- evidence -----------------------------------------------------------------------
 
@@ -343,9 +386,10 @@ class Verifier:
         speaker: frozenset[str],
         check: Check,
         reasons: list[str],
+        copied: bool = False,
     ) -> Verdict:
-        supported = _passes(check)
-        score = check.features["score"]
+        supported = copied or _passes(check)
+        score = 1.0 if copied else check.features["score"]
         if not supported:
             reasons = [*reasons, *check.failures]
             if not check.failures:
