@@ -126,7 +126,6 @@ class VerificationReport(BaseModel):
     judged: int = 0
     repaired: int
     dropped: list[DroppedSentence]
-    all_returned_grounded: bool = True
 
 
 class ArticleOut(BaseModel):
