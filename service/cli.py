@@ -13,6 +13,7 @@ import asyncio
 import json
 import sys
 import textwrap
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -153,7 +154,14 @@ def _cmd_summarize(args: argparse.Namespace, settings: Settings) -> str:
         )
     except ValidationError as exc:
         raise InputError(_validation_message(exc)) from exc
-    response = asyncio.run(summarize(request, model=build_model(settings), settings=settings))
+    started = time.monotonic()
+
+    def report(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    model = build_model(settings)
+    progress = None if model.is_extractive_mock or args.quiet else report
+    response = asyncio.run(summarize(request, model=model, settings=settings, progress=progress))
     if args.json:
         return response.model_dump_json(indent=2)
     return render_text(response)
@@ -195,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the exact /summarize response body")
     s.add_argument("--max-key-points", type=int, default=8)
     s.add_argument("--max-quotes", type=int, default=4)
+    s.add_argument(
+        "--quiet", action="store_true", help="no progress lines on stderr (real models only)"
+    )
     v = sub.add_parser("verify", help="check sentences against articles")
     v.add_argument("--articles", nargs="+", required=True, help="article files or folders")
     v.add_argument("sentences", nargs="*", help="sentences to check")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,6 +28,14 @@ from service.tokens import count_tokens
 MAX_REDUCE_ROUNDS = 4
 
 
+# Called with a short human message as long work advances (the CLI prints them on stderr).
+Progress = Callable[[str], None]
+
+
+def _silent(message: str) -> None:
+    """The default progress reporter: says nothing."""
+
+
 @dataclass
 class DraftResult:
     draft: SummaryDraft
@@ -47,7 +56,9 @@ class Drafter:
         settings: Settings,
         max_key_points: int,
         max_quotes: int,
+        progress: Progress | None = None,
     ) -> None:
+        self.progress: Progress = progress or _silent
         self.model = model
         self.settings = settings
         self.articles = render_articles(documents)
@@ -92,22 +103,31 @@ class Drafter:
             )
         )
         batches = pack(candidates, render_candidates, overhead, self.budget)
-        for _ in range(MAX_REDUCE_ROUNDS):
+        for round_number in range(1, MAX_REDUCE_ROUNDS + 1):
             if len(batches) == 1:
                 break
-            partial = await asyncio.gather(*(self._reduce_batch(b, []) for b in batches))
-            fewer, _ = _candidates(partial)
-            batches = pack(fewer, render_candidates, overhead, self.budget)
-        return await self._reduce_batch(batches[0], quotes)
+            # Each batch keeps its share of the final points (with slack), so a round shrinks
+            # the candidates instead of rewriting as many as it was given.
+            quota = max(1, math.ceil(1.5 * self.limits["max_key_points"] / len(batches)))
+            self.progress(f"reduce round {round_number}: {len(batches)} batches")
+            partial = await asyncio.gather(*(self._reduce_batch(b, [], quota) for b in batches))
+            fewer, _ = _candidates(partial, key_points_only=True)
+            if len(fewer) >= len(candidates):
+                break
+            candidates = fewer
+            batches = pack(candidates, render_candidates, overhead, self.budget)
+        # Still too many after the bounded rounds: the first batch (the earliest articles) wins.
+        return await self._reduce_batch(batches[0], quotes, self.limits["max_key_points"])
 
     async def _reduce_batch(
-        self, candidates: Sequence[CandidateLine], quotes: Sequence[SourceLine]
+        self, candidates: Sequence[CandidateLine], quotes: Sequence[SourceLine], max_points: int
     ) -> SummaryDraft:
         messages = load_prompt("reduce").render(
             articles=self.articles,
             candidates=render_candidates(candidates),
             quotes=render_quotes(quotes),
-            **self.limits,
+            max_key_points=max_points,
+            max_quotes=self.limits["max_quotes"],
         )
         draft = await self._ask("reduce", messages, SummaryDraft)
         assert isinstance(draft, SummaryDraft)
@@ -121,11 +141,23 @@ class Drafter:
         )
         chunks = pack(groups, render_sources, overhead, self.budget)
         if len(chunks) == 1:
+            self.progress("asking the model (one call)")
             draft = await self._summarize(chunks[0])
             strategy: Literal["single", "map_reduce"] = "single"
         else:
-            partial = await asyncio.gather(*(self._summarize(chunk) for chunk in chunks))
+            self.progress(f"sources exceed the context: {len(chunks)} chunks, then a reduce")
+            done = 0
+
+            async def mapped(chunk: Sequence[SentenceGroup]) -> SummaryDraft:
+                nonlocal done
+                draft = await self._summarize(chunk)
+                done += 1
+                self.progress(f"map {done}/{len(chunks)} done")
+                return draft
+
+            partial = await asyncio.gather(*(mapped(chunk) for chunk in chunks))
             draft = await self._reduce(partial)
+            self.progress("reduce done")
             strategy = "map_reduce"
         return DraftResult(draft, strategy)
 
@@ -156,14 +188,22 @@ class Drafter:
         return fixed
 
 
-def _candidates(drafts: Sequence[SummaryDraft]) -> tuple[list[CandidateLine], list[SourceLine]]:
-    """Map outputs as candidate lines (headline, event, key points) and candidate quotes."""
+def _candidates(
+    drafts: Sequence[SummaryDraft], *, key_points_only: bool = False
+) -> tuple[list[CandidateLine], list[SourceLine]]:
+    """Drafts as candidate lines (headline, event, key points) and candidate quotes.
+
+    Between reduce rounds only key points are carried: a headline and an event per batch
+    would crowd out the points the final round chooses from.
+    """
     points: list[CandidateLine] = []
     quotes: list[SourceLine] = []
     for draft in drafts:
-        sentences: list[DraftSentence] = [draft.headline, *draft.key_points]
-        if draft.event is not None:
-            sentences.insert(1, draft.event)
+        sentences: list[DraftSentence] = list(draft.key_points)
+        if not key_points_only:
+            sentences.insert(0, draft.headline)
+            if draft.event is not None:
+                sentences.insert(1, draft.event)
         for sentence in sentences:
             ids = tuple(dict.fromkeys(e.article_id for e in sentence.evidence))
             points.append(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from service.assemble import Assembler, Failure, claim_of, dropped
 from service.config import Settings
 from service.documents import Document, SourceGroups
-from service.drafting import Drafter, DraftResult
+from service.drafting import Drafter, DraftResult, Progress
 from service.errors import ClientError, ModelTimeout
 from service.grouping import group_sentences
 from service.ingest import ingest_articles
@@ -136,7 +136,11 @@ async def _repair(
 
 
 async def summarize(
-    request: SummarizeRequest, *, model: Model, settings: Settings
+    request: SummarizeRequest,
+    *,
+    model: Model,
+    settings: Settings,
+    progress: Progress | None = None,
 ) -> SummarizeResponse:
     """A verified summary of the request's articles; nothing unverified is returned."""
     prepared = await asyncio.to_thread(prepare, request.articles, settings)
@@ -145,7 +149,12 @@ async def summarize(
     # Every call (draft, reduce, judge, repair) is metered here, for the response's `run`.
     metered = MeteredModel(model)
     drafter = Drafter(
-        metered, prepared.documents, settings, options.max_key_points, options.max_quotes
+        metered,
+        prepared.documents,
+        settings,
+        options.max_key_points,
+        options.max_quotes,
+        progress,
     )
     try:
         async with asyncio.timeout(settings.request_deadline_s):

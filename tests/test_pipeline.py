@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from service.config import Settings
+from service.drafting import MAX_REDUCE_ROUNDS
 from service.errors import ModelOutputError, ModelTimeout
 from service.models.base import ModelReply, ModelRequest, OutputT, Usage
 from service.models.drafts import (
@@ -234,8 +235,24 @@ async def test_fallback_to_extractive_when_nothing_survives() -> None:
 
 async def test_map_reduce_when_sources_exceed_the_context() -> None:
     settings = Settings(context_tokens=2_048, max_output_tokens=512)
-    response = await summarize(_request(), model=MockModel(context_tokens=2_048), settings=settings)
+    messages: list[str] = []
+    response = await summarize(
+        _request(),
+        model=MockModel(context_tokens=2_048),
+        settings=settings,
+        progress=messages.append,
+    )
     assert response.run.strategy == "map_reduce"
+    # Progress: the plan, each map call as it finishes, the reduce rounds, the final reduce;
+    # and every call is accounted for (maps + batches of each round + the final reduce).
+    plan = re.match(r"sources exceed the context: (\d+) chunks", messages[0])
+    assert plan is not None
+    chunks = int(plan[1])
+    done = [f"map {i}/{chunks} done" for i in range(1, chunks + 1)]
+    assert messages[1 : chunks + 1] == done and messages[-1] == "reduce done"
+    rounds = [int(m.split(": ")[1].split()[0]) for m in messages if m.startswith("reduce round")]
+    assert rounds == sorted(rounds, reverse=True) and len(rounds) <= MAX_REDUCE_ROUNDS
+    assert response.run.calls == chunks + sum(rounds) + 1
     assert response.run.calls >= 3
     assert response.run.prompt_versions.keys() >= {"summarize", "reduce"}
     assert len(response.summary.key_points) >= 4
