@@ -49,3 +49,16 @@ def test_sentences_joined_across_boilerplate_are_not_a_copy() -> None:
     claim = "The leaders met in Tokyo. twitter facebook They agreed to deepen ties."
     verdict = Verifier([document]).verify(Claim(claim))
     assert all("twitter" not in c.text for c in verdict.citations)
+
+
+def test_a_copy_of_a_caption_whose_words_also_end_a_longer_sentence() -> None:
+    caption = "Ms Moon performs a wide range of musical styles including pop and rap"
+    text = (
+        f"She sings in English and Tagalog and is known as the blonde Filipino {caption}.\n\n"
+        f"{caption}\n\nShe moved to Manila last year."
+    )
+    document = ingest_article(ArticleIn(id="c", text=text))
+    assert caption in [s.text for s in document.sentences]
+    verdict = Verifier([document]).verify(Claim(caption, evidence=(ClaimEvidence("c", caption),)))
+    assert verdict.supported and verdict.score == 1.0
+    assert [c.text for c in verdict.citations] == [caption]

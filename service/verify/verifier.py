@@ -65,8 +65,10 @@ class Verifier:
                 ]
                 for unit in members:
                     self._group_of[
-                        (self.index.units[unit].sentence.article_id,
-                         self.index.units[unit].sentence.start)
+                        (
+                            self.index.units[unit].sentence.article_id,
+                            self.index.units[unit].sentence.start,
+                        )
                     ] = len(self._group_units)
                 self._group_units.append(members)
 
@@ -83,9 +85,19 @@ class Verifier:
         speaker = self._speaker_keys(facts)
         copied = self._whole_sentences_copied(claim)
         if copied and claim.evidence:
-            # Given evidence is what is being checked: the copy must be what it points at.
+            # Given evidence is what is being checked: the copy must be what it points at
+            # (the same sentences, or the same words quoted from the copy's article when those
+            # words occur there more than once).
             cited, _ = self._resolve_evidence(claim.evidence)
-            copied = copied if set(copied) & set(cited) else []
+            article = self.index.documents[self.index.units[copied[0]].document].id
+            same_words = any(
+                item.article_id == article
+                and item.quote is not None
+                and normalize(item.quote).text.strip(" \"'.,;:")
+                == normalize(claim.text).text.strip(" \"'.,;:")
+                for item in claim.evidence
+            )
+            copied = copied if set(copied) & set(cited) or same_words else []
         if copied:
             check = self._check_with_parts(claim, facts, copied, speaker)
             return self._verdict(claim, facts, speaker, check, [], copied=True)
@@ -120,27 +132,34 @@ class Verifier:
         if len(needle.split()) < 4 or claim.parts:
             return []
         for doc_index, text in enumerate(self.index.texts):
+            # Every occurrence: a caption can repeat words that also end a longer sentence.
             at = text.normal.text.find(needle)
-            if at == -1:
-                continue
-            start, end = text.normal.to_original(at, at + len(needle))
-            units = self.index.units_overlapping(doc_index, start, end)
-            if not units:
-                continue
-            # The span must be exactly these sentences: nothing of them left out at either end,
-            # and nothing between them that is not one of them (boilerplate, a planted line).
-            original = self.index.documents[doc_index].text
-            low = min(start, self.index.units[units[0]].sentence.start)
-            high = max(end, self.index.units[units[-1]].sentence.end)
-            left_out = original[low:start] + original[end:high]
-            between = list(original[start:end])
-            for u in units:
-                sentence = self.index.units[u].sentence
-                lo, hi = max(sentence.start, start) - start, min(sentence.end, end) - start
-                between[lo:hi] = " " * (hi - lo)
-            if not any(c.isalnum() for c in left_out + "".join(between)):
-                return units
+            while at != -1:
+                units = self._whole_units(doc_index, *text.normal.to_original(at, at + len(needle)))
+                if units:
+                    return units
+                at = text.normal.text.find(needle, at + 1)
         return []
+
+    def _whole_units(self, doc_index: int, start: int, end: int) -> list[int]:
+        """The content sentences that `start:end` spans exactly, boundary to boundary; or none."""
+        units = self.index.units_overlapping(doc_index, start, end)
+        if not units:
+            return []
+        # Nothing of these sentences left out at either end, and nothing between them that is
+        # not one of them (boilerplate, a planted line).
+        original = self.index.documents[doc_index].text
+        low = min(start, self.index.units[units[0]].sentence.start)
+        high = max(end, self.index.units[units[-1]].sentence.end)
+        left_out = original[low:start] + original[end:high]
+        between = list(original[start:end])
+        for u in units:
+            sentence = self.index.units[u].sentence
+            lo, hi = max(sentence.start, start) - start, min(sentence.end, end) - start
+            between[lo:hi] = " " * (hi - lo)
+        if any(c.isalnum() for c in left_out + "".join(between)):
+            return []
+        return units
 
     # --- evidence -----------------------------------------------------------------------
 
@@ -282,8 +301,9 @@ class Verifier:
         self._check_quotes(facts, check, speaker)
         for part in claim.parts:
             part_facts = analyse(part, self.index.known_names)
-            part_check = check_support(self.index, part_facts, [*units, *check.extra_units],
-                                       frozenset())
+            part_check = check_support(
+                self.index, part_facts, [*units, *check.extra_units], frozenset()
+            )
             if part_check.failures or part_check.missing:
                 check.failures.append(f"{part!r} not in cited spans")
         check.features.update(self._copying)
@@ -361,9 +381,7 @@ class Verifier:
         if not accepted:
             return Verdict(False, 0.1, [], reasons)
         citations = [
-            Citation(
-                self.index.documents[d].id, s, e, self.index.documents[d].text[s:e]
-            )
+            Citation(self.index.documents[d].id, s, e, self.index.documents[d].text[s:e])
             for d, s, e in accepted
         ]
         return Verdict(True, 1.0, citations, [])
@@ -401,8 +419,9 @@ class Verifier:
             score = min(score, THRESHOLD * 0.5) if check.failures else score
         units = list(dict.fromkeys([*check.units, *check.extra_units]))
         if supported and self.groups is not None:
-            units.extend(u for u in self._corroborating(claim, facts, speaker, units)
-                         if u not in units)
+            units.extend(
+                u for u in self._corroborating(claim, facts, speaker, units) if u not in units
+            )
         citations = [self._citation(u) for u in units]
         return Verdict(
             supported,
@@ -448,7 +467,9 @@ class Verifier:
         sentence = self.index.units[unit].sentence
         document = self.index.documents[self.index.units[unit].document]
         return Citation(
-            sentence.article_id, sentence.start, sentence.end,
+            sentence.article_id,
+            sentence.start,
+            sentence.end,
             document.text[sentence.start : sentence.end],
         )
 
