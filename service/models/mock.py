@@ -253,8 +253,14 @@ def _same_words(a: str, b: str) -> bool:
     return len(words_a & words_b) >= 0.8 * max(1, min(len(words_a), len(words_b)))
 
 
-def _quotes(lines: Sequence[_Line], names: Sequence[str], limit: int) -> list[DraftQuote]:
-    """Verbatim quotations of six words or more, each with the speaker its line names."""
+def _quotes(
+    lines: Sequence[_Line], names: Sequence[str], limit: int, said: frozenset[str] = frozenset()
+) -> list[DraftQuote]:
+    """Verbatim quotations of six words or more, each with the speaker its line names.
+
+    A quotation earns its place by what it adds: ranked by the share of its words the summary
+    has not said yet, then by its line's importance.
+    """
     found: list[tuple[float, DraftQuote]] = []
     last_speaker: dict[str, str] = {}
     for line in lines:
@@ -275,7 +281,11 @@ def _quotes(lines: Sequence[_Line], names: Sequence[str], limit: int) -> list[Dr
             if speaker is None or len(words) < 6:
                 continue
             quote = match.group(1).strip().rstrip(",")
-            found.append((line.score, DraftQuote(speaker=speaker, quote=quote, article_id=article)))
+            terms = set(_terms(quote))
+            novelty = len(terms - said) / len(terms) if terms else 0.0
+            found.append(
+                (novelty + line.score, DraftQuote(speaker=speaker, quote=quote, article_id=article))
+            )
         latest = _speaker_before(line.text, names)
         if latest:
             last_speaker[article] = latest
@@ -360,7 +370,10 @@ def summarise_blocks(blocks: ParsedBlocks, max_points: int, max_quotes: int) -> 
             for speaker, _, words in [q.text.partition(": ")]
         ]
     else:
-        quotes = _quotes(lines, names, max_quotes)
+        said_terms = frozenset(
+            term for line in [headline, *key_lines] for term in line.vector
+        ) | frozenset(_terms(event.text) if event else ())
+        quotes = _quotes(lines, names, max_quotes, said_terms)
     return SummaryDraft(
         headline=_draft_sentence(headline),
         event=event,
