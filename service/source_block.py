@@ -17,6 +17,14 @@ so an article cannot forge a line of its own or close the block it sits in.
     <candidate_quotes>
     [q1 | 000_abc] Speaker Name: the quoted words
     </candidate_quotes>
+
+The judge prompt's items, one sentence with the passages it was checked against:
+
+    <item index=3>
+    sentence: A summary sentence.
+    passages:
+      [000_abc] A cited passage.
+    </item>
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from dataclasses import dataclass, field
 from service.documents import Document, SentenceGroup
 
 BLOCKS = ("articles", "source_sentences", "candidate_points", "candidate_quotes")
-_TAG_RE = re.compile(r"<\s*/?\s*(?:" + "|".join(BLOCKS) + r")\b", re.IGNORECASE)
+_TAG_RE = re.compile(r"<\s*/?\s*(?:" + "|".join((*BLOCKS, "item")) + r")\b", re.IGNORECASE)
 _ITEM_RE = re.compile(r"^\[(?P<key>[^\]|]+?)(?: \| (?P<ids>[^\]]*))?\] ?(?P<text>.*)$")
 _EVIDENCE_RE = re.compile(r"^  evidence (?P<id>\S+): (?P<quote>.*)$")
 
@@ -142,3 +150,40 @@ def parse_blocks(prompt: str) -> ParsedBlocks:
         else:
             parsed.quotes.append(SourceLine(key, ids, text))
     return parsed
+
+
+@dataclass(frozen=True)
+class JudgeItem:
+    index: int
+    sentence: str
+    passages: tuple[tuple[str, str], ...]  # (article id, passage text)
+
+
+_JUDGE_ITEM_RE = re.compile(
+    r"<item index=(\d+)>\s*sentence: (.*?)\n\s*passages:\n(.*?)</item>", re.DOTALL
+)
+_PASSAGE_RE = re.compile(r"^  \[([^\]]+)\] (.*)$", re.MULTILINE)
+
+
+def render_judge_items(items: Sequence[JudgeItem]) -> str:
+    """The judge prompt's items; text folded so no item can forge another."""
+    blocks = []
+    for item in items:
+        passages = "\n".join(f"  [{aid}] {fold(text)}" for aid, text in item.passages)
+        blocks.append(
+            f"<item index={item.index}>\nsentence: {fold(item.sentence)}\n"
+            f"passages:\n{passages}\n</item>"
+        )
+    return "\n".join(blocks)
+
+
+def parse_judge_items(prompt: str) -> list[JudgeItem]:
+    """Read back the judge prompt's items (the mock model's view of a judge request)."""
+    return [
+        JudgeItem(
+            int(match[1]),
+            match[2],
+            tuple((p[1], p[2]) for p in _PASSAGE_RE.finditer(match[3])),
+        )
+        for match in _JUDGE_ITEM_RE.finditer(prompt)
+    ]

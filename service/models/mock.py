@@ -30,7 +30,7 @@ from service.models.drafts import (
     RepairedSentence,
     SummaryDraft,
 )
-from service.source_block import CandidateLine, ParsedBlocks, parse_blocks
+from service.source_block import CandidateLine, ParsedBlocks, parse_blocks, parse_judge_items
 from service.tokens import count_tokens
 
 _STOPWORDS = frozenset(
@@ -410,22 +410,16 @@ def repair_items(blocks: ParsedBlocks, prompt: str) -> RepairDraft:
     return RepairDraft(repairs=repairs)
 
 
-_JUDGE_ITEM_RE = re.compile(
-    r"<item index=(\d+)>\s*sentence: (.*?)\n\s*passages:\n(.*?)</item>", re.DOTALL
-)
-
-
 def judge_items(prompt: str) -> JudgeDraft:
     """A strict lexical judge: supported only when the passages hold every content word."""
     judgements = []
-    for match in _JUDGE_ITEM_RE.finditer(prompt):
-        index, sentence, passages = int(match[1]), match[2], match[3]
-        terms = _terms(sentence)
-        held = set(_terms(passages))
+    for item in parse_judge_items(prompt):
+        terms = _terms(item.sentence)
+        held = {t for _, passage in item.passages for t in _terms(passage)}
         share = sum(t in held for t in terms) / len(terms) if terms else 0.0
         judgements.append(
             Judgement(
-                index=index,
+                index=item.index,
                 supported=share >= 0.999,
                 reason=f"the passages hold {share:.0%} of the sentence's content words",
             )

@@ -10,6 +10,7 @@ from service.errors import ModelError
 from service.models.base import Model, ModelRequest
 from service.models.drafts import JudgeDraft
 from service.prompts import load_prompt
+from service.source_block import JudgeItem, render_judge_items
 from service.verify.scoring import THRESHOLD
 from service.verify.types import Claim, Verdict
 
@@ -27,14 +28,16 @@ def render_items(
     claims: Sequence[Claim], verdicts: Sequence[Verdict], indices: Sequence[int]
 ) -> str:
     """The judge prompt's items: each sentence with the passages it was checked against."""
-    blocks = []
-    for index in indices:
-        passages = "\n".join(
-            f"  [{c.article_id}] {' '.join(c.text.split())}" for c in verdicts[index].citations
-        )
-        sentence = " ".join(claims[index].text.split())
-        blocks.append(f"<item index={index}>\nsentence: {sentence}\npassages:\n{passages}\n</item>")
-    return "\n".join(blocks)
+    return render_judge_items(
+        [
+            JudgeItem(
+                index,
+                claims[index].text,
+                tuple((c.article_id, c.text) for c in verdicts[index].citations),
+            )
+            for index in indices
+        ]
+    )
 
 
 async def judge_doubtful(
@@ -73,8 +76,10 @@ async def judge_doubtful(
         answered.add(judgement.index)
         verdict = out[judgement.index]
         verdict.supported = judgement.supported
-        verdict.score = max(verdict.score, THRESHOLD) if judgement.supported else min(
-            verdict.score, max(THRESHOLD - 0.01, 0.0)
+        verdict.score = (
+            max(verdict.score, THRESHOLD)
+            if judgement.supported
+            else min(verdict.score, max(THRESHOLD - 0.01, 0.0))
         )
         verdict.reasons.append(f"model judge ({reply.model}): {judgement.reason}")
     for i in doubtful:
