@@ -71,6 +71,20 @@ def _articles_out(prepared: Prepared) -> list[ArticleOut]:
     ]
 
 
+def _key_point_failures(
+    failures: list[Failure],
+) -> tuple[list[tuple[Failure, DraftSentence]], list[Failure]]:
+    """Failed key points (the only part a judge or a repair may bring back), and the rest."""
+    points: list[tuple[Failure, DraftSentence]] = []
+    others: list[Failure] = []
+    for failure in failures:
+        if failure.field.startswith("key_points") and isinstance(failure.draft, DraftSentence):
+            points.append((failure, failure.draft))
+        else:
+            others.append(failure)
+    return points, others
+
+
 async def _second_opinion(
     model: Model,
     prepared: Prepared,
@@ -79,22 +93,21 @@ async def _second_opinion(
     failures: list[Failure],
 ) -> tuple[int, list[Failure]]:
     """Ask the model to judge key points the verifier was unsure about (never hard failures)."""
-    points = [f for f in failures if f.field.startswith("key_points")]
+    points, still_failing = _key_point_failures(failures)
     if not points:
         return 0, failures
-    claims = [claim_of(f.draft) for f in points]
-    verdicts = await judge_doubtful(model, claims, [f.verdict for f in points], prepared.documents)
-    still_failing = [f for f in failures if f not in points]
+    claims = [claim_of(draft) for _, draft in points]
+    verdicts = await judge_doubtful(
+        model, claims, [f.verdict for f, _ in points], prepared.documents
+    )
     judged = 0
-    for failure, verdict in zip(points, verdicts, strict=True):
+    for (failure, draft), verdict in zip(points, verdicts, strict=True):
         retry: list[Failure] = []
         point = (
-            assembler.sentence(failure.draft, failure.field, retry, verdict)
-            if verdict.supported and isinstance(failure.draft, DraftSentence)
-            else None
+            assembler.sentence(draft, failure.field, retry, verdict) if verdict.supported else None
         )
         if point is None:
-            still_failing.append(Failure(failure.field, failure.draft, verdict))
+            still_failing.append(Failure(failure.field, draft, verdict))
         else:
             summary.key_points.append(point)
             judged += 1
@@ -109,16 +122,14 @@ async def _repair(
     failures: list[Failure],
 ) -> tuple[int, list[Failure]]:
     """Send failed key points back once; keep what now verifies, report the rest."""
-    repairable = [f for f in failures if f.field.startswith("key_points")]
+    repairable, still_failing = _key_point_failures(failures)
     if not repairable:
         return 0, failures
-    sentences = [f.draft for f in repairable if isinstance(f.draft, DraftSentence)]
     fixes = await drafter.repair(
-        prepared.groups.groups, [(s, f.reasons) for s, f in zip(sentences, repairable, strict=True)]
+        prepared.groups.groups, [(draft, f.reasons) for f, draft in repairable]
     )
-    still_failing = [f for f in failures if f not in repairable]
     repaired = 0
-    for failure, fix in zip(repairable, fixes, strict=True):
+    for (failure, _), fix in zip(repairable, fixes, strict=True):
         if fix is None:
             failure.reasons.append("repair: the model could not ground it")
             still_failing.append(failure)
