@@ -14,7 +14,8 @@ It prints, and saves to evals/verifier_bench_report.json:
   were fitted on all of this split, and is optimistic.
 - the perturbation suite: true seed sentences, the same sentences corrupted each way the
   verifier must catch (numbers, dates, names, places, countries, roles, negation, antonyms,
-  quotes, speakers), and faithful rewrites (respelled numbers, lower-cased tokenised text,
+  quotes, speakers, and two true sentences fused by a link no source makes: "X after Y"),
+  and faithful rewrites (respelled numbers, lower-cased tokenised text,
   hand-written paraphrases and stitched sentences in evals/verifier_data/). The rates of
   corruptions and of faithful sentences rejected, and milliseconds per sentence against the
   five seed articles.
@@ -389,10 +390,25 @@ def _quote_corruptions(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_LINK_WORDS = ("after", "because", "before")
+
+
+def linked(first: str, second: str, word: str) -> str | None:
+    """Two true sentences fused with a link no source makes ("X after Y"); None if unfit."""
+    if first[-1] != "." or second[-1] != "." or len(first.split()) + len(second.split()) > 60:
+        return None
+    return f"{first[:-1]} {word} {second[0].lower()}{second[1:]}"
+
+
 def perturbation_probes(documents: Sequence[Document]) -> list[Probe]:
     """True, corrupted and faithfully rewritten sentences built from the seeds."""
     probes: list[Probe] = []
-    for text in true_sentences(documents):
+    truths = true_sentences(documents)
+    for at, (first, second) in enumerate(zip(truths, truths[1:], strict=False)):
+        fused = linked(first, second, _LINK_WORDS[at % len(_LINK_WORDS)])
+        if fused is not None:
+            probes.append(Probe(fused, False, "link", first))
+    for text in truths:
         probes.append(Probe(text, True, "verbatim", text))
         probes.append(Probe(tokenised(text), True, "tokenised", text))
         rewritten = respelled(text)

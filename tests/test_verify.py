@@ -145,6 +145,28 @@ def test_quoted_words_inside_a_statement_are_checked() -> None:
     assert not verify(said.replace("special", "unique")).supported
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Both facts are in the sources, but no source says one came after (or because of)
+        # the other.
+        "Meloni began a three-day visit to Japan after Japan became Italy's third-largest "
+        "trading partner in Asia.",
+        "The leaders agreed to continue sanctions on Russia because Meloni began a three-day "
+        "visit to Japan.",
+    ],
+)
+def test_rejects_a_link_no_source_makes(sentence: str) -> None:
+    verdict = verify(sentence)
+    assert not verdict.supported
+    assert any("do not link" in r for r in verdict.reasons), verdict.reasons
+
+
+def test_accepts_a_link_the_source_makes() -> None:
+    verdict = verify("The meeting came after Meloni began a three-day visit to Japan.")
+    assert verdict.supported, verdict.reasons
+
+
 # --- accepts -------------------------------------------------------------------------------
 
 

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 
 from service.documents import Document, SourceSentence
 from service.verify.align import Binder, Side
-from service.verify.analysis import SpeechEvent, TextFacts, analyse, capitalised_words
+from service.verify.analysis import (
+    SpeechEvent,
+    TextFacts,
+    analyse,
+    capitalised_words,
+    is_content_word,
+)
 from service.verify.lexicon import (
     ANTONYM_PAIRS,
     HYPERNYMS,
@@ -515,6 +521,7 @@ def check_support(
         f"the sources name no one {glued!r}: its parts belong to different names"
         for glued in index.glued_names(claim)
     )
+    failures.extend(unlinked_connectives(claim, units))
     features = {
         "coverage": coverage,
         "weighted_coverage": weight_covered / weight_total if weight_total else 1.0,
@@ -546,6 +553,71 @@ def check_support(
         ),
         omissions=frozenset(omissions),
     )
+
+
+# Words that link two facts in time or as cause and effect, each with the words a source may
+# use for the same link. "X after Y" is a claim of its own: a fusion of two source facts with a
+# link no source makes ("tipped the scales at 20 stone after a stranger mistook her ...") is
+# unsupported even though every word is in the sources.
+_LINKS: dict[str, frozenset[str]] = {
+    "after": frozenset({"after", "following", "since", "when", "once"}),
+    "following": frozenset({"after", "following", "since", "when"}),
+    "before": frozenset({"before", "until", "ahead", "prior"}),
+    "until": frozenset({"before", "until"}),
+    "because": frozenset({"because", "since", "as", "due", "over", "amid", "after"}),
+    "causing": frozenset({"causing", "leading", "prompting", "sparking", "triggering",
+                          "resulting", "forcing", "leaving"}),
+    "prompting": frozenset({"causing", "leading", "prompting", "sparking", "triggering"}),
+    "when": frozenset({"when", "while", "as", "after", "during", "once", "whenever"}),
+    "while": frozenset({"when", "while", "as", "during", "whilst"}),
+}
+# How far from the link word its two sides are looked for, in words.
+_LINK_REACH = 5
+_SOURCE_REACH = 12
+
+
+def unlinked_connectives(claim: TextFacts, units: Sequence[Unit]) -> list[str]:
+    """Links ("X after Y") between words the units state, where no unit makes that link."""
+    failures: list[str] = []
+    tokens = claim.tokens
+    stated = set().union(*(u.facts.content_set for u in units)) if units else set()
+    for at, token in enumerate(tokens):
+        accepted = _LINKS.get(token.word)
+        if accepted is None:
+            continue
+        left = next(
+            (claim.keys[i] for i in range(at - 1, max(at - 1 - _LINK_REACH, -1), -1)
+             if is_content_word(tokens[i].word)),
+            None,
+        )
+        right = next(
+            (claim.keys[i] for i in range(at + 1, min(at + 1 + _LINK_REACH, len(tokens)))
+             if is_content_word(tokens[i].word)),
+            None,
+        )
+        if left is None or right is None or left not in stated or right not in stated:
+            continue
+        # Both sides beside the same link word of one unit: two facts the sources state apart
+        # are not linked by any of them.
+        if not any(_links(unit.facts, accepted, left, right) for unit in units):
+            failures.append(
+                f"the cited spans do not link {_surface(claim, left)!r} and "
+                f"{_surface(claim, right)!r} with {token.word!r}"
+            )
+    return failures
+
+
+def _links(facts: TextFacts, accepted: frozenset[str], left: str, right: str) -> bool:
+    """Whether a link word stands in these facts with `left` shortly before, `right` after."""
+    keys = facts.keys
+    for at, token in enumerate(facts.tokens):
+        if token.word not in accepted:
+            continue
+        before = keys[max(at - _SOURCE_REACH, 0) : at]
+        after = keys[at + 1 : at + 1 + _SOURCE_REACH]
+        if left in before and right in after:
+            return True
+    return False
 
 
 def copy_features(index: SourceIndex, claim: TextFacts) -> dict[str, float]:
