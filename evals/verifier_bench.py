@@ -14,7 +14,8 @@ It prints, and saves to evals/verifier_bench_report.json:
   were fitted on all of this split, and is optimistic.
 - the perturbation suite: true seed sentences, the same sentences corrupted each way the
   verifier must catch (numbers, dates, names, places, countries, roles, negation, antonyms,
-  quotes, speakers, and two true sentences fused by a link no source makes: "X after Y"),
+  quotes, speakers, two true sentences fused by a link no source makes: "X after Y", and a
+  stretch said twice as a generation loop does),
   and faithful rewrites (respelled numbers, lower-cased tokenised text,
   hand-written paraphrases and stitched sentences in evals/verifier_data/). The rates of
   corruptions and of faithful sentences rejected, and milliseconds per sentence against the
@@ -400,6 +401,14 @@ def linked(first: str, second: str, word: str) -> str | None:
     return f"{first[:-1]} {word} {second[0].lower()}{second[1:]}"
 
 
+def looped(text: str) -> str | None:
+    """The sentence with a stretch of it said twice, as a generation loop does; None if short."""
+    words = text.split()
+    if len(words) < 10:
+        return None
+    return " ".join([*words[:6], "and", *words[2:6], *words[6:]])
+
+
 def perturbation_probes(documents: Sequence[Document]) -> list[Probe]:
     """True, corrupted and faithfully rewritten sentences built from the seeds."""
     probes: list[Probe] = []
@@ -414,6 +423,9 @@ def perturbation_probes(documents: Sequence[Document]) -> list[Probe]:
         rewritten = respelled(text)
         if rewritten is not None:
             probes.append(Probe(rewritten, True, "respelled", text))
+        loop = looped(text)
+        if loop is not None:
+            probes.append(Probe(loop, False, "loop", text))
         for kind, corrupted in corruptions(text):
             probes.append(Probe(corrupted, False, kind, text))
             if kind in ("number", "person", "country", "negation"):

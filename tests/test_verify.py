@@ -167,6 +167,29 @@ def test_accepts_a_link_the_source_makes() -> None:
     assert verdict.supported, verdict.reasons
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Meloni began a three-day visit to Japan on Thursday, a three-day visit to Japan.",
+        "The two leaders agreed to continue sanctions on Russia and sanctions on Russia and "
+        "support for Ukraine.",
+    ],
+)
+def test_rejects_a_sentence_that_repeats_itself(sentence: str) -> None:
+    verdict = verify(sentence)
+    assert not verdict.supported
+    assert any("repeats itself" in r for r in verdict.reasons), verdict.reasons
+
+
+def test_a_repetition_the_source_makes_is_accepted() -> None:
+    # The source itself says "strategic partnership to" twice.
+    verdict = verify(
+        'takaichi said the two nations upgraded their current "strategic" partnership to a '
+        '"special strategic" partnership to enhance ties in various fields .'
+    )
+    assert verdict.supported, verdict.reasons
+
+
 # --- accepts -------------------------------------------------------------------------------
 
 

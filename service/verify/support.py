@@ -522,6 +522,9 @@ def check_support(
         for glued in index.glued_names(claim)
     )
     failures.extend(unlinked_connectives(claim, units))
+    repeated = repeated_stretch(claim)
+    if repeated is not None and not any(_says_twice(u.facts.keys, repeated[0]) for u in units):
+        failures.append(f"the sentence repeats itself: {repeated[1]!r}")
     features = {
         "coverage": coverage,
         "weighted_coverage": weight_covered / weight_total if weight_total else 1.0,
@@ -618,6 +621,40 @@ def _links(facts: TextFacts, accepted: frozenset[str], left: str, right: str) ->
         if left in before and right in after:
             return True
     return False
+
+
+# Generation loops: a stretch of words said again at once ("the movie of the movie of"), or a
+# four-word stretch said twice anywhere ("the Philippines in 2012 ... the Philippines in
+# 2012"). A name or a short phrase may well recur, and a source that repeats the stretch
+# itself ("a 'strategic' partnership to a 'special strategic' partnership to") excuses it.
+_LOOP_LENGTH = 3
+_LOOP_GAP = 2
+_REPEAT_LENGTH = 4
+
+
+def repeated_stretch(claim: TextFacts) -> tuple[tuple[str, ...], str] | None:
+    """A stretch of words (holding a content word) the claim says twice, as a loop does: its
+    word keys and its surface."""
+    tokens, keys = claim.tokens, claim.keys
+    for length, gap in ((_LOOP_LENGTH, _LOOP_GAP), (_REPEAT_LENGTH, len(keys))):
+        first_seen: dict[tuple[str, ...], int] = {}
+        for at in range(len(keys) - length + 1):
+            if not any(is_content_word(t.word) for t in tokens[at : at + length]):
+                continue
+            stretch = tuple(keys[at : at + length])
+            seen = first_seen.get(stretch)
+            if seen is not None and seen + length <= at <= seen + length + gap:
+                return stretch, claim.prepared[tokens[at].start : tokens[at + length - 1].end]
+            # The latest occurrence: a loop repeats what it has just said.
+            first_seen[stretch] = at if seen is None or at >= seen + length else seen
+    return None
+
+
+def _says_twice(keys: Sequence[str], stretch: tuple[str, ...]) -> bool:
+    """Whether the stretch occurs twice in these keys (a source repeating itself on purpose)."""
+    size = len(stretch)
+    found = sum(1 for at in range(len(keys) - size + 1) if tuple(keys[at : at + size]) == stretch)
+    return found > 1
 
 
 def copy_features(index: SourceIndex, claim: TextFacts) -> dict[str, float]:
