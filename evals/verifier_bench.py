@@ -14,10 +14,12 @@ It prints, and saves to evals/verifier_bench_report.json:
   were fitted on all of this split, and is optimistic.
 - the perturbation suite: true seed sentences, the same sentences corrupted each way the
   verifier must catch (numbers, dates, names, places, countries, roles, negation, antonyms,
-  quotes, speakers, two true sentences fused by a link no source makes: "X after Y", and a
-  stretch said twice as a generation loop does),
+  quotes, speakers, who did what to whom turned round in the passive, two true sentences
+  fused by a link no source makes: "X after Y", and a stretch said twice as a generation loop
+  does),
   and faithful rewrites (respelled numbers, lower-cased tokenised text,
-  hand-written paraphrases and stitched sentences in evals/verifier_data/). The rates of
+  the same facts in the passive, hand-written paraphrases and stitched sentences in
+  evals/verifier_data/). The rates of
   corruptions and of faithful sentences rejected, and milliseconds per sentence against the
   five seed articles.
 """
@@ -41,6 +43,7 @@ from service.documents import Document
 from service.ingest import ingest_article
 from service.schemas import ArticleIn
 from service.verify import Claim, Verifier
+from service.verify.analysis import analyse, capitalised_words
 from service.verify.scoring import CALIBRATION_FILE, Calibration, default_calibration
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -409,6 +412,23 @@ def looped(text: str) -> str | None:
     return " ".join([*words[:6], "and", *words[2:6], *words[6:]])
 
 
+def passives(text: str, known_names: frozenset[str]) -> list[tuple[str, str]]:
+    """("Meloni was hosted by Takaichi." faithful, and the roles turned round) for each "X
+    <verb>ed Y" the sentence states between two people."""
+    facts = analyse(text, known_names)
+    side = facts.side
+    out: list[tuple[str, str]] = []
+    for verb, doer, done_to in side.roles:
+        item = side.items[verb]
+        if item.first != item.last or not side.tokens[item.first].word.endswith("ed"):
+            continue
+        said = facts.prepared[item.start : item.end]
+        who = facts.prepared[doer.start : doer.end]
+        whom = facts.prepared[done_to.start : done_to.end]
+        out.append((f"{whom} was {said} by {who}.", f"{who} was {said} by {whom}."))
+    return out
+
+
 def perturbation_probes(documents: Sequence[Document]) -> list[Probe]:
     """True, corrupted and faithfully rewritten sentences built from the seeds."""
     probes: list[Probe] = []
@@ -417,8 +437,12 @@ def perturbation_probes(documents: Sequence[Document]) -> list[Probe]:
         fused = linked(first, second, _LINK_WORDS[at % len(_LINK_WORDS)])
         if fused is not None:
             probes.append(Probe(fused, False, "link", first))
+    known = capitalised_words(s.text for d in documents for s in d.content_sentences)
     for text in truths:
         probes.append(Probe(text, True, "verbatim", text))
+        for faithful, swapped in passives(text, known):
+            probes.append(Probe(faithful, True, "passive", text))
+            probes.append(Probe(swapped, False, "role swap", text))
         probes.append(Probe(tokenised(text), True, "tokenised", text))
         rewritten = respelled(text)
         if rewritten is not None:

@@ -190,6 +190,25 @@ def test_a_repetition_the_source_makes_is_accepted() -> None:
     assert verdict.supported, verdict.reasons
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    ["Takaichi was hosted by Meloni in Tokyo.", "Meloni hosted Takaichi in Tokyo."],
+)
+def test_rejects_who_did_what_to_whom_turned_round(sentence: str) -> None:
+    # The source: "Takaichi hosted Italian Prime Minister Giorgia Meloni in Tokyo."
+    verdict = verify(sentence)
+    assert not verdict.supported
+    assert any("other way round" in r for r in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Meloni was hosted by Takaichi in Tokyo.", "meloni was hosted by takaichi in tokyo ."],
+)
+def test_accepts_the_same_roles_in_the_passive(sentence: str) -> None:
+    assert verify(sentence).supported
+
+
 # --- accepts -------------------------------------------------------------------------------
 
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
-from service.verify.lexicon import PLACE_KEY
+from service.verify.lexicon import PLACE_KEY, ROLES
 from service.verify.text import Token
 
 ItemKind = Literal["name", "number", "word"]
@@ -186,6 +187,11 @@ class Side:
             found.update(self.where.get(key, ()))
         return sorted(found)
 
+    @cached_property
+    def roles(self) -> list[tuple[int, Item, Item]]:
+        """(verb position, doer, done to) for each verb between two people: `find_roles`."""
+        return find_roles(self)
+
     def gap(self, left: int, right: int) -> tuple[str, tuple[str, ...]]:
         """The punctuation and the words between two items."""
         a, b = self.items[left], self.items[right]
@@ -271,8 +277,32 @@ class Binder:
                 stranded_names += 1
             else:
                 stranded_words += 1
+        conflicts.extend(self._role_swaps(claim, sources))
         return Binding(pairs, bound_pairs, stranded_names, stranded_words,
                        list(dict.fromkeys(conflicts)))
+
+    def _role_swaps(self, claim: Side, sources: Sequence[Side]) -> list[str]:
+        """Who does what to whom, turned round: "Meloni hosted Takaichi", or "Takaichi was
+        hosted by Meloni", where a source says Takaichi hosted Meloni."""
+        found: list[str] = []
+        for verb, doer, done_to in claim.roles:
+            if _is_symmetric(claim, claim.items[verb]):
+                continue
+            for side in sources:
+                for other_verb, other_doer, other_done_to in side.roles:
+                    if not claim.items[verb].keys & side.items[other_verb].keys:
+                        continue
+                    if (
+                        same(doer, other_done_to)
+                        and same(done_to, other_doer)
+                        and not same(doer, other_doer)
+                    ):
+                        found.append(
+                            f"the cited spans say {_text(side, other_doer)!r} "
+                            f"{_text(claim, claim.items[verb])} {_text(side, other_done_to)!r}, "
+                            "not the other way round"
+                        )
+        return found
 
     def states_pair(self, claim: Side, left: int, side: Side) -> bool:
         """Whether the source has the claim's name and the item after it side by side, joined
@@ -436,6 +466,62 @@ def _passive(side: Side, verb: int) -> bool:
     auxiliary = any(t.word in _PASSIVE_AUXILIARIES for t in side.tokens[start : item.first])
     after = item.last + 1
     return auxiliary and after < len(side.tokens) and side.tokens[after].word == "by"
+
+
+# How many items a verb's doer or the one it is done to may stand from it ("Takaichi hosted
+# Italian Prime Minister Giorgia Meloni": a nationality and a role in between).
+_ROLE_REACH = 4
+
+
+def find_roles(side: Side) -> list[tuple[int, Item, Item]]:
+    """(verb position, doer, done to) for each content word between two people's names in one
+    clause, with a passive ("was hosted by") read the other way round."""
+    items = side.items
+    found: list[tuple[int, Item, Item]] = []
+    for verb, item in enumerate(items):
+        if item.kind != "word":
+            continue
+        before = _person_near(side, verb, -1)
+        after = _person_near(side, verb, 1)
+        if before is None or after is None:
+            continue
+        if _passive(side, verb):
+            found.append((verb, items[after], items[before]))
+        else:
+            found.append((verb, items[before], items[after]))
+    return found
+
+
+def _person_near(side: Side, verb: int, step: int) -> int | None:
+    """The nearest name of a person before (step -1) or after (+1) a verb, within its clause."""
+    position = verb
+    for _ in range(_ROLE_REACH):
+        nxt = position + step
+        if not 0 <= nxt < len(side.items):
+            return None
+        punctuation, words = side.gap(min(position, nxt), max(position, nxt))
+        if punctuation or set(words) & _CLAUSE_WORDS:
+            return None
+        position = nxt
+        candidate = side.items[position]
+        if candidate.kind == "name" and not candidate.place:
+            return position
+        # Only a nationality or a role may stand between ("hosted Italian Prime Minister
+        # Giorgia Meloni"); another word is the verb's own object or another verb ("scored
+        # 17 goals for Rayo", "said Meloni hosted").
+        descriptive = candidate.place or all(
+            t.word in ROLES for t in side.tokens[candidate.first : candidate.last + 1]
+        )
+        if not descriptive:
+            return None
+    return None
+
+
+_CLAUSE_WORDS = frozenset("and but or that which who whom when while as after before".split())
+
+
+def _text(side: Side, item: Item) -> str:
+    return side.prepared[item.start : item.end]
 
 
 def _is_symmetric(side: Side, item: Item) -> bool:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from service.verify.align import Item, build_items
+from service.verify.align import Item, Side, build_items
 from service.verify.lexicon import (
     DENIALS,
     DESCRIPTOR_GLUE,
@@ -106,6 +107,16 @@ class TextFacts:
     def speakers(self) -> frozenset[str]:
         """Everyone this text reports as speaking, by key."""
         return frozenset(k for e in self.events for k in e.speaker)
+
+    @cached_property
+    def side(self) -> Side:
+        """The items with their words, for checking what is said next to what."""
+        return Side.of(self.items, self.tokens, self.prepared)
+
+    @cached_property
+    def repetition(self) -> tuple[tuple[str, ...], str] | None:
+        """A stretch the text says twice as a generation loop does: `repeated_stretch`."""
+        return repeated_stretch(self)
 
 
 def _clause_break(prepared: str, left: Token, right: Token) -> bool:
@@ -336,6 +347,33 @@ def _subject_after(
             break
         nxt += 1
     return found, last
+
+
+# Generation loops: a stretch of words said again at once ("the movie of the movie of"), or a
+# four-word stretch said twice anywhere ("the Philippines in 2012 ... the Philippines in
+# 2012"). A name or a short phrase may well recur, and a source that repeats the stretch
+# itself ("a 'strategic' partnership to a 'special strategic' partnership to") excuses it.
+_LOOP_LENGTH = 3
+_LOOP_GAP = 2
+_REPEAT_LENGTH = 4
+
+
+def repeated_stretch(claim: TextFacts) -> tuple[tuple[str, ...], str] | None:
+    """A stretch of words (holding a content word) the claim says twice, as a loop does: its
+    word keys and its surface."""
+    tokens, keys = claim.tokens, claim.keys
+    for length, gap in ((_LOOP_LENGTH, _LOOP_GAP), (_REPEAT_LENGTH, len(keys))):
+        first_seen: dict[tuple[str, ...], int] = {}
+        for at in range(len(keys) - length + 1):
+            if not any(is_content_word(t.word) for t in tokens[at : at + length]):
+                continue
+            stretch = tuple(keys[at : at + length])
+            seen = first_seen.get(stretch)
+            if seen is not None and seen + length <= at <= seen + length + gap:
+                return stretch, claim.prepared[tokens[at].start : tokens[at + length - 1].end]
+            # The latest occurrence: a loop repeats what it has just said.
+            first_seen[stretch] = at if seen is None or at >= seen + length else seen
+    return None
 
 
 def capitalised_words(texts: Iterable[str]) -> frozenset[str]:

@@ -131,7 +131,7 @@ class SourceIndex:
                     self.descriptor_source.setdefault((name, descriptor), unit.index)
         self.idf_missing = math.log(1 + len(self.units))
         self.sides = [
-            Side.of(u.facts.items, u.facts.tokens, u.facts.prepared) for u in self.units
+            u.facts.side for u in self.units
         ]
         self.binder = Binder(
             _OPPOSITES,
@@ -379,7 +379,7 @@ def check_support(
     numbers = _merge_numbers(units)
 
     unsupported_numbers: list[str] = []
-    claim_side = Side.of(claim.items, claim.tokens, claim.prepared)
+    claim_side = claim.side
     for quantity in claim.numbers.quantities:
         if quantity_supported(quantity, numbers):
             continue
@@ -522,7 +522,7 @@ def check_support(
         for glued in index.glued_names(claim)
     )
     failures.extend(unlinked_connectives(claim, units))
-    repeated = repeated_stretch(claim)
+    repeated = claim.repetition
     if repeated is not None and not any(_says_twice(u.facts.keys, repeated[0]) for u in units):
         failures.append(f"the sentence repeats itself: {repeated[1]!r}")
     features = {
@@ -621,33 +621,6 @@ def _links(facts: TextFacts, accepted: frozenset[str], left: str, right: str) ->
         if left in before and right in after:
             return True
     return False
-
-
-# Generation loops: a stretch of words said again at once ("the movie of the movie of"), or a
-# four-word stretch said twice anywhere ("the Philippines in 2012 ... the Philippines in
-# 2012"). A name or a short phrase may well recur, and a source that repeats the stretch
-# itself ("a 'strategic' partnership to a 'special strategic' partnership to") excuses it.
-_LOOP_LENGTH = 3
-_LOOP_GAP = 2
-_REPEAT_LENGTH = 4
-
-
-def repeated_stretch(claim: TextFacts) -> tuple[tuple[str, ...], str] | None:
-    """A stretch of words (holding a content word) the claim says twice, as a loop does: its
-    word keys and its surface."""
-    tokens, keys = claim.tokens, claim.keys
-    for length, gap in ((_LOOP_LENGTH, _LOOP_GAP), (_REPEAT_LENGTH, len(keys))):
-        first_seen: dict[tuple[str, ...], int] = {}
-        for at in range(len(keys) - length + 1):
-            if not any(is_content_word(t.word) for t in tokens[at : at + length]):
-                continue
-            stretch = tuple(keys[at : at + length])
-            seen = first_seen.get(stretch)
-            if seen is not None and seen + length <= at <= seen + length + gap:
-                return stretch, claim.prepared[tokens[at].start : tokens[at + length - 1].end]
-            # The latest occurrence: a loop repeats what it has just said.
-            first_seen[stretch] = at if seen is None or at >= seen + length else seen
-    return None
 
 
 def _says_twice(keys: Sequence[str], stretch: tuple[str, ...]) -> bool:
