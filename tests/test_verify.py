@@ -146,39 +146,44 @@ def test_quoted_words_inside_a_statement_are_checked() -> None:
 
 
 @pytest.mark.parametrize(
-    "sentence",
+    ("sentence", "reason"),
     [
         # Both facts are in the sources, but no source says one came after (or because of)
         # the other.
-        "Meloni began a three-day visit to Japan after Japan became Italy's third-largest "
-        "trading partner in Asia.",
-        "The leaders agreed to continue sanctions on Russia because Meloni began a three-day "
-        "visit to Japan.",
+        (
+            "Meloni began a three-day visit to Japan after Japan became Italy's third-largest "
+            "trading partner in Asia.",
+            "do not link",
+        ),
+        (
+            "The leaders agreed to continue sanctions on Russia because Meloni began a "
+            "three-day visit to Japan.",
+            "do not link",
+        ),
+        # Generation loops.
+        (
+            "Meloni began a three-day visit to Japan on Thursday, a three-day visit to Japan.",
+            "repeats itself",
+        ),
+        (
+            "The two leaders agreed to continue sanctions on Russia and sanctions on Russia and "
+            "support for Ukraine.",
+            "repeats itself",
+        ),
+        # The source: "Takaichi hosted Italian Prime Minister Giorgia Meloni in Tokyo."
+        ("Takaichi was hosted by Meloni in Tokyo.", "other way round"),
+        ("Meloni hosted Takaichi in Tokyo.", "other way round"),
     ],
 )
-def test_rejects_a_link_no_source_makes(sentence: str) -> None:
+def test_rejects_fusions_loops_and_roles_turned_round(sentence: str, reason: str) -> None:
     verdict = verify(sentence)
     assert not verdict.supported
-    assert any("do not link" in r for r in verdict.reasons), verdict.reasons
+    assert any(reason in r for r in verdict.reasons), verdict.reasons
 
 
 def test_accepts_a_link_the_source_makes() -> None:
     verdict = verify("The meeting came after Meloni began a three-day visit to Japan.")
     assert verdict.supported, verdict.reasons
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "Meloni began a three-day visit to Japan on Thursday, a three-day visit to Japan.",
-        "The two leaders agreed to continue sanctions on Russia and sanctions on Russia and "
-        "support for Ukraine.",
-    ],
-)
-def test_rejects_a_sentence_that_repeats_itself(sentence: str) -> None:
-    verdict = verify(sentence)
-    assert not verdict.supported
-    assert any("repeats itself" in r for r in verdict.reasons), verdict.reasons
 
 
 def test_a_repetition_the_source_makes_is_accepted() -> None:
@@ -188,17 +193,6 @@ def test_a_repetition_the_source_makes_is_accepted() -> None:
         '"special strategic" partnership to enhance ties in various fields .'
     )
     assert verdict.supported, verdict.reasons
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    ["Takaichi was hosted by Meloni in Tokyo.", "Meloni hosted Takaichi in Tokyo."],
-)
-def test_rejects_who_did_what_to_whom_turned_round(sentence: str) -> None:
-    # The source: "Takaichi hosted Italian Prime Minister Giorgia Meloni in Tokyo."
-    verdict = verify(sentence)
-    assert not verdict.supported
-    assert any("other way round" in r for r in verdict.reasons), verdict.reasons
 
 
 @pytest.mark.parametrize(
