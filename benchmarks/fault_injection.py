@@ -26,7 +26,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+
+from service.processes import free_port, stop
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -177,14 +178,6 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[rank]
 
 
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def process(
     command: list[str], ready_url: str, env: dict[str, str], log: IO[str]
@@ -207,12 +200,7 @@ def process(
             time.sleep(0.2)
         yield
     finally:
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+        stop(child)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -308,31 +308,28 @@ def test_groups_add_every_article_that_says_it() -> None:
     }
 
 
-def test_group_members_are_cited_as_corroboration() -> None:
+@pytest.mark.parametrize(
+    ("copy", "cited"),
+    [
+        # A grouped copy that says the same is cited as corroboration ...
+        ("Talks lasted four hours, officials said. The weather was cold.", {"a", "b"}),
+        # ... one that states a different number is not.
+        ("Talks lasted six hours, officials said. The weather was cold.", {"a"}),
+    ],
+)
+def test_group_members_are_cited_when_they_say_the_same(copy: str, cited: set[str]) -> None:
     first = make_document("a", "The ministers met in Oslo on Monday. Talks lasted four hours.")
-    second = make_document("b", "Talks lasted four hours, officials said. The weather was cold.")
+    second = make_document("b", copy)
     group = SentenceGroup(id="g1", members=[first.sentences[1], second.sentences[0]])
     verifier = Verifier([first, second], SourceGroups(groups=[group]))
     verdict = verifier.verify(
         Claim("Talks lasted four hours.", evidence=(ClaimEvidence("a", "Talks lasted four hours"),))
     )
     assert verdict.supported
-    assert {c.article_id for c in verdict.citations} == {"a", "b"}
+    assert {c.article_id for c in verdict.citations} == cited
     assert_grounded(verdict, [first, second])
 
 
 def test_citation_type_is_the_public_one() -> None:
     verdict = verify("Meloni began a three-day visit to Japan on Thursday.")
     assert all(isinstance(c, Citation) for c in verdict.citations)
-
-
-def test_a_grouped_copy_that_states_a_different_number_is_not_cited() -> None:
-    first = make_document("a", "The ministers met in Oslo on Monday. Talks lasted four hours.")
-    second = make_document("b", "Talks lasted six hours, officials said. The weather was cold.")
-    group = SentenceGroup(id="g1", members=[first.sentences[1], second.sentences[0]])
-    verifier = Verifier([first, second], SourceGroups(groups=[group]))
-    verdict = verifier.verify(
-        Claim("Talks lasted four hours.", evidence=(ClaimEvidence("a", "Talks lasted four hours"),))
-    )
-    assert verdict.supported
-    assert {c.article_id for c in verdict.citations} == {"a"}

@@ -17,7 +17,6 @@ import argparse
 import importlib.util
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+from service.processes import free_port, stop
 
 # The name the server lists at /v1/models, and so the value of SUMMARIZER_MODEL.
 MODEL_ALIAS = "smollm2"
@@ -103,7 +104,7 @@ def running_local_server(
     """Start llama.cpp's server in a subprocess (a free port by default); yield its `/v1` URL."""
     if importlib.util.find_spec("llama_cpp") is None:
         raise LocalModelMissing(f"llama-cpp-python is not installed; {_INSTALL_HINT}")
-    port = port or _free_port(host)
+    port = port or free_port(host)
     command = server_command(smollm2_gguf_path(), host=host, port=port, n_ctx=n_ctx)
     base_url = f"http://{host}:{port}/v1"
     with tempfile.TemporaryFile(mode="w+") as log:
@@ -112,12 +113,7 @@ def running_local_server(
             _wait_until_ready(base_url, process, log, startup_timeout_s)
             yield base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def _wait_until_ready(
@@ -138,13 +134,6 @@ def _wait_until_ready(
             pass
         time.sleep(0.25)
     raise RuntimeError(f"llama.cpp's server did not answer at {base_url} in {timeout_s:g}s")
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -521,6 +521,7 @@ _CLAUSE_WORDS = frozenset("and but or that which who whom when while as after be
 
 
 def _text(side: Side, item: Item) -> str:
+    """The item as the text writes it."""
     return side.prepared[item.start : item.end]
 
 
@@ -531,7 +532,7 @@ def _is_symmetric(side: Side, item: Item) -> bool:
 
 
 def _describe(claim: Side, said: Item, anchor: Item, side: Side, stated: Item) -> str:
-    claimed = claim.prepared[said.start : said.end]
-    next_to = claim.prepared[anchor.start : anchor.end]
-    instead = side.prepared[stated.start : stated.end]
-    return f"the cited spans put {instead!r} with {next_to!r}, not {claimed!r}"
+    return (
+        f"the cited spans put {_text(side, stated)!r} with {_text(claim, anchor)!r}, "
+        f"not {_text(claim, said)!r}"
+    )

@@ -358,10 +358,10 @@ _LOOP_GAP = 2
 _REPEAT_LENGTH = 4
 
 
-def repeated_stretch(claim: TextFacts) -> tuple[tuple[str, ...], str] | None:
-    """A stretch of words (holding a content word) the claim says twice, as a loop does: its
+def repeated_stretch(facts: TextFacts) -> tuple[tuple[str, ...], str] | None:
+    """A stretch of words (holding a content word) the text says twice, as a loop does: its
     word keys and its surface."""
-    tokens, keys = claim.tokens, claim.keys
+    tokens, keys = facts.tokens, facts.keys
     for length, gap in ((_LOOP_LENGTH, _LOOP_GAP), (_REPEAT_LENGTH, len(keys))):
         first_seen: dict[tuple[str, ...], int] = {}
         for at in range(len(keys) - length + 1):
@@ -370,7 +370,7 @@ def repeated_stretch(claim: TextFacts) -> tuple[tuple[str, ...], str] | None:
             stretch = tuple(keys[at : at + length])
             seen = first_seen.get(stretch)
             if seen is not None and seen + length <= at <= seen + length + gap:
-                return stretch, claim.prepared[tokens[at].start : tokens[at + length - 1].end]
+                return stretch, facts.prepared[tokens[at].start : tokens[at + length - 1].end]
             # The latest occurrence: a loop repeats what it has just said.
             first_seen[stretch] = at if seen is None or at >= seen + length else seen
     return None

@@ -588,16 +588,8 @@ def unlinked_connectives(claim: TextFacts, units: Sequence[Unit]) -> list[str]:
         accepted = _LINKS.get(token.word)
         if accepted is None:
             continue
-        left = next(
-            (claim.keys[i] for i in range(at - 1, max(at - 1 - _LINK_REACH, -1), -1)
-             if is_content_word(tokens[i].word)),
-            None,
-        )
-        right = next(
-            (claim.keys[i] for i in range(at + 1, min(at + 1 + _LINK_REACH, len(tokens)))
-             if is_content_word(tokens[i].word)),
-            None,
-        )
+        left = _nearest_content(claim, at, -1)
+        right = _nearest_content(claim, at, 1)
         if left is None or right is None or left not in stated or right not in stated:
             continue
         # Both sides beside the same link word of one unit: two facts the sources state apart
@@ -608,6 +600,17 @@ def unlinked_connectives(claim: TextFacts, units: Sequence[Unit]) -> list[str]:
                 f"{_surface(claim, right)!r} with {token.word!r}"
             )
     return failures
+
+
+def _nearest_content(claim: TextFacts, at: int, step: int) -> str | None:
+    """The key of the nearest content word before (step -1) or after (+1) token `at`."""
+    for _ in range(_LINK_REACH):
+        at += step
+        if not 0 <= at < len(claim.tokens):
+            return None
+        if is_content_word(claim.tokens[at].word):
+            return claim.keys[at]
+    return None
 
 
 def _links(facts: TextFacts, accepted: frozenset[str], left: str, right: str) -> bool:
