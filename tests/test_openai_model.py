@@ -8,6 +8,8 @@ import time
 from contextlib import AbstractContextManager
 from typing import Any
 
+import httpx2
+import openai
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -20,9 +22,11 @@ from service.models.faults import FaultConfig, FaultKind
 from service.models.openai_model import (
     CapabilityCache,
     OpenAIChatModel,
+    RequestDialect,
     StructuredMode,
     build_openai_model,
     extract_json,
+    refused_parameter,
 )
 from service.models.server import Capability, ServerStats, create_app, serve_in_thread
 
@@ -67,8 +71,9 @@ def serve(
     *,
     faults: FaultConfig | None = None,
     capability: Capability = Capability.JSON_SCHEMA,
+    reasoning_tokens: int | None = None,
 ) -> tuple[FastAPI, AbstractContextManager[str]]:
-    app = create_app(fake, faults=faults, capability=capability)
+    app = create_app(fake, faults=faults, capability=capability, reasoning_tokens=reasoning_tokens)
     return app, serve_in_thread(app)
 
 
@@ -145,13 +150,7 @@ async def test_capability_degrades_once_and_is_remembered_per_server(
 
 async def test_llama_cpp_quirk_sends_the_schema_inside_json_object(fake: FakeModel) -> None:
     app, server = serve(fake, capability=Capability.JSON_OBJECT)
-    seen: list[dict[str, Any]] = []
-
-    @app.middleware("http")
-    async def record(request: Any, call_next: Any) -> Any:
-        seen.append(await request.json())
-        return await call_next(request)
-
+    seen = record_bodies(app)
     with server as url:
         await model_for(url).execute(summary_request())
     assert [body["response_format"]["type"] for body in seen] == ["json_schema", "json_object"]
@@ -216,6 +215,130 @@ async def test_token_limit_too_small_ends_in_output_error(fake: FakeModel) -> No
     app, server = serve(fake)
     with server as url, pytest.raises(ModelOutputError, match="cut off"):
         await model_for(url, max_attempts=2).execute(summary_request(max_output_tokens=10))
+
+
+def record_bodies(app: FastAPI) -> list[dict[str, Any]]:
+    """Every request body the server receives, in order."""
+    seen: list[dict[str, Any]] = []
+
+    @app.middleware("http")
+    async def record(request: Any, call_next: Any) -> Any:
+        seen.append(await request.json())
+        return await call_next(request)
+
+    return seen
+
+
+async def test_reasoning_model_is_asked_again_without_what_it_refuses(fake: FakeModel) -> None:
+    app, server = serve(fake, reasoning_tokens=300)
+    bodies = record_bodies(app)
+    cache = CapabilityCache()
+    with server as url:
+        first = await model_for(url, capabilities=cache).execute(summary_request())
+        # A second client of the same model starts from what the first one learned.
+        second = await model_for(url, capabilities=cache).execute(summary_request())
+    assert first.output == second.output == SUMMARY
+    # One refusal each, then never again; the structured mode was not degraded by them.
+    assert stats(app).refused_parameters == {"max_tokens": 1, "temperature": 1}
+    assert stats(app).refused_formats == 0
+    assert [body["response_format"]["type"] for body in bodies] == ["json_schema"] * 4
+    last = bodies[-1]
+    assert "max_tokens" not in last and "temperature" not in last
+    assert last["max_completion_tokens"] == 2_048
+    assert cache.dialect(url, "mock") == RequestDialect(
+        token_limit="max_completion_tokens", temperature=False
+    )
+    # What one model refused is not held against another model on the same server.
+    assert cache.dialect(url, "other") == RequestDialect()
+
+
+async def test_a_limit_spent_thinking_says_to_raise_it(fake: FakeModel) -> None:
+    app, server = serve(fake, reasoning_tokens=1_000)
+    with server as url:
+        model = model_for(url, max_attempts=2)
+        with pytest.raises(ModelOutputError, match="SUMMARIZER_MAX_OUTPUT_TOKENS") as caught:
+            await model.execute(summary_request(max_output_tokens=600))
+        assert caught.value.last_completion == ""
+        # The same model with room to think and then write.
+        reply = await model.execute(summary_request(max_output_tokens=2_000))
+    assert reply.output == SUMMARY
+    assert reply.usage.completion_tokens > 1_000
+
+
+async def test_a_reply_cut_off_midway_is_not_blamed_on_thinking(fake: FakeModel) -> None:
+    app, server = serve(fake, reasoning_tokens=100)
+    with server as url, pytest.raises(ModelOutputError, match="cut off") as caught:
+        await model_for(url, max_attempts=2).execute(summary_request(max_output_tokens=120))
+    assert "SUMMARIZER_MAX_OUTPUT_TOKENS" not in str(caught.value)
+    assert caught.value.last_completion
+
+
+async def test_concurrent_first_calls_to_a_reasoning_model_all_succeed(fake: FakeModel) -> None:
+    app, server = serve(fake, reasoning_tokens=0)
+    with server as url:
+        model = model_for(url)
+        replies = await asyncio.gather(*(model.execute(summary_request()) for _ in range(6)))
+    assert all(reply.output == SUMMARY for reply in replies)
+    assert stats(app).replies_ok == 6
+
+
+def status_error(status: int, body: dict[str, Any]) -> openai.APIStatusError:
+    """The error the SDK raises for this reply, built by the SDK itself from a real response."""
+    request = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    client = openai.OpenAI(api_key="unused", base_url="http://127.0.0.1/v1")
+    return client._make_status_error_from_response(
+        httpx2.Response(status, json={"error": body}, request=request)
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (
+            400,
+            {
+                "message": "Unsupported value: 'temperature' does not support 0 with this model.",
+                "param": "temperature",
+                "code": "unsupported_value",
+            },
+            "temperature",
+        ),
+        # A proxy that copies OpenAI's message but drops `param` and changes `code`.
+        (
+            400,
+            {
+                "message": "Unsupported parameter: 'max_tokens' is not supported with this model.",
+                "code": "invalid_request_body",
+            },
+            "max_tokens",
+        ),
+        (400, {"message": "bad", "param": "seed", "code": "unsupported_parameter"}, "seed"),
+        # A refused response_format is a format matter, handled by degrading the mode.
+        (400, {"message": "response_format is not supported", "param": "response_format"}, None),
+        (429, {"message": "Unsupported parameter: 'max_tokens'"}, None),
+    ],
+)
+def test_refused_parameter_is_read_from_the_error(
+    status: int, body: dict[str, Any], expected: str | None
+) -> None:
+    assert refused_parameter(status_error(status, body)) == expected
+
+
+def test_a_dialect_drops_each_parameter_once() -> None:
+    dialect = RequestDialect()
+    for parameter in ("max_tokens", "temperature", "seed"):
+        narrowed = dialect.without(parameter)
+        assert narrowed is not None
+        assert narrowed.without(parameter) is None
+        dialect = narrowed
+    request = summary_request(max_output_tokens=512)
+    assert dialect.sampling(request) == {"max_completion_tokens": 512}
+    assert RequestDialect().sampling(request) == {
+        "max_tokens": 512,
+        "temperature": request.temperature,
+        "seed": request.seed,
+    }
+    assert RequestDialect().without("top_p") is None
 
 
 async def test_rate_limit_waits_for_retry_after_then_succeeds(fake: FakeModel) -> None:

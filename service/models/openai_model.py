@@ -11,6 +11,9 @@ Two retry loops, one inside the other, each bounded by tenacity:
 
 Structured output degrades by what the server accepts (`json_schema`, else `json_object` with
 the schema, else plain text); the first mode a server accepts is remembered per base URL.
+Sampling parameters adapt the same way: a model that refuses one by name (OpenAI's reasoning
+models refuse `max_tokens` and any `temperature` but their default) is asked again without it,
+and what it refused is remembered per server and model.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ import asyncio
 import json
 import logging
 import math
+import re
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any, cast
@@ -61,6 +65,8 @@ _MAX_ERRORS_IN_REASK = 8
 _OPENAI_BASE_URL = "https://api.openai.com/v1"
 _SCHEMA_OPEN = "<json_schema>"
 _SCHEMA_CLOSE = "</json_schema>"
+# The wording of OpenAI's refusal, for servers that copy the message but not `param`.
+_REFUSED_PARAMETER_RE = re.compile(r"Unsupported (?:parameter|value): '(\w+)'")
 
 
 class StructuredMode(StrEnum):
@@ -74,11 +80,43 @@ class StructuredMode(StrEnum):
 _DEGRADATION_ORDER = (StructuredMode.JSON_SCHEMA, StructuredMode.JSON_OBJECT, StructuredMode.TEXT)
 
 
+@dataclass(frozen=True)
+class RequestDialect:
+    """How one model wants its sampling parameters, learned from what it refused."""
+
+    # OpenAI's reasoning models take only `max_completion_tokens`; most other servers know
+    # only `max_tokens`, so that is where every model starts.
+    token_limit: str = "max_tokens"
+    temperature: bool = True
+    seed: bool = True
+
+    def without(self, refused: str) -> RequestDialect | None:
+        """The dialect that avoids the parameter a server refused, or None if none does."""
+        if refused == "max_tokens" and self.token_limit == "max_tokens":
+            return replace(self, token_limit="max_completion_tokens")
+        if refused == "temperature" and self.temperature:
+            return replace(self, temperature=False)
+        if refused == "seed" and self.seed:
+            return replace(self, seed=False)
+        return None
+
+    def sampling(self, request: ModelRequest[Any]) -> dict[str, Any]:
+        """The token limit, temperature and seed of `request`, as this model accepts them."""
+        kwargs: dict[str, Any] = {self.token_limit: request.max_output_tokens}
+        if self.temperature:
+            kwargs["temperature"] = request.temperature
+        if self.seed:
+            kwargs["seed"] = request.seed
+        return kwargs
+
+
 class CapabilityCache:
-    """The structured-output mode each server accepted, keyed by its base URL."""
+    """What each server accepted: its structured-output mode (per base URL) and the
+    sampling parameters of each of its models."""
 
     def __init__(self) -> None:
         self._modes: dict[str, StructuredMode] = {}
+        self._dialects: dict[tuple[str, str], RequestDialect] = {}
 
     def get(self, base_url: str) -> StructuredMode | None:
         """The remembered mode for this server, if one was detected."""
@@ -88,12 +126,33 @@ class CapabilityCache:
         """Record the mode this server accepted."""
         self._modes[base_url] = mode
 
+    def dialect(self, base_url: str, model: str) -> RequestDialect:
+        """The sampling parameters this model accepts, as far as they are known."""
+        return self._dialects.get((base_url, model), RequestDialect())
+
+    def remember_dialect(self, base_url: str, model: str, dialect: RequestDialect) -> None:
+        """Record what this model accepts, keeping every refusal learned before (concurrent
+        calls may each learn a different one)."""
+        known = self._dialects.get((base_url, model), dialect)
+        self._dialects[(base_url, model)] = RequestDialect(
+            token_limit=(
+                "max_completion_tokens"
+                if "max_completion_tokens" in (known.token_limit, dialect.token_limit)
+                else "max_tokens"
+            ),
+            temperature=known.temperature and dialect.temperature,
+            seed=known.seed and dialect.seed,
+        )
+
     def forget(self, base_url: str | None = None) -> None:
         """Drop what was learned about one server, or about all of them."""
         if base_url is None:
             self._modes.clear()
+            self._dialects.clear()
         else:
             self._modes.pop(base_url, None)
+            for key in [key for key in self._dialects if key[0] == base_url]:
+                del self._dialects[key]
 
 
 # Process-wide on purpose: every client of one server shares what the first one learned.
@@ -128,6 +187,15 @@ class _InvalidOutput(Exception):
 
 class _FormatRejected(Exception):
     """The server refused the response_format of the mode being probed."""
+
+
+class _ParameterRefused(Exception):
+    """The model refused a sampling parameter that `dialect` no longer sends."""
+
+    def __init__(self, parameter: str, dialect: RequestDialect) -> None:
+        super().__init__(parameter)
+        self.parameter = parameter
+        self.dialect = dialect
 
 
 class OpenAIChatModel:
@@ -284,8 +352,32 @@ class OpenAIChatModel:
         *,
         probing: bool,
     ) -> _Completion:
+        # A refused parameter is dropped for good and there are three of them: at most four rounds.
+        while True:
+            dialect = self._capabilities.dialect(self.server_url, self.name)
+            try:
+                return await self._send(mode, messages, request, usage, deadline, dialect, probing)
+            except _ParameterRefused as refused:
+                logger.info(
+                    "%s at %s refused %r; asking again without it",
+                    self.name,
+                    self.server_url,
+                    refused.parameter,
+                )
+                self._capabilities.remember_dialect(self.server_url, self.name, refused.dialect)
+
+    async def _send(
+        self,
+        mode: StructuredMode,
+        messages: list[ChatMessage],
+        request: ModelRequest[OutputT],
+        usage: Usage,
+        deadline: float,
+        dialect: RequestDialect,
+        probing: bool,
+    ) -> _Completion:
         state = self._state()
-        kwargs = _format_kwargs(mode, request.output_type)
+        kwargs = _format_kwargs(mode, request.output_type) | dialect.sampling(request)
         wire_messages = _wire_messages(mode, messages, request.output_type)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._transport_attempts) | _StopPastDeadline(deadline),
@@ -304,9 +396,6 @@ class OpenAIChatModel:
                         response: ChatCompletion = await state.client.chat.completions.create(
                             model=self.name,
                             messages=wire_messages,
-                            max_tokens=request.max_output_tokens,
-                            temperature=request.temperature,
-                            seed=request.seed,
                             timeout=self._timeout_s,
                             **kwargs,
                         )
@@ -319,6 +408,10 @@ class OpenAIChatModel:
         except openai.APIConnectionError as e:
             raise ModelUnavailable(f"{self.name} at {self.server_url} is unreachable: {e}") from e
         except openai.APIStatusError as e:
+            parameter = refused_parameter(e)
+            adapted = dialect.without(parameter) if parameter else None
+            if parameter and adapted is not None:
+                raise _ParameterRefused(parameter, adapted) from e
             if probing and _rejects_format(e, mode):
                 raise _FormatRejected(f"{e.status_code} {_error_message(e)}") from e
             if _is_transient(e):
@@ -381,8 +474,15 @@ def _parse_output(completion: _Completion, output_type: type[OutputT]) -> Output
     """Validate a completion as `output_type`, or raise `_InvalidOutput` with the re-ask."""
     text = completion.text
     if completion.finish_reason == "length":
+        reason = "the reply was cut off at the token limit"
+        if not text.strip():
+            # Reasoning models count their hidden thinking in the limit: "shorter" cannot help.
+            reason += (
+                " before any of it was written (a reasoning model may spend the whole limit "
+                "thinking: raise SUMMARIZER_MAX_OUTPUT_TOKENS)"
+            )
         raise _InvalidOutput(
-            "the reply was cut off at the token limit",
+            reason,
             completion=text,
             # The cut-off text is left out: it costs context and there is nothing to fix in it.
             reask=[
@@ -462,6 +562,19 @@ def schema_instruction(output_type: type[BaseModel]) -> str:
         f"It must validate against this JSON Schema ({output_type.__name__}):\n"
         f"{_SCHEMA_OPEN}\n{schema}\n{_SCHEMA_CLOSE}"
     )
+
+
+def refused_parameter(error: openai.APIStatusError) -> str | None:
+    """The request parameter a 400 names as unsupported (OpenAI's `param`, else its wording)."""
+    if error.status_code != 400:
+        return None
+    message = _error_message(error)
+    match = _REFUSED_PARAMETER_RE.search(message)
+    if match is not None:
+        return match.group(1)
+    if error.code in ("unsupported_parameter", "unsupported_value") and error.param:
+        return str(error.param)
+    return None
 
 
 def _is_transient(error: BaseException) -> bool:

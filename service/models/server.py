@@ -6,7 +6,9 @@ serves the mock model at http://127.0.0.1:8081/v1 (`POST /v1/chat/completions`,
 `GET /v1/models`), so the real `openai` SDK path of the service can be run and tested offline.
 The draft type is chosen from the request: `response_format.json_schema.name`, else the title
 of a `schema` sent with `json_object` (llama.cpp's form), else the schema the client put in
-the prompt. `--capability` makes the server refuse formats as weaker servers do.
+the prompt. `--capability` makes the server refuse formats as weaker servers do, and
+`--reasoning-tokens N` makes it a reasoning model as OpenAI serves them: it refuses
+`max_tokens` and any temperature but 1, and spends N tokens of the limit thinking first.
 `GET /_mock/stats` reports what was injected, and every planted sentence, so a benchmark can
 prove none of them reached a client.
 """
@@ -110,6 +112,7 @@ class ServerStats:
     faults: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
     refused_formats: int = 0
+    refused_parameters: Counter[str] = field(default_factory=Counter)
     planted: set[str] = field(default_factory=set)
 
     def as_json(self) -> dict[str, Any]:
@@ -122,17 +125,27 @@ class ServerStats:
             "faults": dict(self.faults),
             "formats": dict(self.formats),
             "refused_formats": self.refused_formats,
+            "refused_parameters": dict(self.refused_parameters),
             "planted": sorted(self.planted),
         }
 
 
 class _Refusal(Exception):
-    def __init__(self, status: int, message: str, *, kind: str, param: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        kind: str,
+        param: str | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.kind = kind
         self.param = param
+        self.code = code
 
 
 def create_app(
@@ -141,6 +154,7 @@ def create_app(
     faults: FaultConfig | None = None,
     capability: Capability = Capability.JSON_SCHEMA,
     model_name: str = "mock",
+    reasoning_tokens: int | None = None,
 ) -> FastAPI:
     """The OpenAI-compatible app serving `model` (the mock model by default)."""
     served = model if model is not None else _default_model()
@@ -171,7 +185,13 @@ def create_app(
         try:
             return await _complete(request)
         except _Refusal as refusal:
-            return _error(refusal.status, refusal.message, kind=refusal.kind, param=refusal.param)
+            return _error(
+                refusal.status,
+                refusal.message,
+                kind=refusal.kind,
+                param=refusal.param,
+                code=refusal.code,
+            )
         finally:
             stats.in_flight -= 1
 
@@ -186,6 +206,8 @@ def create_app(
         fmt = (body.response_format or {}).get("type", "text")
         stats.formats[str(fmt)] += 1
         _check_capability(capability, body, stats)
+        if reasoning_tokens is not None:
+            _check_reasoning_parameters(body, stats)
         output_type = _output_type(body)
 
         decision = planner.decide(body_key(payload))
@@ -215,7 +237,7 @@ def create_app(
                         task=_TASKS.get(output_type, output_type.__name__),
                         messages=messages,
                         output_type=output_type,
-                        temperature=body.temperature or 0.0,
+                        temperature=1.0 if body.temperature is None else body.temperature,
                         seed=body.seed or 0,
                     )
                 )
@@ -243,17 +265,25 @@ def create_app(
             stats.planted.update(planted)
             content = planted_output.model_dump_json()
 
-        # Honour the token limit the client asked for, as a real server does.
+        # Honour the token limit the client asked for, as a real server does; a reasoning
+        # model's hidden thinking counts in it and comes first.
+        thinking = reasoning_tokens or 0
         limit = body.max_completion_tokens or body.max_tokens
-        completion_tokens = count_tokens(content)
+        completion_tokens = thinking + count_tokens(content)
         if limit is not None and completion_tokens > limit:
-            content = encoding().decode(encoding().encode(content, disallowed_special=())[:limit])
+            room = max(limit - thinking, 0)
+            content = encoding().decode(encoding().encode(content, disallowed_special=())[:room])
             completion_tokens, finish_reason = limit, "length"
-        if fault is None:
+        if fault is None and finish_reason == "stop":
             stats.replies_ok += 1
-        return JSONResponse(
-            _completion(body.model, content, finish_reason, count_tokens(prompt), completion_tokens)
+        completion = _completion(
+            body.model, content, finish_reason, count_tokens(prompt), completion_tokens
         )
+        if reasoning_tokens is not None:
+            completion["usage"]["completion_tokens_details"] = {
+                "reasoning_tokens": min(thinking, completion_tokens)
+            }
+        return JSONResponse(completion)
 
     return app
 
@@ -285,6 +315,30 @@ def _check_capability(capability: Capability, body: ChatCompletionBody, stats: S
             f"response_format of type {fmt!r} is not supported by this model",
             kind="invalid_request_error",
             param="response_format",
+        )
+
+
+def _check_reasoning_parameters(body: ChatCompletionBody, stats: ServerStats) -> None:
+    """Refuse what OpenAI's reasoning models refuse, in their words (o1 to gpt-5)."""
+    if body.max_tokens is not None:
+        stats.refused_parameters["max_tokens"] += 1
+        raise _Refusal(
+            400,
+            "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+            kind="invalid_request_error",
+            param="max_tokens",
+            code="unsupported_parameter",
+        )
+    if body.temperature is not None and body.temperature != 1:
+        stats.refused_parameters["temperature"] += 1
+        raise _Refusal(
+            400,
+            f"Unsupported value: 'temperature' does not support {body.temperature!r} with this "
+            "model. Only the default (1) value is supported.",
+            kind="invalid_request_error",
+            param="temperature",
+            code="unsupported_value",
         )
 
 
@@ -329,9 +383,11 @@ def _http_fault(fault: FaultKind, retry_after_s: float) -> JSONResponse:
     return _error(500, "The server had an error (injected)", kind="server_error")
 
 
-def _error(status: int, message: str, *, kind: str, param: str | None = None) -> JSONResponse:
+def _error(
+    status: int, message: str, *, kind: str, param: str | None = None, code: str | None = None
+) -> JSONResponse:
     return JSONResponse(
-        {"error": {"message": message, "type": kind, "param": param, "code": None}},
+        {"error": {"message": message, "type": kind, "param": param, "code": code}},
         status_code=status,
     )
 
@@ -400,6 +456,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=Capability.JSON_SCHEMA,
         help="structured output accepted: json_schema (all), json_object (like llama.cpp), text",
     )
+    parser.add_argument(
+        "--reasoning-tokens",
+        type=int,
+        default=None,
+        metavar="N",
+        help="act as a reasoning model: refuse max_tokens and temperatures other than 1, "
+        "and spend N tokens of the limit thinking before the reply",
+    )
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of faulty replies")
     parser.add_argument(
         "--faults",
@@ -442,7 +506,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until interrupted (`python -m service.models.server --help`)."""
     args = build_parser().parse_args(argv)
     app = create_app(
-        faults=config_from_args(args), capability=args.capability, model_name=args.model_name
+        faults=config_from_args(args),
+        capability=args.capability,
+        model_name=args.model_name,
+        reasoning_tokens=args.reasoning_tokens,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
