@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     # Where real-model replies are cached on disk (unset: no cache); the mock is never cached.
     cache_dir: Path | None = None
     cache_ttl_s: float = Field(default=7 * 24 * 3600, gt=0)
+
+    @model_validator(mode="after")
+    def _reply_fits_the_window(self) -> Settings:
+        # Caught at start-up: otherwise every request would fail on a budget below zero.
+        if self.max_output_tokens >= self.context_tokens:
+            raise ValueError(
+                f"SUMMARIZER_MAX_OUTPUT_TOKENS ({self.max_output_tokens}) must be smaller than "
+                f"SUMMARIZER_CONTEXT_TOKENS ({self.context_tokens}): the reply is reserved "
+                "inside the model's context window"
+            )
+        return self
 
 
 @lru_cache(maxsize=1)

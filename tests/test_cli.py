@@ -111,3 +111,18 @@ def test_misconfigured_real_model_is_one_clear_line(
         get_settings.cache_clear()
     err = capsys.readouterr().err
     assert "configuration error" in err and "OPENAI_BASE_URL" in err and "Traceback" not in err
+
+
+def test_a_reply_larger_than_the_window_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.config import get_settings
+
+    monkeypatch.setenv("SUMMARIZER_MAX_OUTPUT_TOKENS", "30000")
+    get_settings.cache_clear()
+    try:
+        assert main(["summarize", str(SEEDS)]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "SUMMARIZER_CONTEXT_TOKENS (16384)" in err and "Traceback" not in err
