@@ -170,6 +170,19 @@ def test_quoted_words_inside_a_statement_are_checked() -> None:
             "support for Ukraine.",
             "repeats itself",
         ),
+        # A longer stretch said again at once.
+        (
+            "Meloni began a three-day visit to Japan and began a three-day visit to Japan.",
+            "repeats itself",
+        ),
+        # The source says "strategic partnership to" twice, five words apart, not at once.
+        (
+            "Takaichi said the two nations upgraded their strategic partnership to strategic "
+            "partnership to enhance ties.",
+            "repeats itself",
+        ),
+        # A full name said twice: a writer would say "herself".
+        ("Giorgia Meloni praised Giorgia Meloni in Tokyo.", "repeats itself: 'Giorgia Meloni'"),
         # The source: "Takaichi hosted Italian Prime Minister Giorgia Meloni in Tokyo."
         ("Takaichi was hosted by Meloni in Tokyo.", "other way round"),
         ("Meloni hosted Takaichi in Tokyo.", "other way round"),

@@ -7,9 +7,11 @@ claim and a source that say the same thing end up with the same keys whatever th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import pairwise
+from typing import NamedTuple
 
 from service.verify.align import Item, Side, build_items
 from service.verify.lexicon import (
@@ -38,9 +40,7 @@ _NUMBER_WORDS = frozenset(
     """.split()
 )
 # Checked as part of an amount ("11.6bn dollars"), not as words of their own.
-_CURRENCY_WORDS = frozenset(
-    "dollar dollars pound pounds euro euros yen yuan rupee rupees".split()
-)
+_CURRENCY_WORDS = frozenset("dollar dollars pound pounds euro euros yen yuan rupee rupees".split())
 _TITLES = frozenset("mr mrs ms dr sir dame lord lady".split())
 # Words that may stand between a speaker and the speech verb ("Meloni also said").
 _SUBJECT_GLUE = frozenset("the also then later has had have had further".split())
@@ -114,7 +114,7 @@ class TextFacts:
         return Side.of(self.items, self.tokens, self.prepared)
 
     @cached_property
-    def repetition(self) -> tuple[tuple[str, ...], str] | None:
+    def repetition(self) -> Repetition | None:
         """A stretch the text says twice as a generation loop does: `repeated_stretch`."""
         return repeated_stretch(self)
 
@@ -349,30 +349,69 @@ def _subject_after(
     return found, last
 
 
-# Generation loops: a stretch of words said again at once ("the movie of the movie of"), or a
+# Generation loops: a stretch of words said again at once ("the movie of the movie of"), a
 # four-word stretch said twice anywhere ("the Philippines in 2012 ... the Philippines in
-# 2012"). A name or a short phrase may well recur, and a source that repeats the stretch
-# itself ("a 'strategic' partnership to a 'special strategic' partnership to") excuses it.
+# 2012"), or a full name said twice ("Myleene Klass made a swipe at Myleene Klass": a writer
+# would say "herself" or "Klass"). A single name or a short phrase may well recur, and a
+# source that repeats the stretch as closely ("a 'strategic' partnership to a 'special
+# strategic' partnership to") excuses it.
 _LOOP_LENGTH = 3
 _LOOP_GAP = 2
 _REPEAT_LENGTH = 4
 
 
-def repeated_stretch(facts: TextFacts) -> tuple[tuple[str, ...], str] | None:
-    """A stretch of words (holding a content word) the text says twice, as a loop does: its
-    word keys and its surface."""
+class Repetition(NamedTuple):
+    """A stretch said twice: its word keys, its surface, and how near the second time is
+    (the most words from one start to the next, None for anywhere)."""
+
+    stretch: tuple[str, ...]
+    surface: str
+    within: int | None
+
+    def said_in(self, keys: Sequence[str]) -> bool:
+        """Whether these keys say the stretch twice as closely (a source repeating itself)."""
+        size = len(self.stretch)
+        starts = [
+            at for at in range(len(keys) - size + 1) if tuple(keys[at : at + size]) == self.stretch
+        ]
+        if self.within is None:
+            return len(starts) > 1
+        return any(b - a <= self.within for a, b in pairwise(starts))
+
+
+def repeated_stretch(facts: TextFacts) -> Repetition | None:
+    """A stretch of words (holding a content word) the text says twice, as a loop does."""
     tokens, keys = facts.tokens, facts.keys
-    for length, gap in ((_LOOP_LENGTH, _LOOP_GAP), (_REPEAT_LENGTH, len(keys))):
-        first_seen: dict[tuple[str, ...], int] = {}
-        for at in range(len(keys) - length + 1):
-            if not any(is_content_word(t.word) for t in tokens[at : at + length]):
+    content = [is_content_word(t.word) for t in tokens]
+    # Said again at once: any stretch of three words or more, then at most two words, then
+    # the same stretch ("has taken the limits off and has taken the limits off").
+    for at in range(len(keys)):
+        for length in range(_LOOP_LENGTH, (len(keys) - at) // 2 + 1):
+            if not any(content[at : at + length]):
                 continue
-            stretch = tuple(keys[at : at + length])
-            seen = first_seen.get(stretch)
-            if seen is not None and seen + length <= at <= seen + length + gap:
-                return stretch, facts.prepared[tokens[at].start : tokens[at + length - 1].end]
-            # The latest occurrence: a loop repeats what it has just said.
-            first_seen[stretch] = at if seen is None or at >= seen + length else seen
+            for gap in range(_LOOP_GAP + 1):
+                again = at + length + gap
+                if keys[again : again + length] == keys[at : at + length]:
+                    surface = facts.prepared[tokens[again].start : tokens[again + length - 1].end]
+                    return Repetition(tuple(keys[at : at + length]), surface, length + gap)
+    # Said again anywhere: four words or more.
+    seen: set[tuple[str, ...]] = set()
+    for at in range(len(keys) - _REPEAT_LENGTH + 1):
+        stretch = tuple(keys[at : at + _REPEAT_LENGTH])
+        if not any(content[at : at + _REPEAT_LENGTH]):
+            continue
+        if stretch in seen:
+            surface = facts.prepared[tokens[at].start : tokens[at + _REPEAT_LENGTH - 1].end]
+            return Repetition(stretch, surface, None)
+        seen.add(stretch)
+    named: set[tuple[str, ...]] = set()
+    for item in facts.items:
+        if item.kind != "name" or item.last == item.first or item.place or item.parts > 1:
+            continue
+        stretch = tuple(keys[item.first : item.last + 1])
+        if stretch in named:
+            return Repetition(stretch, facts.prepared[item.start : item.end], None)
+        named.add(stretch)
     return None
 
 
@@ -387,6 +426,4 @@ def capitalised_words(texts: Iterable[str]) -> frozenset[str]:
                     capitalised.add(token.word)
             else:
                 lower.add(token.word)
-    return frozenset(
-        w for w in capitalised - lower if w not in STOPWORDS and is_content_word(w)
-    )
+    return frozenset(w for w in capitalised - lower if w not in STOPWORDS and is_content_word(w))

@@ -130,9 +130,7 @@ class SourceIndex:
                 for descriptor in found:
                     self.descriptor_source.setdefault((name, descriptor), unit.index)
         self.idf_missing = math.log(1 + len(self.units))
-        self.sides = [
-            u.facts.side for u in self.units
-        ]
+        self.sides = [u.facts.side for u in self.units]
         self.binder = Binder(
             _OPPOSITES,
             frozenset(self.name_parts),
@@ -180,9 +178,7 @@ class SourceIndex:
             if item.kind != "name" or item.parts != 1:
                 continue
             parts = [k for k in item.keys if k in self.name_words and k not in _PLACE_KEYS]
-            if any(
-                (a, b) not in self.name_parts for a in parts for b in parts if a != b
-            ):
+            if any((a, b) not in self.name_parts for a in parts for b in parts if a != b):
                 found.append(claim.prepared[item.start : item.end])
         return found
 
@@ -243,8 +239,13 @@ class SourceIndex:
             quote_start, quote_end = 0, len(unit.facts.prepared)
         else:
             quote_start = prepared_skeleton.origin[at]
-            last = min(at + len(skeleton(self.documents[doc_index].text[start:end]).text),
-                       len(prepared_skeleton.origin)) - 1
+            last = (
+                min(
+                    at + len(skeleton(self.documents[doc_index].text[start:end]).text),
+                    len(prepared_skeleton.origin),
+                )
+                - 1
+            )
             quote_end = prepared_skeleton.origin[last] + 1
         best: tuple[int, SpeechEvent] | None = None
         for event in unit.facts.events:
@@ -523,8 +524,8 @@ def check_support(
     )
     failures.extend(unlinked_connectives(claim, units))
     repeated = claim.repetition
-    if repeated is not None and not any(_says_twice(u.facts.keys, repeated[0]) for u in units):
-        failures.append(f"the sentence repeats itself: {repeated[1]!r}")
+    if repeated is not None and not any(repeated.said_in(u.facts.keys) for u in units):
+        failures.append(f"the sentence repeats itself: {repeated.surface!r}")
     features = {
         "coverage": coverage,
         "weighted_coverage": weight_covered / weight_total if weight_total else 1.0,
@@ -568,8 +569,18 @@ _LINKS: dict[str, frozenset[str]] = {
     "before": frozenset({"before", "until", "ahead", "prior"}),
     "until": frozenset({"before", "until"}),
     "because": frozenset({"because", "since", "as", "due", "over", "amid", "after"}),
-    "causing": frozenset({"causing", "leading", "prompting", "sparking", "triggering",
-                          "resulting", "forcing", "leaving"}),
+    "causing": frozenset(
+        {
+            "causing",
+            "leading",
+            "prompting",
+            "sparking",
+            "triggering",
+            "resulting",
+            "forcing",
+            "leaving",
+        }
+    ),
     "prompting": frozenset({"causing", "leading", "prompting", "sparking", "triggering"}),
     "when": frozenset({"when", "while", "as", "after", "during", "once", "whenever"}),
     "while": frozenset({"when", "while", "as", "during", "whilst"}),
@@ -624,13 +635,6 @@ def _links(facts: TextFacts, accepted: frozenset[str], left: str, right: str) ->
         if left in before and right in after:
             return True
     return False
-
-
-def _says_twice(keys: Sequence[str], stretch: tuple[str, ...]) -> bool:
-    """Whether the stretch occurs twice in these keys (a source repeating itself on purpose)."""
-    size = len(stretch)
-    found = sum(1 for at in range(len(keys) - size + 1) if tuple(keys[at : at + size]) == stretch)
-    return found > 1
 
 
 def copy_features(index: SourceIndex, claim: TextFacts) -> dict[str, float]:
