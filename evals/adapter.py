@@ -49,13 +49,20 @@ class Sources:
         """Article id to the text every citation offset points into."""
         return {doc.id: doc.text for doc in self.documents}
 
-    def supports(self, claim: str, citations: Sequence[CitationOut]) -> bool:
-        """Whether the verifier finds the claim supported by these cited spans and no others."""
+    def supports(self, sentence: CitedSentence, citations: Sequence[CitationOut]) -> bool:
+        """Whether the verifier finds the sentence supported by these cited spans and no others
+        (a quotation as a quotation, by its speaker)."""
         evidence = tuple(
             ClaimEvidence(article_id=c.article_id, quote=c.text, start=c.start, end=c.end)
             for c in citations
         )
-        verdict = self.verifier.verify(Claim(text=claim, evidence=evidence))
+        claim = Claim(
+            text=sentence.text,
+            evidence=evidence,
+            kind="statement" if sentence.speaker is None else "quote",
+            speaker=sentence.speaker,
+        )
+        verdict = self.verifier.verify(claim)
         # When the cited spans fail, the verifier searches all sources; support found that way
         # is not support by the citations, so every span it relied on must be a cited one.
         return verdict.supported and all(
@@ -81,10 +88,12 @@ async def run_system(
     prose: list[SentenceOut] = [
         s for s in (summary.headline, summary.event, *summary.key_points) if s is not None
     ]
-    everything: list[SentenceOut] = [*prose, *summary.quotes]
     run = response.run
     return SystemRun(
-        sentences=[CitedSentence(s.text, tuple(s.citations)) for s in everything],
+        sentences=[
+            *(CitedSentence(s.text, tuple(s.citations)) for s in prose),
+            *(CitedSentence(q.text, tuple(q.citations), q.speaker) for q in summary.quotes),
+        ],
         summary=_unique_texts(s.text for s in prose),
         drafted=response.verification.checked,
         dropped=len(response.verification.dropped),

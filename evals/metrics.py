@@ -19,8 +19,8 @@ from rouge_score import rouge_scorer
 from evals.tasks import Fact
 from service.schemas import CitationOut
 
-# Is the claim supported by the union of these cited spans?
-SupportJudge = Callable[[str, Sequence[CitationOut]], bool]
+# Is the sentence supported by the union of these cited spans?
+SupportJudge = Callable[["CitedSentence", Sequence[CitationOut]], bool]
 # Is the claim supported by one of these summary sentences?
 CoverJudge = Callable[[str, Sequence[str]], bool]
 
@@ -34,6 +34,8 @@ class CitedSentence:
 
     text: str
     citations: tuple[CitationOut, ...]
+    # Set for a quotation: who said it (the text is then the speaker's words, checked as such).
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ def citation_quality(
         valid = [c for c in sentence.citations if _resolves(c, article_texts)]
         invalid += len(sentence.citations) - len(valid)
         total_citations += len(sentence.citations)
-        if not valid or not supports(sentence.text, valid):
+        if not valid or not supports(sentence, valid):
             continue
         supported_sentences += 1
         if len(valid) == 1:
@@ -182,7 +184,7 @@ def citation_quality(
             continue
         for citation in valid:
             rest = [c for c in valid if c is not citation]
-            if supports(sentence.text, [citation]) or not supports(sentence.text, rest):
+            if supports(sentence, [citation]) or not supports(sentence, rest):
                 precise += 1
     out: dict[str, float] = {"invalid_citations": float(invalid)}
     if sentences:

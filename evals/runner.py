@@ -109,7 +109,7 @@ def run_baseline(pick: Baseline, sources: Sources, budget: int) -> SystemRun:
     """Pick sentences, then drop those the verifier rejects, as the service would."""
     started = time.perf_counter()
     picked = pick(sources.documents, sources.groups, budget)
-    kept = [s for s in picked if sources.supports(s.text, s.citations)]
+    kept = [s for s in picked if sources.supports(s, s.citations)]
     return SystemRun(
         sentences=kept,
         summary=[s.text for s in kept],

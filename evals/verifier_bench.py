@@ -386,6 +386,9 @@ def _quote_corruptions(text: str) -> list[tuple[str, str]]:
     if words:
         replacement = "remarkable" if words[0] != "remarkable" else "notable"
         out.append(("quote", text.replace(inner, inner.replace(words[0], replacement, 1), 1)))
+    if re.match(r"(?:I|We)\b", inner):
+        # The speaker's words as the summary's own: marks and speaker lost.
+        out.append(("unattributed", inner.rstrip(" ,.") + "."))
     speaker = _SPEAKER_RE.search(text)
     if speaker is not None:
         other = "Meloni" if speaker.group(1) == "Takaichi" else "Takaichi"

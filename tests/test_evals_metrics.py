@@ -27,9 +27,9 @@ def words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
 
 
-def supported_by_union(claim: str, citations: Sequence[CitationOut]) -> bool:
-    """A fake judge: every word of the claim appears in the cited spans together."""
-    return words(claim) <= set().union(*(words(c.text) for c in citations))
+def supported_by_union(sentence: CitedSentence, citations: Sequence[CitationOut]) -> bool:
+    """A fake judge: every word of the sentence appears in the cited spans together."""
+    return words(sentence.text) <= set().union(*(words(c.text) for c in citations))
 
 
 def covered_by_one(claim: str, summary: Sequence[str]) -> bool:

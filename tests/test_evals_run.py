@@ -85,3 +85,25 @@ def test_limit_takes_a_subset_and_breaks_frank_down_by_outlet(tmp_path: Path) ->
 
 def test_a_bad_limit_is_refused() -> None:
     assert main(["run", "--limit", "0"]) == 2
+
+
+def test_quotations_are_judged_as_quotations_by_their_speaker() -> None:
+    from evals.adapter import load_sources
+    from evals.metrics import CitedSentence
+    from service.config import Settings
+    from service.schemas import ArticleIn, CitationOut
+
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    articles = [
+        ArticleIn.model_validate(json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted(seeds.glob("*.json"))
+    ]
+    sources = load_sources(articles, Settings())
+    words = "I believe in the cooperative relationship between Italy and Japan."
+    document = next(d for d in sources.documents if words in d.text)
+    start = document.text.index(words)
+    cited = (CitationOut(article_id=document.id, start=start, end=start + len(words), text=words),)
+    assert sources.supports(CitedSentence(words, cited, speaker="Meloni"), cited)
+    assert not sources.supports(CitedSentence(words, cited, speaker="Takaichi"), cited)
+    # The same words as the summary's own statement have no speaker.
+    assert not sources.supports(CitedSentence(words, cited), cited)

@@ -346,3 +346,42 @@ def test_group_members_are_cited_when_they_say_the_same(copy: str, cited: set[st
 def test_citation_type_is_the_public_one() -> None:
     verdict = verify("Meloni began a three-day visit to Japan on Thursday.")
     assert all(isinstance(c, Citation) for c in verdict.citations)
+
+
+# --- first person without a speaker ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Meloni's words, with the quotation marks and the speaker lost.
+        "I believe in the cooperative relationship between Italy and Japan.",
+        "i believe in the cooperative relationship between italy and japan .",
+        "We reiterated our will to further develop an increasingly solid strategic cooperation.",
+    ],
+)
+def test_first_person_without_a_speaker_is_rejected(sentence: str) -> None:
+    verdict = verify(sentence)
+    assert not verdict.supported
+    assert any("first person outside a quotation" in r for r in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        'Meloni said: "I believe in the cooperative relationship between Italy and Japan."',
+        "meloni said : `` i believe in the cooperative relationship between italy and japan . ''",
+        "Meloni said she believes in the cooperative relationship between Italy and Japan.",
+    ],
+)
+def test_first_person_inside_a_quotation_is_judged_as_a_quote(sentence: str) -> None:
+    verdict = verify(sentence)
+    assert verdict.supported, verdict.reasons
+
+
+def test_a_numeral_after_a_name_is_not_a_speaker() -> None:
+    document = make_document(
+        "w", "The museum opened a hall on World War I. Visitors queued for an hour."
+    )
+    verdict = Verifier([document]).verify(Claim("The museum opened a hall on World War I."))
+    assert verdict.supported, verdict.reasons

@@ -109,3 +109,19 @@ def test_a_sentence_never_contradicts_itself(sentences: list[str]) -> None:
         assert binding.conflicts == []
         assert binding.bound == binding.pairs
         assert index.glued_names(facts) == []
+
+
+LOOP_WORDS = st.sampled_from("the visit to Japan Meloni began a three-day and of it".split())
+
+
+@given(st.lists(LOOP_WORDS, min_size=0, max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_a_loop_found_is_really_said_twice(words: list[str]) -> None:
+    facts = analyse(" ".join(words))
+    found = facts.repetition
+    if found is None:
+        return
+    # The text itself repeats the stretch as closely as reported, and the surface is its own.
+    assert found.said_in(facts.keys)
+    assert found.surface in facts.prepared
+    assert len(found.stretch) >= 2

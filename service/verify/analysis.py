@@ -387,10 +387,13 @@ def repeated_stretch(facts: TextFacts) -> Repetition | None:
     # the same stretch ("has taken the limits off and has taken the limits off").
     for at in range(len(keys)):
         for length in range(_LOOP_LENGTH, (len(keys) - at) // 2 + 1):
-            if not any(content[at : at + length]):
-                continue
             for gap in range(_LOOP_GAP + 1):
                 again = at + length + gap
+                if again + length > len(keys):
+                    break
+                # The first word decides cheaply; most stretches fail there.
+                if keys[again] != keys[at] or not any(content[at : at + length]):
+                    continue
                 if keys[again : again + length] == keys[at : at + length]:
                     surface = facts.prepared[tokens[again].start : tokens[again + length - 1].end]
                     return Repetition(tuple(keys[at : at + length]), surface, length + gap)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -523,6 +524,12 @@ def check_support(
         for glued in index.glued_names(claim)
     )
     failures.extend(unlinked_connectives(claim, units))
+    speaking = first_person_without_speaker(claim)
+    if speaking is not None:
+        failures.append(
+            f"{speaking!r} speaks in the first person outside a quotation: the sentence does "
+            "not say who speaks"
+        )
     repeated = claim.repetition
     if repeated is not None and not any(repeated.said_in(u.facts.keys) for u in units):
         failures.append(f"the sentence repeats itself: {repeated.surface!r}")
@@ -611,6 +618,33 @@ def unlinked_connectives(claim: TextFacts, units: Sequence[Unit]) -> list[str]:
                 f"{_surface(claim, right)!r} with {token.word!r}"
             )
     return failures
+
+
+# A summary speaks in the third person: "I" or "we" outside quotation marks is a quotation
+# whose marks and speaker were lost ("i could not be happier with him ."). Only the subject
+# forms count: "me" and "my" turn up in titles ("Child, Promise Me").
+_FIRST_PERSON = frozenset({"i", "we"})
+_QUOTE_MARK = re.compile(r"[\"`]|(?<![A-Za-z])'|'(?![A-Za-z])")
+
+
+def first_person_without_speaker(claim: TextFacts) -> str | None:
+    """The first-person subject of a sentence with no quotation mark and no speaker, if any."""
+    if _QUOTE_MARK.search(claim.prepared):
+        return None
+    for event in claim.events:
+        # "Meloni said", "she said" name a speaker; "we reiterated" is the first person again.
+        words = claim.prepared[event.start : event.end].lower().split()
+        if not (event.pronoun and _FIRST_PERSON.intersection(words)):
+            return None
+    for at, token in enumerate(claim.tokens):
+        if token.word not in _FIRST_PERSON:
+            continue
+        # "World War I", "Elizabeth I": a numeral after a name, not a speaker.
+        before = claim.tokens[at - 1] if at else None
+        if before is not None and (before.capitalised or claim.keys[at - 1] in claim.names):
+            continue
+        return claim.prepared[token.start : token.end]
+    return None
 
 
 def _nearest_content(claim: TextFacts, at: int, step: int) -> str | None:
