@@ -201,8 +201,11 @@ def frank_figures(
     """Balanced accuracy per FRANK source."""
     out: dict[str, float] = {}
     for source in ("cnndm", "bbc"):
-        picked = [(s.supported, p) for s, p in zip(sentences, predictions, strict=True)
-                  if s.source == source]
+        picked = [
+            (s.supported, p)
+            for s, p in zip(sentences, predictions, strict=True)
+            if s.source == source
+        ]
         out[source] = round(balanced_accuracy([y for y, _ in picked], [p for _, p in picked]), 4)
     return out
 
@@ -256,7 +259,7 @@ def true_sentences(documents: Sequence[Document]) -> list[str]:
     for document in documents:
         for sentence in document.content_sentences:
             text = " ".join(sentence.text.split())
-            if len(text.split()) >= 8 and text[-1] in ".\"”’" and not text.startswith("By "):
+            if len(text.split()) >= 8 and text[-1] in '."”’' and not text.startswith("By "):
                 found.append(text)
     return list(dict.fromkeys(found))
 
@@ -522,9 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
     args = parser.parse_args(argv)
     articles, sentences = load_frank()
-    calibration = (
-        calibrate(articles, sentences) if args.calibrate else default_calibration()
-    )
+    calibration = calibrate(articles, sentences) if args.calibrate else default_calibration()
     outcomes = verify_frank(articles, sentences, calibration)
     in_sample = frank_figures(sentences, [_supported(o) for o in outcomes])
     report: dict[str, Any] = {
@@ -551,11 +552,11 @@ def _print(report: dict[str, Any]) -> None:
     print("FRANK balanced accuracy (verify each sentence against its article, no citations)")
     if "cross_validated" in frank:
         cv = frank["cross_validated"]
-        print(f"  cross-validated (5 folds by article): cnndm {cv['cnndm']:.3f}"
-              f"  bbc {cv['bbc']:.3f}")
+        print(
+            f"  cross-validated (5 folds by article): cnndm {cv['cnndm']:.3f}  bbc {cv['bbc']:.3f}"
+        )
     ins = frank["in_sample"]
-    print(f"  in-sample (shipped weights):          cnndm {ins['cnndm']:.3f}"
-          f"  bbc {ins['bbc']:.3f}")
+    print(f"  in-sample (shipped weights):          cnndm {ins['cnndm']:.3f}  bbc {ins['bbc']:.3f}")
     print(f"  {frank['ms_per_sentence']:.2f} ms/sentence (FRANK articles)")
     pert = report["perturbation"]
     print(
@@ -567,7 +568,6 @@ def _print(report: dict[str, Any]) -> None:
     for kind, rate in pert["rejection_rate_by_kind"].items():
         print(f"    {kind:<20} rejected {rate:.3f}")
     print(f"report: {REPORT_FILE.relative_to(ROOT)}")
-
 
 
 if __name__ == "__main__":

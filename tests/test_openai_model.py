@@ -265,12 +265,19 @@ async def test_a_limit_spent_thinking_says_to_raise_it(fake: FakeModel) -> None:
     assert reply.usage.completion_tokens > 1_000
 
 
-async def test_a_reply_cut_off_midway_is_not_blamed_on_thinking(fake: FakeModel) -> None:
+async def test_a_reply_cut_off_after_thinking_says_how_much_it_thought(fake: FakeModel) -> None:
     app, server = serve(fake, reasoning_tokens=100)
     with server as url, pytest.raises(ModelOutputError, match="cut off") as caught:
         await model_for(url, max_attempts=2).execute(summary_request(max_output_tokens=120))
-    assert "SUMMARIZER_MAX_OUTPUT_TOKENS" not in str(caught.value)
+    assert "after 100 tokens of thinking (raise SUMMARIZER_MAX_OUTPUT_TOKENS)" in str(caught.value)
     assert caught.value.last_completion
+
+
+async def test_a_reply_cut_off_without_thinking_asks_for_a_shorter_one(fake: FakeModel) -> None:
+    app, server = serve(fake)
+    with server as url, pytest.raises(ModelOutputError, match="cut off") as caught:
+        await model_for(url, max_attempts=2).execute(summary_request(max_output_tokens=20))
+    assert "SUMMARIZER_MAX_OUTPUT_TOKENS" not in str(caught.value)
 
 
 async def test_concurrent_first_calls_to_a_reasoning_model_all_succeed(fake: FakeModel) -> None:
@@ -436,11 +443,11 @@ def test_build_from_settings() -> None:
         model="smollm2",
         openai_base_url="http://127.0.0.1:8080/v1",
         max_concurrent_model_calls=3,
-        context_tokens=2_048,
+        context_tokens=4_096,
     )
     model = build_openai_model(settings)
     assert model.name == "smollm2"
-    assert model.context_tokens == 2_048
+    assert model.context_tokens == 4_096
     assert model.is_extractive_mock is False
     assert model.server_url == "http://127.0.0.1:8080/v1"
 

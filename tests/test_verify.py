@@ -137,7 +137,7 @@ def test_quote_must_be_verbatim_and_from_the_named_speaker() -> None:
 
 def test_quoted_words_inside_a_statement_are_checked() -> None:
     said = (
-        'Takaichi said, "I\'d like to further strengthen the special relationship between our '
+        "Takaichi said, \"I'd like to further strengthen the special relationship between our "
         'two countries."'
     )
     assert verify(said).supported

@@ -74,8 +74,9 @@ def test_a_symmetric_verb_takes_its_names_in_either_order() -> None:
 
 def test_names_joined_by_and_share_the_verb() -> None:
     document = make_document(
-        "a", "Sanae Takaichi and her Italian counterpart Giorgia Meloni agreed on Friday to "
-        "elevate relations between Japan and Italy."
+        "a",
+        "Sanae Takaichi and her Italian counterpart Giorgia Meloni agreed on Friday to "
+        "elevate relations between Japan and Italy.",
     )
     verdict = Verifier([document]).verify(
         Claim("Takaichi agreed on Friday to elevate relations between Italy and Japan.")
@@ -97,8 +98,9 @@ def test_an_age_written_as_year_old_is_the_number() -> None:
 
 def test_a_general_word_is_supported_by_the_specific_one() -> None:
     document = make_document(
-        "d", "Prime Minister Sanae Takaichi met President Emmanuel Macron in Tokyo on Friday. "
-        "Japan and France signed a pact on rare earths."
+        "d",
+        "Prime Minister Sanae Takaichi met President Emmanuel Macron in Tokyo on Friday. "
+        "Japan and France signed a pact on rare earths.",
     )
     verifier = Verifier([document])
     assert verifier.verify(Claim("Takaichi and Macron, both leaders, met in Tokyo.")).supported
@@ -110,8 +112,9 @@ def test_a_general_word_is_supported_by_the_specific_one() -> None:
 
 def test_an_age_may_come_from_where_the_sources_first_name_the_person() -> None:
     document = make_document(
-        "d", "Barry Beavis, 48, lost his case at the Court of Appeal. Barry Beavis launched a "
-        "legal bid to overturn his fine."
+        "d",
+        "Barry Beavis, 48, lost his case at the Court of Appeal. Barry Beavis launched a "
+        "legal bid to overturn his fine.",
     )
     verifier = Verifier([document])
     verdict = verifier.verify(Claim("Barry Beavis, 48, launched a legal bid to overturn his fine."))
@@ -131,8 +134,9 @@ def test_an_age_may_come_from_where_the_sources_first_name_the_person() -> None:
 )
 def test_the_two_leaders_counts_the_leaders_the_span_names(sentence: str, supported: bool) -> None:
     document = make_document(
-        "d", "Prime Minister Sanae Takaichi and President Emmanuel Macron met in Tokyo on "
-        "Friday, where Japan and France signed a pact."
+        "d",
+        "Prime Minister Sanae Takaichi and President Emmanuel Macron met in Tokyo on "
+        "Friday, where Japan and France signed a pact.",
     )
     verdict = Verifier([document]).verify(Claim(sentence))
     assert verdict.supported is supported, verdict.reasons
@@ -147,8 +151,9 @@ def test_the_two_leaders_counts_the_leaders_the_span_names(sentence: str, suppor
 )
 def test_an_opposite_word_in_the_same_slot_is_a_contradiction(sentence: str, stated: str) -> None:
     document = make_document(
-        "d", "The jury found the former minister guilty of fraud on Tuesday. The opposition "
-        "praised the budget plan on Tuesday, and the unions welcomed it."
+        "d",
+        "The jury found the former minister guilty of fraud on Tuesday. The opposition "
+        "praised the budget plan on Tuesday, and the unions welcomed it.",
     )
     verdict = Verifier([document]).verify(Claim(sentence))
     assert not verdict.supported

@@ -34,8 +34,12 @@ class FakeJudge:
                 Judgement(index=i, supported=ok, reason="checked") for i, ok in self.answers.items()
             ]
         )
-        return ModelReply(output=output, raw=output.model_dump_json(), model=self.name,  # type: ignore[arg-type]
-                          usage=Usage(calls=1))
+        return ModelReply(
+            output=output,  # type: ignore[arg-type]
+            raw=output.model_dump_json(),
+            model=self.name,
+            usage=Usage(calls=1),
+        )
 
 
 def _citation() -> Citation:
@@ -45,8 +49,12 @@ def _citation() -> Citation:
 
 
 def _verdicts() -> tuple[list[Claim], list[Verdict]]:
-    claims = [Claim("clearly fine"), Claim("in doubt, low"), Claim("wrong number"),
-              Claim("in doubt, high")]
+    claims = [
+        Claim("clearly fine"),
+        Claim("in doubt, low"),
+        Claim("wrong number"),
+        Claim("in doubt, high"),
+    ]
     verdicts = [
         Verdict(True, 0.95, [_citation()], []),
         Verdict(False, 0.42, [_citation()], ["too little of the sentence is in the cited spans"]),

@@ -173,6 +173,8 @@ class _Completion:
     text: str
     finish_reason: str
     model: str
+    # Hidden thinking a reasoning model reports spending within the token limit.
+    reasoning_tokens: int = 0
 
 
 class _InvalidOutput(Exception):
@@ -475,8 +477,13 @@ def _parse_output(completion: _Completion, output_type: type[OutputT]) -> Output
     text = completion.text
     if completion.finish_reason == "length":
         reason = "the reply was cut off at the token limit"
-        if not text.strip():
-            # Reasoning models count their hidden thinking in the limit: "shorter" cannot help.
+        # Reasoning models count their hidden thinking in the limit: "shorter" cannot help.
+        if completion.reasoning_tokens:
+            reason += (
+                f" after {completion.reasoning_tokens} tokens of thinking "
+                "(raise SUMMARIZER_MAX_OUTPUT_TOKENS)"
+            )
+        elif not text.strip():
             reason += (
                 " before any of it was written (a reasoning model may spend the whole limit "
                 "thinking: raise SUMMARIZER_MAX_OUTPUT_TOKENS)"
@@ -666,10 +673,12 @@ def _read_completion(response: ChatCompletion, usage: Usage, default_model: str)
     if not response.choices:
         return _Completion(text="", finish_reason="stop", model=response.model or default_model)
     choice = response.choices[0]
+    details = response.usage.completion_tokens_details if response.usage else None
     return _Completion(
         text=choice.message.content or "",
         finish_reason=str(choice.finish_reason),
         model=response.model or default_model,
+        reasoning_tokens=(details.reasoning_tokens or 0) if details else 0,
     )
 
 

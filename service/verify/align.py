@@ -32,9 +32,7 @@ COORDINATION_REACH = 6
 
 _PLACES = frozenset(PLACE_KEY.values())
 _TITLES = "mr|mrs|ms|dr|sir|dame|lord|lady"
-_LIST_SEPARATOR = re.compile(
-    rf"^\s*(,|,?\s*(and|or|&))\s*(?:(?:{_TITLES})\.?\s+)?$", re.IGNORECASE
-)
+_LIST_SEPARATOR = re.compile(rf"^\s*(,|,?\s*(and|or|&))\s*(?:(?:{_TITLES})\.?\s+)?$", re.IGNORECASE)
 _LEADING_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _PUNCTUATION = re.compile(r"[,;:()\[\]!?\u2014-]")
 _COORDINATION_WORDS = frozenset({"and", "with", "alongside"})
@@ -95,23 +93,29 @@ def build_items(
                 last += 1
             run = frozenset(keys[index : last + 1])
             raw.append(
-                Item(run, "name", index, last, token.start, tokens[last].end,
-                     place=run <= _PLACES)
+                Item(run, "name", index, last, token.start, tokens[last].end, place=run <= _PLACES)
             )
             index = last + 1
             continue
         if token.word[0].isdigit():
-            raw.append(Item(frozenset({_number_key(token.word)}), "number", index, index,
-                            token.start, token.end))
+            raw.append(
+                Item(
+                    frozenset({_number_key(token.word)}),
+                    "number",
+                    index,
+                    index,
+                    token.start,
+                    token.end,
+                )
+            )
         elif item_flags[index]:
-            raw.append(Item(frozenset({keys[index]}), "word", index, index, token.start,
-                            token.end))
+            raw.append(Item(frozenset({keys[index]}), "word", index, index, token.start, token.end))
         index += 1
     return tuple(_join_coordinations(prepared, raw))
 
 
 def _number_key(word: str) -> str:
-    """"160th" and "160" alike, "1,000" as "1000"; "1st" is "first", which has an opposite."""
+    """ "160th" and "160" alike, "1,000" as "1000"; "1st" is "first", which has an opposite."""
     if word == "1st":
         return "first"
     digits = _LEADING_NUMBER.match(word)
@@ -212,7 +216,7 @@ def same(claim: Item, source: Item) -> bool:
 
 
 def _different_full_names(claim: Item, source: Item) -> bool:
-    """"Frank Jordan" against "Louis Jordan": both full names, neither part of the other."""
+    """ "Frank Jordan" against "Louis Jordan": both full names, neither part of the other."""
     return (
         claim.parts == 1
         and source.parts == 1
@@ -278,8 +282,9 @@ class Binder:
             else:
                 stranded_words += 1
         conflicts.extend(self._role_swaps(claim, sources))
-        return Binding(pairs, bound_pairs, stranded_names, stranded_words,
-                       list(dict.fromkeys(conflicts)))
+        return Binding(
+            pairs, bound_pairs, stranded_names, stranded_words, list(dict.fromkeys(conflicts))
+        )
 
     def _role_swaps(self, claim: Side, sources: Sequence[Side]) -> list[str]:
         """Who does what to whom, turned round: "Meloni hosted Takaichi", or "Takaichi was
@@ -342,9 +347,7 @@ class Binder:
         if claim.kind != "name" or source.kind != "name" or claim.place != source.place:
             return False
         if not claim.keys & source.keys:
-            return not any(
-                (a, b) in self.same_person for a in claim.keys for b in source.keys
-            )
+            return not any((a, b) in self.same_person for a in claim.keys for b in source.keys)
         return _different_full_names(claim, source)
 
     def _name_like(self, claim: Side, item: Item) -> bool:
@@ -437,9 +440,11 @@ def _same_slot(
 def _possessive(side: Side, item: Item) -> bool:
     """Whether a name modifies what follows it ("HBO's comedy Veep"): it fills no slot."""
     after = item.last + 1
-    return after < len(side.tokens) and side.tokens[after].word == "s" and "'" in side.prepared[
-        item.end : side.tokens[after].start
-    ]
+    return (
+        after < len(side.tokens)
+        and side.tokens[after].word == "s"
+        and "'" in side.prepared[item.end : side.tokens[after].start]
+    )
 
 
 def _coordinated(side: Side, at: int, other: Item) -> bool:

@@ -24,15 +24,11 @@ STOPWORDS = frozenset(
 )
 
 # Negation cues; "n't" is rewritten to "not" before tokenising.
-NEGATIONS = frozenset(
-    "not no never none nobody nothing neither nor without cannot".split()
-)
+NEGATIONS = frozenset("not no never none nobody nothing neither nor without cannot".split())
 
 # Verbs that deny what follows them ("officials denied that the summit was cancelled"): a
 # negation whose scope reaches past "that" into the clause it denies.
-DENIALS = frozenset(
-    "deny denies denied denying refute refutes refuted dismissed rebutted".split()
-)
+DENIALS = frozenset("deny denies denied denying refute refutes refuted dismissed rebutted".split())
 
 # Verbs that report speech: the name next to one of them is the speaker of a nearby quote.
 SPEECH_VERBS = frozenset(
@@ -77,9 +73,7 @@ for _number, _names in enumerate(
     for _name in _names:
         MONTHS[_name] = _number
 
-WEEKDAYS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday".split()
-)
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 
 # Countries, their demonyms and common short forms, folded onto one key so that "Italian"
 # is supported by "Italy" and "UK" by "Britain" (the sources use them interchangeably).

@@ -185,7 +185,7 @@ def _word_numbers(text: str) -> list[Quantity]:
         cursor = index
         while cursor < len(words):
             word, _, word_end = words[cursor]
-            gap = text[end:words[cursor][1]] if used else ""
+            gap = text[end : words[cursor][1]] if used else ""
             if used and gap.strip(" -") != "":
                 break
             if word == "and" and used and cursor + 1 < len(words):
@@ -294,8 +294,9 @@ def extract_numbers(prepared: str) -> NumericFacts:
         else:
             kind = "cardinal"
         facts.quantities.append(
-            Quantity(mantissa * scale, mantissa, scale_word is not None, kind, currency,
-                     match.group())
+            Quantity(
+                mantissa * scale, mantissa, scale_word is not None, kind, currency, match.group()
+            )
         )
     facts.quantities.extend(_word_numbers(text))
     facts.weekdays = {w for w in WEEKDAYS if w in text}
@@ -324,6 +325,5 @@ def quantity_supported(claim: Quantity, source: NumericFacts) -> bool:
 def date_supported(claim: DateMention, source: NumericFacts) -> bool:
     """Whether the source names this month (and day, when the claim gives one)."""
     return any(
-        d.month == claim.month and (claim.day is None or d.day == claim.day)
-        for d in source.dates
+        d.month == claim.month and (claim.day is None or d.day == claim.day) for d in source.dates
     )

@@ -73,9 +73,7 @@ def resolve_quote(text: DocumentText, quote: str, *, fuzzy: bool = True) -> Span
         return Span(article_id, start, end, "verbatim")
     if not fuzzy or len(needle) < FUZZY_MIN_CHARS:
         return None
-    alignment = fuzz.partial_ratio_alignment(
-        needle, text.normal.text, score_cutoff=FUZZY_MIN_SCORE
-    )
+    alignment = fuzz.partial_ratio_alignment(needle, text.normal.text, score_cutoff=FUZZY_MIN_SCORE)
     if alignment is None or alignment.dest_end <= alignment.dest_start:
         return None
     # partial_ratio aligns the shorter string inside the longer; a quote longer than what it
