@@ -385,3 +385,49 @@ def test_a_numeral_after_a_name_is_not_a_speaker() -> None:
     )
     verdict = Verifier([document]).verify(Claim("The museum opened a hall on World War I."))
     assert verdict.supported, verdict.reasons
+
+
+# --- hedges --------------------------------------------------------------------------------
+
+HEDGED = make_document(
+    "h",
+    "The judges, who are thought to earn more than £200,000 a year, ruled against him. "
+    "Turnout could reach a record high of 51 million in eight years.",
+)
+
+
+def check_hedged(text: str, *documents: Document) -> Verdict:
+    return Verifier([HEDGED, *documents]).verify(Claim(text))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The judges earn more than £200,000 a year.",
+        "Turnout will reach a record high of 51 million in eight years.",
+        "turnout will reach a record high of 51 million in eight years .",
+    ],
+)
+def test_a_hedge_the_sources_make_may_not_be_dropped(sentence: str) -> None:
+    verdict = check_hedged(sentence)
+    assert not verdict.supported
+    assert any("states it as fact" in r for r in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The judges are thought to earn more than £200,000 a year.",
+        # Another hedge word is as good: the claim is no more certain than the source.
+        "Turnout may reach a record high of 51 million in eight years.",
+    ],
+)
+def test_a_hedged_claim_is_accepted(sentence: str) -> None:
+    verdict = check_hedged(sentence)
+    assert verdict.supported, verdict.reasons
+
+
+def test_a_fact_one_source_states_flatly_may_be_stated_flatly() -> None:
+    flat = make_document("f", "The judges earn more than £200,000 a year, the report said.")
+    verdict = check_hedged("The judges earn more than £200,000 a year.", flat)
+    assert verdict.supported, verdict.reasons

@@ -524,6 +524,7 @@ def check_support(
         for glued in index.glued_names(claim)
     )
     failures.extend(unlinked_connectives(claim, units))
+    failures.extend(dropped_hedges(claim, units))
     speaking = first_person_without_speaker(claim)
     if speaking is not None:
         failures.append(
@@ -624,6 +625,7 @@ def unlinked_connectives(claim: TextFacts, units: Sequence[Unit]) -> list[str]:
 # whose marks and speaker were lost ("i could not be happier with him ."). Only the subject
 # forms count: "me" and "my" turn up in titles ("Child, Promise Me").
 _FIRST_PERSON = frozenset({"i", "we"})
+_SCOPE_BREAK = re.compile(r"[,;:.!?()]")
 _QUOTE_MARK = re.compile(r"[\"`]|(?<![A-Za-z])'|'(?![A-Za-z])")
 
 
@@ -645,6 +647,57 @@ def first_person_without_speaker(claim: TextFacts) -> str | None:
             continue
         return claim.prepared[token.start : token.end]
     return None
+
+
+# Words that make what follows uncertain: a claim that drops them states as fact what the
+# source only expects, suspects or reports ("judges who are thought to earn more than
+# £200,000" is not "judges earn more than £200,000").
+_HEDGES = frozenset(
+    """could may might allegedly reportedly thought believed suspected expected likely
+    possibly probably apparently appears appeared seems seemed feared""".split()
+)
+# How far before a source word its hedge may stand; in the claim, anywhere in the clause
+# ("appeared to fight and aimed a headbutt" hedges both).
+_HEDGE_REACH = 3
+
+
+def dropped_hedges(claim: TextFacts, units: Sequence[Unit]) -> list[str]:
+    """Facts every cited span hedges ("could reach", "thought to earn") stated flatly."""
+    failures: list[str] = []
+    # Most spans hedge nothing: then there is nothing to drop.
+    if not any(t.word in _HEDGES for u in units for t in u.facts.tokens):
+        return failures
+    keys = claim.keys
+    for at, token in enumerate(claim.tokens):
+        if not is_content_word(token.word) or _hedged(claim, at, len(claim.tokens)):
+            continue
+        following = _nearest_content(claim, at, 1)
+        said: list[bool] = []
+        for unit in units:
+            facts = unit.facts
+            for other, key in enumerate(facts.keys):
+                if key != keys[at]:
+                    continue
+                if following is not None and _nearest_content(facts, other, 1) != following:
+                    continue
+                said.append(_hedged(facts, other, _HEDGE_REACH))
+        if said and all(said):
+            failures.append(
+                f"the cited spans hedge {_surface(claim, keys[at])!r}; the sentence states it "
+                "as fact"
+            )
+    return failures
+
+
+def _hedged(facts: TextFacts, at: int, reach: int) -> bool:
+    """Whether a hedge word stands within `reach` words before token `at`, in its clause."""
+    for back in range(at - 1, max(at - 1 - reach, -1), -1):
+        between = facts.prepared[facts.tokens[back].end : facts.tokens[back + 1].start]
+        if _SCOPE_BREAK.search(between):
+            return False
+        if facts.tokens[back].word in _HEDGES:
+            return True
+    return False
 
 
 def _nearest_content(claim: TextFacts, at: int, step: int) -> str | None:
