@@ -61,6 +61,12 @@ def verify(text: str, **kwargs: object) -> Verdict:
     return seed_verifier().verify(Claim(text, **kwargs))  # type: ignore[arg-type]
 
 
+def assert_rejected(verdict: Verdict, reason: str) -> None:
+    """The verdict rejects the claim, and one of its reasons says `reason`."""
+    assert not verdict.supported
+    assert any(reason in r for r in verdict.reasons), verdict.reasons
+
+
 def assert_grounded(verdict: Verdict, documents: Sequence[Document] | None = None) -> None:
     texts = {d.id: d.text for d in (documents or seed_documents())}
     for citation in verdict.citations:
@@ -107,8 +113,7 @@ def test_rejects_swapped_or_invented_names_and_places(sentence: str) -> None:
 
 def test_rejects_a_wrong_role() -> None:
     verdict = verify("Japanese President Sanae Takaichi hosted Giorgia Meloni in Tokyo.")
-    assert not verdict.supported
-    assert any("President" in r for r in verdict.reasons), verdict.reasons
+    assert_rejected(verdict, "President")
 
 
 @pytest.mark.parametrize(
@@ -190,8 +195,7 @@ def test_quoted_words_inside_a_statement_are_checked() -> None:
 )
 def test_rejects_fusions_loops_and_roles_turned_round(sentence: str, reason: str) -> None:
     verdict = verify(sentence)
-    assert not verdict.supported
-    assert any(reason in r for r in verdict.reasons), verdict.reasons
+    assert_rejected(verdict, reason)
 
 
 def test_accepts_a_link_the_source_makes() -> None:
@@ -362,8 +366,7 @@ def test_citation_type_is_the_public_one() -> None:
 )
 def test_first_person_without_a_speaker_is_rejected(sentence: str) -> None:
     verdict = verify(sentence)
-    assert not verdict.supported
-    assert any("first person outside a quotation" in r for r in verdict.reasons), verdict.reasons
+    assert_rejected(verdict, "first person outside a quotation")
 
 
 @pytest.mark.parametrize(
@@ -410,8 +413,7 @@ def check_hedged(text: str, *documents: Document) -> Verdict:
 )
 def test_a_hedge_the_sources_make_may_not_be_dropped(sentence: str) -> None:
     verdict = check_hedged(sentence)
-    assert not verdict.supported
-    assert any("states it as fact" in r for r in verdict.reasons), verdict.reasons
+    assert_rejected(verdict, "states it as fact")
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.verify import Claim, Verdict, Verifier
-from tests.test_verify import make_document, verify
+from tests.test_verify import assert_rejected, make_document, verify
 
 SUMMIT = make_document(
     "summit",
@@ -54,16 +54,14 @@ def test_accepts_what_the_source_binds(sentence: str) -> None:
 )
 def test_rejects_what_the_source_binds_otherwise(sentence: str, reason: str) -> None:
     verdict = check(sentence)
-    assert not verdict.supported
-    assert any(reason in r for r in verdict.reasons), verdict.reasons
+    assert_rejected(verdict, reason)
 
 
 def test_an_invented_name_in_lower_cased_text_is_caught_by_its_slot() -> None:
     # No capitals to mark it as a name, and no "said" beside it: the slot gives it away.
     assert check("louis jordan , 37 , was found by his father , frank jordan .").supported
     verdict = check("louis jordan , 37 , was found by his father , kowalski .")
-    assert not verdict.supported
-    assert any("'Frank Jordan' with 'father'" in r for r in verdict.reasons), verdict.reasons
+    assert_rejected(verdict, "'Frank Jordan' with 'father'")
 
 
 def test_a_symmetric_verb_takes_its_names_in_either_order() -> None:
@@ -156,5 +154,4 @@ def test_an_opposite_word_in_the_same_slot_is_a_contradiction(sentence: str, sta
         "praised the budget plan on Tuesday, and the unions welcomed it.",
     )
     verdict = Verifier([document]).verify(Claim(sentence))
-    assert not verdict.supported
-    assert any(stated in r for r in verdict.reasons), verdict.reasons
+    assert_rejected(verdict, stated)

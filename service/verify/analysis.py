@@ -44,7 +44,8 @@ _CURRENCY_WORDS = frozenset("dollar dollars pound pounds euro euros yen yuan rup
 _TITLES = frozenset("mr mrs ms dr sir dame lord lady".split())
 # Words that may stand between a speaker and the speech verb ("Meloni also said").
 _SUBJECT_GLUE = frozenset("the also then later has had have had further".split())
-_SCOPE_BREAK = re.compile(r"[,;:.!?()]")
+# Punctuation that ends the reach of a word over its neighbours (a negation, a hedge).
+SCOPE_BREAK = re.compile(r"[,;:.!?()]")
 _CLAUSE_OPENERS = frozenset(
     "when while and but which who whom that because after before if".split()
 )
@@ -168,7 +169,7 @@ def analyse(
         scope: list[str] = []
         for nxt in range(index + 1, len(tokens)):
             between = prepared[tokens[nxt - 1].end : tokens[nxt].start]
-            if _SCOPE_BREAK.search(between) or len(scope) >= 2:
+            if SCOPE_BREAK.search(between) or len(scope) >= 2:
                 break
             if tokens[nxt].word in _CLAUSE_OPENERS and not (denial and tokens[nxt].word == "that"):
                 break

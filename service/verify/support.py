@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from service.documents import Document, SourceSentence
 from service.verify.align import Binder, Side
 from service.verify.analysis import (
+    SCOPE_BREAK,
     SpeechEvent,
     TextFacts,
     analyse,
@@ -625,7 +626,6 @@ def unlinked_connectives(claim: TextFacts, units: Sequence[Unit]) -> list[str]:
 # whose marks and speaker were lost ("i could not be happier with him ."). Only the subject
 # forms count: "me" and "my" turn up in titles ("Child, Promise Me").
 _FIRST_PERSON = frozenset({"i", "we"})
-_SCOPE_BREAK = re.compile(r"[,;:.!?()]")
 _QUOTE_MARK = re.compile(r"[\"`]|(?<![A-Za-z])'|'(?![A-Za-z])")
 
 
@@ -693,7 +693,7 @@ def _hedged(facts: TextFacts, at: int, reach: int) -> bool:
     """Whether a hedge word stands within `reach` words before token `at`, in its clause."""
     for back in range(at - 1, max(at - 1 - reach, -1), -1):
         between = facts.prepared[facts.tokens[back].end : facts.tokens[back + 1].start]
-        if _SCOPE_BREAK.search(between):
+        if SCOPE_BREAK.search(between):
             return False
         if facts.tokens[back].word in _HEDGES:
             return True
