@@ -8,6 +8,8 @@ COPY pyproject.toml README.md ./
 COPY service ./service
 COPY evals ./evals
 COPY prompts ./prompts
+# devtools/ holds the local-model launcher the compose model service runs; it is not part of the wheel.
+COPY devtools ./devtools
 COPY seeds ./seeds
 RUN pip install --no-cache-dir -e ".${EXTRAS:+[$EXTRAS]}"
 EXPOSE 8000

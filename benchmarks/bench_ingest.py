@@ -25,11 +25,11 @@ from typing import TypeVar
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from service.api.schemas import ArticleIn  # noqa: E402
 from service.config import Settings  # noqa: E402
-from service.documents import SourceGroups  # noqa: E402
-from service.grouping import group_sentences  # noqa: E402
-from service.ingest import ingest_articles  # noqa: E402
-from service.schemas import ArticleIn  # noqa: E402
+from service.domain import SourceGroups  # noqa: E402
+from service.ingest.grouping import group_sentences  # noqa: E402
+from service.ingest.segment import ingest_articles  # noqa: E402
 
 T = TypeVar("T")
 

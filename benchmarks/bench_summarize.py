@@ -23,9 +23,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from service.api import create_app
+from service.api.app import create_app
 from service.config import Settings
-from service.models.mock import MockModel
+from service.drafting.extractive import MockModel
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -5,11 +5,11 @@
 
 It starts two processes, as in production:
 
-- the mock model server, `python -m service.models.server --fault-rate 0.3 ...`, where 30% of
+- the mock model server, `python -m devtools.fake_openai_server --fault-rate 0.3 ...`, where 30% of
   replies are a 429/500/503 (with Retry-After), truncated or malformed JSON, schema-invalid
   JSON, `finish_reason=length`, or a schema-valid summary with planted unsupported sentences
   (a key point with a wrong number, an invented key point, a fabricated quote);
-- the API, `uvicorn --factory service.api:create_app`, with `SUMMARIZER_MODEL` and
+- the API, `uvicorn --factory service.api.app:create_app`, with `SUMMARIZER_MODEL` and
   `OPENAI_BASE_URL` pointing at that server, so every call goes through the `openai` SDK;
 
 then posts `/summarize` requests built from varied subsets of the seed articles and checks
@@ -40,7 +40,7 @@ from typing import IO, Any
 
 import httpx
 
-from service.processes import free_port, stop
+from devtools.processes import free_port, stop
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -209,7 +209,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     server_command = [
         sys.executable,
         "-m",
-        "service.models.server",
+        "devtools.fake_openai_server",
         "--port",
         str(model_port),
         "--fault-rate",
@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "-m",
         "uvicorn",
         "--factory",
-        "service.api:create_app",
+        "service.api.app:create_app",
         "--port",
         str(api_port),
         "--log-level",

@@ -65,7 +65,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     # Imported here so that `compare` and `import-frank` need nothing from the service.
     from evals.runner import eval_settings, run_tasks
-    from service.models.registry import build_model
+    from service.registry import build_model
 
     settings = eval_settings(args.model, args.seed)
     model = build_model(settings)

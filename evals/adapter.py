@@ -8,11 +8,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from evals.metrics import CitedSentence
+from service.api.schemas import (
+    ArticleIn,
+    CitationOut,
+    SentenceOut,
+    SummarizeOptions,
+    SummarizeRequest,
+)
 from service.config import Settings
-from service.documents import Document, SourceGroups, SourceSentence
-from service.models.base import Model
-from service.pipeline import prepare, summarize
-from service.schemas import ArticleIn, CitationOut, SentenceOut, SummarizeOptions, SummarizeRequest
+from service.domain import Document, SourceGroups, SourceSentence
+from service.llm.base import Model
+from service.pipeline.summarize import prepare, summarize
 from service.verify import Citation, Claim, ClaimEvidence, Verifier
 
 

@@ -17,8 +17,8 @@ from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
 from evals.metrics import CitedSentence
-from service.documents import Document, SentenceGroup, SourceGroups, SourceSentence
-from service.schemas import CitationOut
+from service.api.schemas import CitationOut
+from service.domain import Document, SentenceGroup, SourceGroups, SourceSentence
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 

@@ -17,7 +17,7 @@ from typing import Literal
 from rouge_score import rouge_scorer
 
 from evals.tasks import Fact
-from service.schemas import CitationOut
+from service.api.schemas import CitationOut
 
 # Is the sentence supported by the union of these cited spans?
 SupportJudge = Callable[["CitedSentence", Sequence[CitationOut]], bool]

@@ -17,9 +17,9 @@ from evals.adapter import Sources, SystemRun
 from evals.metrics import METRICS, CitedSentence
 from evals.tasks import Example, Task
 from service.config import Settings
-from service.documents import Document, SourceGroups
+from service.domain import Document, SourceGroups
 from service.errors import ServiceError
-from service.models.base import Model
+from service.llm.base import Model
 
 REPORT_SCHEMA = 1
 # Report keys of the systems, in display order; "system" is ours and the only one CI gates.

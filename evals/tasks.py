@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.schemas import ArticleIn, SummarizeOptions
+from service.api.schemas import ArticleIn, SummarizeOptions
 
 EVALS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = EVALS_DIR.parent

@@ -39,9 +39,9 @@ from typing import Any
 
 import numpy as np
 
-from service.documents import Document
-from service.ingest import ingest_article
-from service.schemas import ArticleIn
+from service.api.schemas import ArticleIn
+from service.domain import Document
+from service.ingest.segment import ingest_article
 from service.verify import Claim, Verifier
 from service.verify.analysis import analyse, capitalised_words
 from service.verify.scoring import CALIBRATION_FILE, Calibration, default_calibration

@@ -3,7 +3,6 @@
 python -m service summarize PATH... [--json]
 python -m service verify --articles PATH... SENTENCE... [--json]
 python -m service serve [--host H] [--port P]
-python -m service mock-server [--port P] [fault options]
 """
 
 from __future__ import annotations
@@ -20,12 +19,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service.api import field_path
-from service.config import Settings, get_settings
-from service.errors import ClientError, ConfigError, ModelError
-from service.models.registry import build_model
-from service.pipeline import summarize, verify_sentences
-from service.schemas import (
+from service.api.app import field_path
+from service.api.schemas import (
     ArticleIn,
     SentenceOut,
     SummarizeOptions,
@@ -34,6 +29,10 @@ from service.schemas import (
     VerifyRequest,
     VerifyResponse,
 )
+from service.config import Settings, get_settings
+from service.errors import ClientError, ConfigError, ModelError
+from service.pipeline.summarize import summarize, verify_sentences
+from service.registry import build_model
 
 EXIT_INPUT = 2
 EXIT_MODEL = 3
@@ -188,7 +187,7 @@ def _cmd_verify(args: argparse.Namespace, settings: Settings) -> str:
 def _cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from service.api import create_app
+    from service.api.app import create_app
 
     uvicorn.run(create_app(), host=args.host, port=args.port)
 
@@ -214,19 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("serve", help="run the HTTP API")
     r.add_argument("--host", default="127.0.0.1")
     r.add_argument("--port", type=int, default=8000)
-    sub.add_parser(
-        "mock-server", help="serve the mock model over the OpenAI wire format", add_help=False
-    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list[:1] == ["mock-server"]:
-        from service.models.server import main as server_main
-
-        return server_main(args_list[1:]) or 0
     args = build_parser().parse_args(args_list)
     try:
         settings = get_settings()

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api import create_app
+from service.api.app import create_app
 from service.config import Settings
-from service.models.mock import MockModel
+from service.drafting.extractive import MockModel
 from tests.conftest import cited_objects, seed_articles
 
 
@@ -214,8 +214,8 @@ def test_html_article_offsets_point_into_the_returned_extracted_text(client: Tes
 
 
 def test_readyz_reports_whether_a_real_model_server_answers() -> None:
-    from service.models.server import create_app as create_model_server
-    from service.models.server import serve_in_thread
+    from devtools.fake_openai_server import create_app as create_model_server
+    from devtools.fake_openai_server import serve_in_thread
 
     with serve_in_thread(create_model_server()) as url:
         up = Settings(model="served-mock", openai_base_url=url, openai_api_key="unused")

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from service.boilerplate import inline_boilerplate_spans, mark_boilerplate
-from service.documents import Document
-from service.ingest import ingest_article, split_sentences
-from service.schemas import ArticleIn
+from service.api.schemas import ArticleIn
+from service.domain import Document
+from service.ingest.furniture import inline_boilerplate_spans, mark_boilerplate
+from service.ingest.segment import ingest_article, split_sentences
 
 
 def seed(seeds: list[dict[str, Any]], prefix: str) -> Document:

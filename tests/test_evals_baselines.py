@@ -8,7 +8,7 @@ from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
 from evals.baselines import SumyTokenizer, lead, lexrank
-from service.documents import Document, SentenceGroup, SourceGroups, SourceSentence
+from service.domain import Document, SentenceGroup, SourceGroups, SourceSentence
 
 
 def make_document(

@@ -20,7 +20,7 @@ from evals.metrics import (
     verification_counts,
 )
 from evals.tasks import Fact
-from service.schemas import CitationOut
+from service.api.schemas import CitationOut
 
 
 def words(text: str) -> set[str]:

@@ -90,8 +90,8 @@ def test_a_bad_limit_is_refused() -> None:
 def test_quotations_are_judged_as_quotations_by_their_speaker() -> None:
     from evals.adapter import load_sources
     from evals.metrics import CitedSentence
+    from service.api.schemas import ArticleIn, CitationOut
     from service.config import Settings
-    from service.schemas import ArticleIn, CitationOut
 
     seeds = Path(__file__).resolve().parents[1] / "seeds"
     articles = [

@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.api import create_app
+from service.api.app import create_app
+from service.api.schemas import ArticleIn, SummarizeRequest
 from service.config import Settings
+from service.drafting.extractive import MockModel
 from service.errors import ClientError
-from service.models.mock import MockModel
-from service.pipeline import summarize
-from service.schemas import ArticleIn, SummarizeRequest
+from service.pipeline.summarize import summarize
 from tests.conftest import cited_objects
 
 WORDS = st.sampled_from(

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from service.documents import Document, SourceGroups, SourceSentence
-from service.grouping import group_sentences, normalise
-from service.ingest import ingest_article
-from service.schemas import ArticleIn
+from service.api.schemas import ArticleIn
+from service.domain import Document, SourceGroups, SourceSentence
+from service.ingest.grouping import group_sentences, normalise
+from service.ingest.segment import ingest_article
 
 
 def doc(article_id: str, text: str) -> Document:

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from service.api.schemas import ArticleIn
 from service.config import Settings
-from service.documents import Document
+from service.domain import Document
 from service.errors import ClientError
-from service.ingest import ingest_article, ingest_articles, split_sentences
-from service.schemas import ArticleIn
+from service.ingest.segment import ingest_article, ingest_articles, split_sentences
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 

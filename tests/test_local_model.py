@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api import create_app
-from service.config import Settings
-from service.models.base import ChatMessage, ModelRequest
-from service.models.drafts import SummaryDraft
-from service.models.local_llama import (
+from devtools.local_llama import (
     CONTEXT_TOKENS,
     MODEL_ALIAS,
     local_model_installed,
     running_local_server,
 )
-from service.models.openai_model import CapabilityCache, OpenAIChatModel, StructuredMode
+from service.api.app import create_app
+from service.config import Settings
+from service.drafting.drafts import SummaryDraft
+from service.llm.base import ChatMessage, ModelRequest
+from service.llm.openai_client import CapabilityCache, OpenAIChatModel, StructuredMode
 from tests.conftest import cited_objects
 
 pytestmark = [

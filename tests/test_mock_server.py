@@ -12,18 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from service.api import create_app as create_api
-from service.config import Settings
-from service.models.drafts import (
-    DraftSentence,
-    Evidence,
-    JudgeDraft,
-    Judgement,
-    RepairDraft,
-    RepairedSentence,
-    SummaryDraft,
+from devtools.fake_openai_server import (
+    Capability,
+    build_parser,
+    config_from_args,
+    create_app,
+    serve_in_thread,
 )
-from service.models.faults import (
+from devtools.faults import (
     DEFAULT_KINDS,
     FABRICATED_QUOTE,
     INVENTED_KEY_POINT,
@@ -36,14 +32,18 @@ from service.models.faults import (
     plant,
     wrong_number,
 )
-from service.models.openai_model import schema_instruction
-from service.models.server import (
-    Capability,
-    build_parser,
-    config_from_args,
-    create_app,
-    serve_in_thread,
+from service.api.app import create_app as create_api
+from service.config import Settings
+from service.drafting.drafts import (
+    DraftSentence,
+    Evidence,
+    JudgeDraft,
+    Judgement,
+    RepairDraft,
+    RepairedSentence,
+    SummaryDraft,
 )
+from service.llm.openai_client import schema_instruction
 from tests.conftest import cited_objects
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"

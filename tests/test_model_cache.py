@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.models.base import ChatMessage, ModelReply, ModelRequest, OutputT, Usage
-from service.models.cache import CachedModel
-from service.models.drafts import JudgeDraft, Judgement
+from service.drafting.drafts import JudgeDraft, Judgement
+from service.llm.base import ChatMessage, ModelReply, ModelRequest, OutputT, Usage
+from service.llm.cache import CachedModel
 
 
 class CountingModel:

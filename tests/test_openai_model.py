@@ -14,12 +14,13 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from devtools.fake_openai_server import Capability, ServerStats, create_app, serve_in_thread
+from devtools.faults import FaultConfig, FaultKind
 from service.config import Settings
+from service.drafting.drafts import DraftSentence, Evidence, SummaryDraft
 from service.errors import ConfigError, ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
-from service.models.base import ChatMessage, ModelReply, ModelRequest, OutputT
-from service.models.drafts import DraftSentence, Evidence, SummaryDraft
-from service.models.faults import FaultConfig, FaultKind
-from service.models.openai_model import (
+from service.llm.base import ChatMessage, ModelReply, ModelRequest, OutputT
+from service.llm.openai_client import (
     CapabilityCache,
     OpenAIChatModel,
     RequestDialect,
@@ -28,7 +29,6 @@ from service.models.openai_model import (
     extract_json,
     refused_parameter,
 )
-from service.models.server import Capability, ServerStats, create_app, serve_in_thread
 
 SUMMARY = SummaryDraft(
     headline=DraftSentence(

@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
+from service.api.schemas import ArticleIn, SummarizeRequest, SummarizeResponse
 from service.config import Settings
-from service.drafting import MAX_REDUCE_ROUNDS
-from service.errors import ModelOutputError, ModelTimeout
-from service.models.base import ModelReply, ModelRequest, OutputT, Usage
-from service.models.drafts import (
+from service.drafting.drafter import MAX_REDUCE_ROUNDS
+from service.drafting.drafts import (
     DraftEvent,
     DraftQuote,
     DraftSentence,
@@ -24,9 +23,10 @@ from service.models.drafts import (
     RepairedSentence,
     SummaryDraft,
 )
-from service.models.mock import MockModel
-from service.pipeline import summarize
-from service.schemas import ArticleIn, SummarizeRequest, SummarizeResponse
+from service.drafting.extractive import MockModel
+from service.errors import ModelOutputError, ModelTimeout
+from service.llm.base import ModelReply, ModelRequest, OutputT, Usage
+from service.pipeline.summarize import summarize
 from tests.conftest import seed_articles
 
 KUNA = "000_0569614cbb78359c"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.prompts import PromptError, load_prompt, parse_template, prompts_dir
+from service.drafting.prompts import PromptError, load_prompt, parse_template, prompts_dir
 
 TEMPLATE = """name: demo
 version: 3

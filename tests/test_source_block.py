@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.documents import Document, SentenceGroup, SourceSentence
-from service.source_block import (
+from service.domain import Document, SentenceGroup, SourceSentence
+from service.drafting.wire_format import (
     CandidateLine,
     JudgeItem,
     SourceLine,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from service import tokens
+from service.text import token_count as tokens
 
 
 def test_counts_known_strings() -> None:

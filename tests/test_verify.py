@@ -10,7 +10,7 @@ from pathlib import Path
 import pysbd
 import pytest
 
-from service.documents import Document, SentenceGroup, SourceGroups, SourceSentence
+from service.domain import Document, SentenceGroup, SourceGroups, SourceSentence
 from service.verify import Citation, Claim, ClaimEvidence, Verdict, Verifier
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"

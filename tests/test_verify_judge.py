@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from service.drafting.drafts import JudgeDraft, Judgement
 from service.errors import ModelUnavailable
-from service.models.base import ModelReply, ModelRequest, OutputT, Usage
-from service.models.drafts import JudgeDraft, Judgement
-from service.verify import Citation, Claim, Verdict, judge_doubtful
+from service.llm.base import ModelReply, ModelRequest, OutputT, Usage
+from service.pipeline.judge import judge_doubtful
+from service.verify import Citation, Claim, Verdict
 from tests.test_verify import seed_documents
 
 

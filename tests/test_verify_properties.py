@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.documents import Document
+from service.domain import Document
+from service.text.normalize import normalize, skeleton
 from service.verify import Citation, Claim, ClaimEvidence, Verifier
 from service.verify.align import Side
 from service.verify.analysis import analyse
 from service.verify.resolve import DocumentText, resolve_quote
-from service.verify.text import normalize, skeleton
 from tests.test_verify import make_document
 
 WORDS = st.text(alphabet=string.ascii_letters + "’'“”\"-–—é0123456789.,", min_size=1, max_size=9)

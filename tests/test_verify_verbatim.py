@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from service.documents import Document
-from service.ingest import ingest_article
-from service.schemas import ArticleIn
+from service.api.schemas import ArticleIn
+from service.domain import Document
+from service.ingest.segment import ingest_article
 from service.verify import Claim, ClaimEvidence, Verifier
 from tests.test_verify import make_document
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from service.verify.lexicon import PLACE_KEY, ROLES
-from service.verify.text import Token
+from service.text.lexicon import PLACE_KEY, ROLES
+from service.text.normalize import Token
 
 ItemKind = Literal["name", "number", "word"]
 

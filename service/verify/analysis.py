@@ -13,8 +13,7 @@ from functools import cached_property
 from itertools import pairwise
 from typing import NamedTuple
 
-from service.verify.align import Item, Side, build_items
-from service.verify.lexicon import (
+from service.text.lexicon import (
     DENIALS,
     DESCRIPTOR_GLUE,
     MONTHS,
@@ -27,8 +26,9 @@ from service.verify.lexicon import (
     STOPWORDS,
     WEEKDAYS,
 )
-from service.verify.numbers import NumericFacts, extract_numbers
-from service.verify.text import Token, prepare, tokenize, word_key
+from service.text.normalize import Token, prepare, tokenize, word_key
+from service.text.numbers import NumericFacts, extract_numbers
+from service.verify.align import Item, Side, build_items
 
 _NUMBER_WORDS = frozenset(
     """

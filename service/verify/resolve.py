@@ -7,8 +7,8 @@ from functools import cached_property
 
 from rapidfuzz import fuzz
 
-from service.documents import Document
-from service.verify.text import Normalized, normalize, skeleton
+from service.domain import Document
+from service.text.normalize import Normalized, normalize, skeleton
 
 # Fuzzy alignment is for a model's near-copies (a dropped comma, a changed article), not for
 # paraphrase: below this similarity a quote does not resolve.

@@ -7,7 +7,21 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from service.documents import Document, SourceSentence
+from service.domain import Document, SourceSentence
+from service.text.lexicon import (
+    ANTONYM_PAIRS,
+    HYPERNYMS,
+    PLACE_KEY,
+    POLAR_WORDS,
+    ROLES,
+    WORDNET_ANTONYM_PAIRS,
+)
+from service.text.normalize import skeleton, word_key
+from service.text.numbers import (
+    NumericFacts,
+    date_supported,
+    quantity_supported,
+)
 from service.verify.align import Binder, Side
 from service.verify.analysis import (
     SCOPE_BREAK,
@@ -17,21 +31,7 @@ from service.verify.analysis import (
     capitalised_words,
     is_content_word,
 )
-from service.verify.lexicon import (
-    ANTONYM_PAIRS,
-    HYPERNYMS,
-    PLACE_KEY,
-    POLAR_WORDS,
-    ROLES,
-    WORDNET_ANTONYM_PAIRS,
-)
-from service.verify.numbers import (
-    NumericFacts,
-    date_supported,
-    quantity_supported,
-)
 from service.verify.resolve import DocumentText
-from service.verify.text import skeleton, word_key
 
 _PLACE_KEYS = frozenset(PLACE_KEY.values())
 _ROLE_KEYS = frozenset(word_key(r) for r in ROLES)

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import bm25s
 import numpy as np
 
-from service.documents import Document, SourceGroups
+from service.domain import Document, SourceGroups
+from service.text.normalize import normalize
 from service.verify.analysis import TextFacts, analyse
 from service.verify.resolve import Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
@@ -18,7 +19,6 @@ from service.verify.support import (
     check_support,
     copy_features,
 )
-from service.verify.text import normalize
 from service.verify.types import Citation, Claim, ClaimEvidence, Verdict
 
 # How many retrieved sentences are checked one by one, and how many may be stitched together.

@@ -7,16 +7,16 @@ import asyncio
 import openai
 
 from service.config import Settings
-from service.models.base import Model
-from service.models.cache import CachedModel
-from service.models.mock import MockModel
+from service.drafting.extractive import MockModel
+from service.llm.base import Model
+from service.llm.cache import CachedModel
 
 
 def build_model(settings: Settings) -> Model:
     """`mock` (the default) or an OpenAI-compatible server named by SUMMARIZER_MODEL."""
     if settings.model == "mock":
         return MockModel(context_tokens=settings.context_tokens)
-    from service.models.openai_model import build_openai_model
+    from service.llm.openai_client import build_openai_model
 
     model: Model = build_openai_model(settings)
     if settings.cache_dir is not None:

@@ -1,6 +1,6 @@
 """Any Model served over the OpenAI wire format, with seeded fault injection.
 
-    python -m service.models.server --port 8081 --fault-rate 0.3
+    python -m devtools.fake_openai_server --port 8081 --fault-rate 0.3
 
 serves the mock model at http://127.0.0.1:8081/v1 (`POST /v1/chat/completions`,
 `GET /v1/models`), so the real `openai` SDK path of the service can be run and tested offline.
@@ -34,10 +34,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from service.errors import ModelError
-from service.models import drafts
-from service.models.base import ChatMessage, Model, ModelRequest
-from service.models.faults import (
+from devtools.faults import (
     HTTP_FAULTS,
     FaultConfig,
     FaultKind,
@@ -50,7 +47,10 @@ from service.models.faults import (
     plant,
     truncate,
 )
-from service.tokens import count_tokens, encoding
+from service.drafting import drafts
+from service.errors import ModelError
+from service.llm.base import ChatMessage, Model, ModelRequest
+from service.text.token_count import count_tokens, encoding
 
 _SCHEMA_BLOCK_RE = re.compile(r"<json_schema>\s*(\{.*?\})\s*</json_schema>", re.DOTALL)
 _TASKS = {
@@ -290,7 +290,7 @@ def create_app(
 
 def _default_model() -> Model:
     # Imported here: the server module must not pull the mock in when serving another model.
-    from service.models.mock import MockModel
+    from service.drafting.extractive import MockModel
 
     return MockModel()
 
@@ -443,7 +443,7 @@ def serve_in_thread(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Ite
 def build_parser() -> argparse.ArgumentParser:
     """Command-line options of the mock server."""
     parser = argparse.ArgumentParser(
-        prog="python -m service.models.server",
+        prog="python -m devtools.fake_openai_server",
         description="Serve the mock model over the OpenAI wire format, with fault injection.",
     )
     parser.add_argument("--host", default="127.0.0.1")
@@ -503,7 +503,7 @@ def config_from_args(args: argparse.Namespace) -> FaultConfig:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the server until interrupted (`python -m service.models.server --help`)."""
+    """Run the server until interrupted (`python -m devtools.fake_openai_server --help`)."""
     args = build_parser().parse_args(argv)
     app = create_app(
         faults=config_from_args(args),

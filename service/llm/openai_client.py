@@ -54,7 +54,7 @@ from service.errors import (
     ModelTimeout,
     ModelUnavailable,
 )
-from service.models.base import ChatMessage, ModelReply, ModelRequest, OutputT, Usage
+from service.llm.base import ChatMessage, ModelReply, ModelRequest, OutputT, Usage
 
 logger = logging.getLogger(__name__)
 

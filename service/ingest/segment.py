@@ -9,11 +9,11 @@ from collections.abc import Iterator, Sequence
 import pysbd
 import trafilatura
 
-from service.boilerplate import Span, inline_boilerplate_spans, mark_boilerplate
+from service.api.schemas import ArticleIn
 from service.config import Settings
-from service.documents import Document, SourceSentence
+from service.domain import Document, SourceSentence
 from service.errors import ClientError, PayloadTooLarge
-from service.schemas import ArticleIn
+from service.ingest.furniture import Span, inline_boilerplate_spans, mark_boilerplate
 
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 # Invisible characters trimmed from sentence edges along with whitespace.

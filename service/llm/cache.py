@@ -13,7 +13,7 @@ from pathlib import Path
 
 import diskcache
 
-from service.models.base import Model, ModelReply, ModelRequest, OutputT, Usage
+from service.llm.base import Model, ModelReply, ModelRequest, OutputT, Usage
 
 
 def cache_key(model_name: str, request: ModelRequest[OutputT]) -> str:

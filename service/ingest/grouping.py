@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from service.documents import Document, SentenceGroup, SourceGroups, SourceSentence
+from service.domain import Document, SentenceGroup, SourceGroups, SourceSentence
 
 # Similarity bars (calibrated on the seed articles and checked against FRANK, see
 # benchmarks/bench_ingest.py): a rapidfuzz token-sort ratio for near-verbatim copies...

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from service.models.drafts import (
+from service.drafting.drafts import (
     DraftQuote,
     DraftSentence,
     Evidence,

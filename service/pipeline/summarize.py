@@ -6,18 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.assemble import Assembler, Failure, claim_of, dropped
-from service.config import Settings
-from service.documents import Document, SourceGroups
-from service.drafting import Drafter, DraftResult, Progress
-from service.errors import ClientError, ModelTimeout
-from service.grouping import group_sentences
-from service.ingest import ingest_articles
-from service.injection import exclude_planted_instructions
-from service.models.base import MeteredModel, Model
-from service.models.drafts import DraftSentence
-from service.models.mock import MockModel
-from service.schemas import (
+from service.api.schemas import (
     ArticleIn,
     ArticleOut,
     RunInfo,
@@ -31,7 +20,19 @@ from service.schemas import (
     VerifyResponse,
     VerifyResult,
 )
-from service.verify import Claim, ClaimEvidence, Verifier, judge_doubtful
+from service.config import Settings
+from service.domain import Document, SourceGroups
+from service.drafting.drafter import Drafter, DraftResult, Progress
+from service.drafting.drafts import DraftSentence
+from service.drafting.extractive import MockModel
+from service.errors import ClientError, ModelTimeout
+from service.ingest.grouping import group_sentences
+from service.ingest.prompt_injection import exclude_planted_instructions
+from service.ingest.segment import ingest_articles
+from service.llm.base import MeteredModel, Model
+from service.pipeline.assemble import Assembler, Failure, claim_of, dropped
+from service.pipeline.judge import judge_doubtful
+from service.verify import Claim, ClaimEvidence, Verifier
 
 
 @dataclass

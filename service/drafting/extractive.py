@@ -1,7 +1,7 @@
 """The `mock` model: a deterministic, offline, extractive multi-document summariser.
 
 It implements the same interface as a real model and reads only the prompt (the source
-blocks of `service.source_block`), so it can also be served over the OpenAI wire format.
+blocks of `service.drafting.wire_format`), so it can also be served over the OpenAI wire format.
 Sentences are ranked by centrality across sources (a LexRank-style degree over TF-IDF
 cosine), corroboration and position, then chosen greedily without redundancy (MMR). Every
 sentence it writes is a verbatim source sentence, with that sentence as its evidence.
@@ -17,9 +17,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from service.errors import ModelOutputError
-from service.models.base import ModelReply, ModelRequest, OutputT, Usage
-from service.models.drafts import (
+from service.drafting.drafts import (
     DraftEvent,
     DraftQuote,
     DraftSentence,
@@ -30,8 +28,15 @@ from service.models.drafts import (
     RepairedSentence,
     SummaryDraft,
 )
-from service.source_block import CandidateLine, ParsedBlocks, parse_blocks, parse_judge_items
-from service.tokens import count_tokens
+from service.drafting.wire_format import (
+    CandidateLine,
+    ParsedBlocks,
+    parse_blocks,
+    parse_judge_items,
+)
+from service.errors import ModelOutputError
+from service.llm.base import ModelReply, ModelRequest, OutputT, Usage
+from service.text.token_count import count_tokens
 
 _STOPWORDS = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been being

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from service.documents import Document
+from service.domain import Document
+from service.drafting.drafts import JudgeDraft
+from service.drafting.prompts import load_prompt
+from service.drafting.wire_format import JudgeItem, render_judge_items
 from service.errors import ModelError
-from service.models.base import Model, ModelRequest
-from service.models.drafts import JudgeDraft
-from service.prompts import load_prompt
-from service.source_block import JudgeItem, render_judge_items
+from service.llm.base import Model, ModelRequest
 from service.verify.scoring import THRESHOLD
 from service.verify.types import Claim, Verdict
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from service.errors import ClientError
-from service.tokens import count_tokens
+from service.text.token_count import count_tokens
 
 ItemT = TypeVar("ItemT")
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from service.verify.lexicon import MONTHS, WEEKDAYS
+from service.text.lexicon import MONTHS, WEEKDAYS
 
 Kind = Literal["cardinal", "ordinal", "percent", "money", "year"]
 

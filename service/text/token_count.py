@@ -10,7 +10,7 @@ from pathlib import Path
 import tiktoken
 
 ENCODING_NAME = "cl100k_base"
-ENCODING_FILE = Path(__file__).parent / "data" / "cl100k_base.tiktoken"
+ENCODING_FILE = Path(__file__).parent.parent / "data" / "cl100k_base.tiktoken"
 # The SHA-256 that tiktoken itself pins for cl100k_base: a corrupted copy fails loudly.
 ENCODING_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
 _PATTERN = (

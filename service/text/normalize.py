@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import Stemmer  # type: ignore[import-not-found]
 
-from service.verify.lexicon import (
+from service.text.lexicon import (
     BASE_FORM,
     PLACE_KEY,
     REPORTING_VERBS,

@@ -8,13 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from service.chunking import pack, prompt_budget
 from service.config import Settings
-from service.documents import Document, SentenceGroup
-from service.models.base import ChatMessage, Model, ModelRequest
-from service.models.drafts import DraftSentence, RepairDraft, SummaryDraft
-from service.prompts import load_prompt
-from service.source_block import (
+from service.domain import Document, SentenceGroup
+from service.drafting.budget import pack, prompt_budget
+from service.drafting.drafts import DraftSentence, RepairDraft, SummaryDraft
+from service.drafting.prompts import load_prompt
+from service.drafting.wire_format import (
     CandidateLine,
     SourceLine,
     render_articles,
@@ -22,7 +21,8 @@ from service.source_block import (
     render_quotes,
     render_sources,
 )
-from service.tokens import count_tokens
+from service.llm.base import ChatMessage, Model, ModelRequest
+from service.text.token_count import count_tokens
 
 # A reduce round that cannot shrink its input this many times means the budget is too small.
 MAX_REDUCE_ROUNDS = 4

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from string import Template
 
-from service.models.base import ChatMessage
+from service.llm.base import ChatMessage
 
 _FILE_RE = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.txt$")
 _ROLES = ("system", "user", "assistant")
@@ -33,10 +33,11 @@ class PromptError(Exception):
 
 def prompts_dir() -> Path:
     """The prompt folder: the repository's `prompts/`, or the copy installed in the wheel."""
-    source_tree = Path(__file__).resolve().parent.parent / "prompts"
+    package = Path(__file__).resolve().parent.parent
+    source_tree = package.parent / "prompts"
     if source_tree.is_dir():
         return source_tree
-    return Path(__file__).resolve().parent / "_prompts"
+    return package / "_prompts"
 
 
 @dataclass(frozen=True)

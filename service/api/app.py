@@ -19,20 +19,20 @@ from prometheus_client import (
     generate_latest,
 )
 
-from service.config import Settings, get_settings
-from service.errors import ModelUnavailable, ServiceError
-from service.models.base import Model
-from service.models.registry import build_model, check_ready
-from service.pipeline import summarize, verify_sentences
-from service.schemas import (
+from service.api.schemas import (
     ErrorOut,
     SummarizeRequest,
     SummarizeResponse,
     VerifyRequest,
     VerifyResponse,
 )
+from service.config import Settings, get_settings
+from service.errors import ModelUnavailable, ServiceError
+from service.llm.base import Model
+from service.pipeline.summarize import summarize, verify_sentences
+from service.registry import build_model, check_ready
 
-log = logging.getLogger("service.api")
+log = logging.getLogger("service.api.app")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
