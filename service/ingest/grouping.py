@@ -173,23 +173,7 @@ def _candidate_scores(
     vocabularies: Sequence[frozenset[str]],
 ) -> dict[tuple[int, int], float]:
     """Scores of the sentence pairs worth comparing: exact repeats and those sharing rare words."""
-    pairs: set[tuple[int, int]] = set()
-    by_text: dict[str, list[int]] = defaultdict(list)
-    for i, feat in enumerate(features):
-        by_text[feat.normalised].append(i)
-    for same in by_text.values():
-        pairs.update((a, b) for k, a in enumerate(same) for b in same[k + 1 :])
-
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, feat in enumerate(features):
-        for word in feat.words:
-            postings[word].append(i)
-    shared: Counter[tuple[int, int]] = Counter()
-    for ids in postings.values():
-        if 1 < len(ids) <= MAX_BLOCKING_DF:
-            shared.update((a, b) for k, a in enumerate(ids) for b in ids[k + 1 :])
-    pairs.update(pair for pair, count in shared.items() if count >= MIN_SHARED_WORDS)
-
+    pairs = _exact_repeat_pairs(features) | _shared_word_pairs(features)
     mass = [sum(weights[f] for f in feat.shingles) for feat in features]
     scores = {}
     for a, b in sorted(pairs):
@@ -199,6 +183,27 @@ def _candidate_scores(
             features[a], features[b], mass[a], mass[b], weights, (a_vocabulary, b_vocabulary)
         )
     return scores
+
+
+def _exact_repeat_pairs(features: Sequence[_Features]) -> set[tuple[int, int]]:
+    """Pairs of sentences whose normalised text is the same."""
+    by_text: dict[str, list[int]] = defaultdict(list)
+    for i, feat in enumerate(features):
+        by_text[feat.normalised].append(i)
+    return {(a, b) for same in by_text.values() for k, a in enumerate(same) for b in same[k + 1 :]}
+
+
+def _shared_word_pairs(features: Sequence[_Features]) -> set[tuple[int, int]]:
+    """Pairs sharing enough words that are rare in the request (blocking on common ones is slow)."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, feat in enumerate(features):
+        for word in feat.words:
+            postings[word].append(i)
+    shared: Counter[tuple[int, int]] = Counter()
+    for ids in postings.values():
+        if 1 < len(ids) <= MAX_BLOCKING_DF:
+            shared.update((a, b) for k, a in enumerate(ids) for b in ids[k + 1 :])
+    return {pair for pair, count in shared.items() if count >= MIN_SHARED_WORDS}
 
 
 def _similarity(
@@ -258,36 +263,52 @@ def _copy_edges(
     documents: Sequence[Document],
 ) -> dict[tuple[int, int], float]:
     """Mutually best matches at the lower bar between articles that already look like copies."""
+    suspects = _suspect_copies(features, edges, documents)
+    copy_scores = {
+        (a, b): score
+        for (a, b), score in scores.items()
+        if score >= COPY_OVERLAP and (features[a].article, features[b].article) in suspects
+    }
+    best = _best_partners(features, copy_scores)
+    return {
+        (a, b): score
+        for (a, b), score in copy_scores.items()
+        if (a, b) not in edges
+        and best[(a, features[b].article)][1] == b
+        and best[(b, features[a].article)][1] == a
+    }
+
+
+def _suspect_copies(
+    features: Sequence[_Features],
+    edges: dict[tuple[int, int], float],
+    documents: Sequence[Document],
+) -> set[tuple[int, int]]:
+    """Article pairs whose near-duplicate sentences are many, absolutely and for their size."""
     found: Counter[tuple[int, int]] = Counter()
     for a, b in edges:
         pair = (features[a].article, features[b].article)
         if pair[0] != pair[1]:
             found[pair] += 1
     sizes = [len(doc.content_sentences) for doc in documents]
-    suspects = {
+    return {
         pair
         for pair, count in found.items()
         if count >= SUSPECT_PAIRS and count >= SUSPECT_SHARE * min(sizes[pair[0]], sizes[pair[1]])
     }
+
+
+def _best_partners(
+    features: Sequence[_Features], scores: dict[tuple[int, int], float]
+) -> dict[tuple[int, int], tuple[float, int]]:
+    """(sentence, other article) -> (score, sentence) of its best match there; ties to the first."""
     best: dict[tuple[int, int], tuple[float, int]] = {}
     for (a, b), score in scores.items():
-        articles = (features[a].article, features[b].article)
-        if articles not in suspects or score < COPY_OVERLAP:
-            continue
-        # Keyed by (sentence, other article): the best partner of each sentence in that article.
-        for mine, theirs, article in ((a, b, articles[1]), (b, a, articles[0])):
+        for mine, theirs, article in ((a, b, features[b].article), (b, a, features[a].article)):
             current = best.get((mine, article))
             if current is None or (score, -theirs) > (current[0], -current[1]):
                 best[(mine, article)] = (score, theirs)
-    extra = {}
-    for (a, b), score in scores.items():
-        if (a, b) in edges or score < COPY_OVERLAP:
-            continue
-        if (features[a].article, features[b].article) not in suspects:
-            continue
-        if best[(a, features[b].article)][1] == b and best[(b, features[a].article)][1] == a:
-            extra[(a, b)] = score
-    return extra
+    return best
 
 
 def _cluster(
