@@ -89,6 +89,23 @@ def _number_units(sides: Sequence[Side]) -> dict[str, list[int]]:
     return found
 
 
+def _binder(sides: Sequence[Side], name_parts: dict[tuple[str, str], int]) -> Binder:
+    """A binder that knows the request's opposites, name parts and every stated item key."""
+    stated = frozenset(k for side in sides for item in side.items for k in item.keys)
+    return Binder(OPPOSITES, frozenset(name_parts), stated)
+
+
+def _name_words(sides: Sequence[Side]) -> frozenset[str]:
+    """Every key of a person's or organisation's name the sources give (not places)."""
+    return frozenset(
+        key
+        for side in sides
+        for item in side.items
+        if item.kind == "name" and not item.place
+        for key in item.keys
+    )
+
+
 def _sequence(units: Sequence[Unit]) -> tuple[list[str | None], dict[str, list[int]]]:
     """Every sentence's word keys end to end (None between sentences), and where each stands.
 
@@ -115,9 +132,8 @@ class SourceIndex:
     def __init__(self, documents: Sequence[Document]) -> None:
         self.documents = list(documents)
         self.texts = [DocumentText(d) for d in self.documents]
-        self.known_names = capitalised_words(
-            s.text for d in self.documents for s in d.content_sentences
-        )
+        content = [s.text for d in self.documents for s in d.content_sentences]
+        self.known_names = capitalised_words(content)
         self.units, self.by_document = _analyse_units(self.documents, self.known_names)
         self.vocabulary = frozenset(t.word for u in self.units for t in u.facts.tokens)
         self.document_frequency = _document_frequency(self.units)
@@ -125,19 +141,9 @@ class SourceIndex:
         self.descriptors, self.descriptor_source = _descriptors(self.units)
         self.idf_missing = math.log(1 + len(self.units))
         self.sides = [u.facts.side for u in self.units]
-        self.binder = Binder(
-            OPPOSITES,
-            frozenset(self.name_parts),
-            frozenset(k for side in self.sides for item in side.items for k in item.keys),
-        )
+        self.binder = _binder(self.sides, self.name_parts)
         self.number_units = _number_units(self.sides)
-        self.name_words = frozenset(
-            key
-            for side in self.sides
-            for item in side.items
-            if item.kind == "name" and not item.place
-            for key in item.keys
-        )
+        self.name_words = _name_words(self.sides)
         self.sequence, self.positions = _sequence(self.units)
 
     def apposition_source(self, claim: Side, number: str) -> int | None:

@@ -295,21 +295,39 @@ def check_polar_words(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
 
 
 def check_negation(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
-    """The claim negates what the sentences affirm, or affirms what they negate.
+    """The claim negates what the sentences affirm, or affirms what they negate."""
+    return (
+        *_negates_affirmed(claim, pool),
+        *_negation_unstated(claim, pool),
+        *_affirms_negated(claim, pool),
+    )
+
+
+def _negates_affirmed(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
+    """The first claim negation over a word the sentences state and do not negate."""
+    for scope in claim.negation_scopes:
+        affirmed = [k for k in scope if k in pool.content and k not in pool.negated]
+        if affirmed:
+            reason = f"claim negates {surface(claim, affirmed[0])}; cited spans do not"
+            return (Finding("negation", reason),)
+    return ()
+
+
+def _negation_unstated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
+    """More negations in the claim than in all the sentences together."""
+    source_negations = sum(len(unit.facts.negation_scopes) for unit in pool.units)
+    if len(claim.negation_scopes) <= source_negations:
+        return ()
+    return (Finding("negation", "claim has a negation the cited spans lack"),)
+
+
+def _affirms_negated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
+    """Per sentence, the first negation whose whole scope the claim states un-negated.
 
     The source side needs the whole scope in the claim, so "neither country is dependent" does
     not veto every sentence that mentions a country.
     """
     findings: list[Finding] = []
-    for scope in claim.negation_scopes:
-        affirmed = [k for k in scope if k in pool.content and k not in pool.negated]
-        if affirmed:
-            reason = f"claim negates {surface(claim, affirmed[0])}; cited spans do not"
-            findings.append(Finding("negation", reason))
-            break
-    source_negations = sum(len(unit.facts.negation_scopes) for unit in pool.units)
-    if len(claim.negation_scopes) > source_negations:
-        findings.append(Finding("negation", "claim has a negation the cited spans lack"))
     for unit in pool.units:
         for scope in unit.facts.negation_scopes:
             if set(scope) <= claim.content_set and scope[0] not in claim.negated:
