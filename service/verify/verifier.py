@@ -90,7 +90,6 @@ class Verifier:
     ) -> None:
         self.calibration = calibration or default_calibration()
         self.index = SourceIndex(documents)
-        self.groups = groups
         self._doc_index = {d.id: i for i, d in enumerate(self.index.documents)}
         self._retriever: bm25s.BM25 | None = None
         if self.index.units:
