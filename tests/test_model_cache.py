@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from service.drafting.drafts import JudgeDraft, Judgement
-from service.llm.base import ChatMessage, ModelReply, ModelRequest, OutputT, Usage
+from service.llm.base import ChatMessage, ModelProfile, ModelReply, ModelRequest, OutputT, Usage
 from service.llm.cache import CachedModel
 
 
@@ -13,11 +13,12 @@ class CountingModel:
     """A fake model implementing the real interface; counts the calls it answers."""
 
     name = "counting"
-    is_extractive_mock = False
+    profile = ModelProfile()
     context_tokens = 4_096
 
     def __init__(self) -> None:
         self.calls = 0
+        self.closed = False
 
     async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
         self.calls += 1
@@ -29,6 +30,9 @@ class CountingModel:
             model=self.name,
             usage=Usage(calls=1, prompt_tokens=10, completion_tokens=5),
         )
+
+    async def aclose(self) -> None:
+        self.closed = True
 
 
 def _request(seed: int = 0, text: str = "judge this") -> ModelRequest[JudgeDraft]:
