@@ -59,3 +59,9 @@ async def test_seed_and_messages_are_part_of_the_key(tmp_path: Path) -> None:
     await model.execute(_request(seed=1))
     await model.execute(_request(text="judge that"))
     assert inner.calls == 3
+
+
+async def test_closing_the_cache_closes_the_model(tmp_path: Path) -> None:
+    inner = CountingModel()
+    await CachedModel(inner, tmp_path).aclose()
+    assert inner.closed

@@ -413,6 +413,32 @@ async def test_request_deadline_bounds_everything(fake: FakeModel) -> None:
     assert elapsed < 1.5
 
 
+async def test_one_deadline_spans_every_call_of_a_request(fake: FakeModel) -> None:
+    app, server = serve(fake, faults=FaultConfig(latency_s=0.4))
+    finished = 0
+    with server as url:
+        model = model_for(url, structured_mode=StructuredMode.JSON_SCHEMA)
+        # Each call fits the deadline; three of them in one request do not.
+        with pytest.raises(ModelTimeout, match="deadline"):
+            async with request_deadline(1.0):
+                for _ in range(3):
+                    await model.execute(summary_request())
+                    finished += 1
+    assert 1 <= finished < 3
+
+
+async def test_a_closed_client_opens_a_new_one_for_a_later_call(fake: FakeModel) -> None:
+    app, server = serve(fake)
+    with server as url:
+        model = model_for(url)
+        await model.execute(summary_request())
+        await model.aclose()
+        await model.aclose()
+        reply = await model.execute(summary_request())
+    assert reply.output == SUMMARY
+    assert stats(app).requests == 2
+
+
 async def test_unreachable_server_is_503() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
