@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.config import Settings
-from service.drafting.extractive import MockModel
+from service.drafting.extractive import ExtractiveModel
 from tests.conftest import cited_objects, seed_articles
 
 
@@ -18,7 +18,7 @@ from tests.conftest import cited_objects, seed_articles
 def client() -> TestClient:
     settings = Settings(max_articles=10, max_body_bytes=200_000, max_article_chars=50_000)
     return TestClient(
-        create_app(settings=settings, model=MockModel()), raise_server_exceptions=False
+        create_app(settings=settings, model=ExtractiveModel()), raise_server_exceptions=False
     )
 
 
