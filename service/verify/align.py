@@ -371,50 +371,52 @@ class Binder:
 
     def _slot_conflict(self, claim: Side, left: int, side: Side) -> str | None:
         """The source puts another name, number or an opposite word next to a claim neighbour."""
-        a, b = claim.items[left], claim.items[left + 1]
+        # The source has "a z" where the claim has "a b", or "z b" where it has "a b".
+        found = self._neighbour_conflict(claim, left, side, 1)
+        return found if found is not None else self._neighbour_conflict(claim, left, side, -1)
+
+    def _neighbour_conflict(self, claim: Side, left: int, side: Side, step: int) -> str | None:
+        """A conflict beside one of the pair: the right one (`step` 1) or the left one (-1)."""
+        anchor_at = left if step == 1 else left + 1
+        anchor, item = claim.items[anchor_at], claim.items[anchor_at + step]
+        pair = claim.items[left], claim.items[left + 1]
         claim_gap = claim.gap(left, left + 1)
         items = side.items
-        # The source has "a z" where the claim has "a b".
-        for i in side.positions(a):
-            if i + 1 >= len(items) or not same(a, items[i]):
+        for at in side.positions(anchor):
+            beside = at + step
+            if not 0 <= beside < len(items) or not same(anchor, items[at]):
                 continue
-            z = items[i + 1]
-            if not self._clashes(claim, b, z, a):
+            stated = items[beside]
+            if not self._clashes(claim, item, stated, anchor):
                 continue
-            if not _same_slot(claim_gap, side.gap(i, i + 1), a, b):
+            if not _same_slot(claim_gap, side.gap(min(at, beside), max(at, beside)), *pair):
                 continue
-            if _possessive(side, z) or _possessive(claim, b):
+            if step == 1 and (_possessive(side, stated) or _possessive(claim, item)):
                 continue
-            if self._name_like(claim, b) and (
-                _is_symmetric(side, items[i])
-                or _passive(claim, left)
-                or _passive(side, i)
-                or (a.kind == "word" and _coordinated(side, i + 1, b))
-                or (a.kind == "word" and _coordinated(claim, left + 1, z))
+            if self._name_like(claim, item) and _role_may_differ(
+                claim, anchor_at, anchor_at + step, side, at, beside
             ):
                 continue
-            return _describe(claim, b, a, side, z)
-        # The source has "z b" where the claim has "a b".
-        for j in side.positions(b):
-            if j < 1 or not same(b, items[j]):
-                continue
-            z = items[j - 1]
-            if not self._clashes(claim, a, z, b):
-                continue
-            if not _same_slot(claim_gap, side.gap(j - 1, j), a, b):
-                continue
-            # A verb distributes over names joined by "and"; an age or other number does not
-            # ("Frank Jordan, 62, and Louis Jordan, 37").
-            if self._name_like(claim, a) and (
-                _is_symmetric(side, items[j])
-                or _passive(claim, left + 1)
-                or _passive(side, j)
-                or (b.kind == "word" and _coordinated(side, j - 1, a))
-                or (b.kind == "word" and _coordinated(claim, left, z))
-            ):
-                continue
-            return _describe(claim, a, b, side, z)
+            return _describe(claim, item, anchor, side, stated)
         return None
+
+
+def _role_may_differ(
+    claim: Side, claim_anchor: int, claim_item: int, side: Side, anchor: int, beside: int
+) -> bool:
+    """Whether a different name next to the anchor can be no contradiction: the verb is
+    symmetric or passive, or the names are joined by "and" (a verb distributes over names
+    joined by "and"; an age or other number does not: "Frank Jordan, 62, and Louis Jordan, 37")."""
+    coordinated = claim.items[claim_anchor].kind == "word" and (
+        _coordinated(side, beside, claim.items[claim_item])
+        or _coordinated(claim, claim_item, side.items[beside])
+    )
+    return (
+        _is_symmetric(side, side.items[anchor])
+        or _passive(claim, claim_anchor)
+        or _passive(side, anchor)
+        or coordinated
+    )
 
 
 def _same_slot(
