@@ -75,8 +75,8 @@ for _number, _names in enumerate(
 
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 
-# Countries, their demonyms and common short forms, folded onto one key so that "Italian"
-# is supported by "Italy" and "UK" by "Britain" (the sources use them interchangeably).
+# Countries, their demonyms and common short forms, folded onto one key so that "Spanish"
+# is supported by "Spain" and "UK" by "Britain" (the sources use them interchangeably).
 _PLACES = """
 afghanistan afghan afghans
 albania albanian albanians
@@ -207,7 +207,7 @@ ROLE_KEY: dict[str, str] = {
 }
 
 # Words that may sit between a descriptor and the name it describes
-# ("her Italian counterpart Giorgia Meloni").
+# ("her Spanish counterpart Ana Garcia").
 DESCRIPTOR_GLUE = frozenset(
     "her his their its counterpart counterparts leader leaders former new then current "
     "the a an of and".split()
@@ -231,7 +231,7 @@ POLAR_WORDS: dict[str, tuple[str, ...]] = {
 ORDER_WORDS = frozenset(POLAR_WORDS)
 
 # General words a claim may use for a specific one the sources give: "the two leaders" for a
-# prime minister and a president, "the two countries" for Japan and Italy. Never the reverse.
+# prime minister and a president, "the two countries" for France and Spain. Never the reverse.
 HYPERNYMS: dict[str, frozenset[str]] = {
     "leader": frozenset(
         "premier president chancellor king queen emperor monarch emir sheikh".split()

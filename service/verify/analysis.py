@@ -42,7 +42,7 @@ _NUMBER_WORDS = frozenset(
 # Checked as part of an amount ("11.6bn dollars"), not as words of their own.
 _CURRENCY_WORDS = frozenset("dollar dollars pound pounds euro euros yen yuan rupee rupees".split())
 _TITLES = frozenset("mr mrs ms dr sir dame lord lady".split())
-# Words that may stand between a speaker and the speech verb ("Meloni also said").
+# Words that may stand between a speaker and the speech verb ("Garcia also said").
 _SUBJECT_GLUE = frozenset("the also then later has had have had further".split())
 # Punctuation that ends the reach of a word over its neighbours (a negation, a hedge).
 SCOPE_BREAK = re.compile(r"[,;:.!?()]")
@@ -72,7 +72,7 @@ def is_content_word(word: str) -> bool:
 
 @dataclass(frozen=True)
 class SpeechEvent:
-    """A speech verb and its subject ("Meloni said"); offsets are into the prepared text."""
+    """A speech verb and its subject ("Garcia said"); offsets are into the prepared text."""
 
     start: int
     end: int
@@ -96,7 +96,7 @@ class TextFacts:
     # The content words each negation scopes over, in order ("not continue sanctions").
     negation_scopes: list[tuple[str, ...]]
     descriptors: dict[str, frozenset[str]] = field(default_factory=dict)
-    # Runs of name words ("Giorgia Meloni"): the parts of one name.
+    # Runs of name words ("Ana Garcia"): the parts of one name.
     name_runs: list[tuple[str, ...]] = field(default_factory=list)
     events: list[SpeechEvent] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)
@@ -371,7 +371,7 @@ def _joined_to_name(tokens: list[Token], names: list[bool], index: int) -> bool:
 def _subject_before(
     tokens: list[Token], keys: list[str], names: list[bool], verb: int, prepared: str
 ) -> tuple[set[str], int]:
-    """The name (or role) right before a speech verb: "Meloni said", "the premier stressed"."""
+    """The name (or role) right before a speech verb: "Garcia said", "the premier stressed"."""
     found: set[str] = set()
     first = verb
     back = verb - 1
@@ -412,8 +412,8 @@ def _subject_after(
 # four-word stretch said twice anywhere ("the Philippines in 2012 ... the Philippines in
 # 2012"), or a full name said twice ("Myleene Klass made a swipe at Myleene Klass": a writer
 # would say "herself" or "Klass"). A single name or a short phrase may well recur, and a
-# source that repeats the stretch as closely ("a 'strategic' partnership to a 'special
-# strategic' partnership to") excuses it.
+# source that repeats the stretch as closely ("from a 'close' partnership to a 'very
+# close' partnership to") excuses it.
 _LOOP_LENGTH = 3
 _LOOP_GAP = 2
 _REPEAT_LENGTH = 4
