@@ -11,7 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from service.text.lexicon import MONTHS, WEEKDAYS
+from service.text.lexicon import (
+    CARDINAL_TENS,
+    CARDINAL_UNITS,
+    CURRENCY_SIGNS,
+    CURRENCY_WORDS,
+    MONTHS,
+    ORDINAL_SCALE_WORDS,
+    ORDINAL_WORDS,
+    SCALE_ABBREVIATIONS,
+    SCALE_WORDS,
+    WEEKDAYS,
+)
 
 Kind = Literal["cardinal", "ordinal", "percent", "money", "year"]
 
@@ -46,40 +57,9 @@ class NumericFacts:
     weekdays: set[str] = field(default_factory=set)
 
 
-_SCALES = {
-    "thousand": 1e3,
-    "k": 1e3,
-    "million": 1e6,
-    "m": 1e6,
-    "mn": 1e6,
-    "mln": 1e6,
-    "billion": 1e9,
-    "bn": 1e9,
-    "b": 1e9,
-    "trillion": 1e12,
-    "tn": 1e12,
-}
-_CURRENCIES = {
-    "$": "USD",
-    "us$": "USD",
-    "usd": "USD",
-    "dollar": "USD",
-    "dollars": "USD",
-    "£": "GBP",
-    "gbp": "GBP",
-    "pound": "GBP",
-    "pounds": "GBP",
-    "€": "EUR",
-    "eur": "EUR",
-    "euro": "EUR",
-    "euros": "EUR",
-    "¥": "JPY",
-    "jpy": "JPY",
-    "yen": "JPY",
-    "yuan": "CNY",
-    "rupee": "INR",
-    "rupees": "INR",
-}
+# Scale words and abbreviations that follow a written number ("11.6bn", "3 million").
+_SCALES = {word: value for word, value in SCALE_WORDS.items() if value > 100} | SCALE_ABBREVIATIONS
+_CURRENCIES = CURRENCY_SIGNS | CURRENCY_WORDS
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 
 _NUMBER_RE = re.compile(
@@ -104,69 +84,6 @@ _MONTH_RE = re.compile(rf"\b(?P<mon>{_MONTH_ALT})\b(?P<dot>\.)?")
 # Month words that are also ordinary words: months only when capitalised mid-sentence.
 _AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar", "jan", "jun", "aug", "sep", "oct", "dec"})
 
-_UNITS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
-_ORDINAL_UNITS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-    "eleventh": 11,
-    "twelfth": 12,
-    "thirteenth": 13,
-    "fourteenth": 14,
-    "fifteenth": 15,
-    "sixteenth": 16,
-    "seventeenth": 17,
-    "eighteenth": 18,
-    "nineteenth": 19,
-    "twentieth": 20,
-    "thirtieth": 30,
-    "fortieth": 40,
-    "fiftieth": 50,
-    "sixtieth": 60,
-    "seventieth": 70,
-    "eightieth": 80,
-    "ninetieth": 90,
-}
-_WORD_SCALES = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_ORDINAL_SCALES = {"hundredth": 100, "thousandth": 1e3, "millionth": 1e6, "billionth": 1e9}
 _NUMBER_WORD_RE = re.compile(r"[a-z]+")
 
 
@@ -175,7 +92,7 @@ def _close(a: float, b: float) -> bool:
 
 
 # Words that may follow "and" inside a spelled-out number ("one hundred and sixtieth").
-_AFTER_AND = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_ORDINAL_UNITS)
+_AFTER_AND = frozenset(CARDINAL_UNITS) | frozenset(CARDINAL_TENS) | frozenset(ORDINAL_WORDS)
 
 
 @dataclass
@@ -191,15 +108,15 @@ class _SpelledNumber:
 
     def add(self, word: str) -> bool:
         """Take one more number word; False when the word is not part of the number."""
-        if word in _UNITS or word in _TENS:
-            self.current += _UNITS.get(word, 0) + _TENS.get(word, 0)
-        elif word in _ORDINAL_UNITS:
-            self.current += _ORDINAL_UNITS[word]
+        if word in CARDINAL_UNITS or word in CARDINAL_TENS:
+            self.current += CARDINAL_UNITS.get(word, 0) + CARDINAL_TENS.get(word, 0)
+        elif word in ORDINAL_WORDS:
+            self.current += ORDINAL_WORDS[word]
             self.ordinal = True
-        elif word in _WORD_SCALES and self.used:
-            self._scale(_WORD_SCALES[word])
-        elif word in _ORDINAL_SCALES and self.used:
-            self._scale(_ORDINAL_SCALES[word])
+        elif word in SCALE_WORDS and self.used:
+            self._scale(SCALE_WORDS[word])
+        elif word in ORDINAL_SCALE_WORDS and self.used:
+            self._scale(ORDINAL_SCALE_WORDS[word])
             self.ordinal = True
         else:
             return False

@@ -14,14 +14,17 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from service.text.lexicon import (
+    CURRENCY_WORDS,
     DENIALS,
     DESCRIPTOR_GLUE,
     MONTHS,
     NEGATIONS,
+    NUMBER_WORDS,
     ORDER_WORDS,
     PLACE_KEY,
     PRONOUN_SPEAKERS,
     ROLES,
+    SCALE_ABBREVIATIONS,
     SPEECH_VERBS,
     STOPWORDS,
     WEEKDAYS,
@@ -30,17 +33,10 @@ from service.text.normalize import Token, prepare, tokenize, word_key
 from service.text.numbers import NumericFacts, extract_numbers
 from service.verify.align import Item, Side, build_items
 
-_NUMBER_WORDS = frozenset(
-    """
-    zero two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
-    hundred thousand million billion trillion first second third fourth fifth sixth seventh
-    eighth ninth tenth eleventh twelfth twentieth thirtieth fortieth fiftieth sixtieth
-    seventieth eightieth ninetieth hundredth thousandth millionth bn mn
-    """.split()
-)
-# Checked as part of an amount ("11.6bn dollars"), not as words of their own.
-_CURRENCY_WORDS = frozenset("dollar dollars pound pounds euro euros yen yuan rupee rupees".split())
+# Numbers are checked as numbers, and a currency as part of an amount ("11.6bn dollars"),
+# not as words of their own.
+_NUMBER_WORDS = NUMBER_WORDS | SCALE_ABBREVIATIONS.keys()
+_CURRENCY_WORDS = frozenset(CURRENCY_WORDS)
 _TITLES = frozenset("mr mrs ms dr sir dame lord lady".split())
 # Words that may stand between a speaker and the speech verb ("Garcia also said").
 _SUBJECT_GLUE = frozenset("the also then later has had have had further".split())
