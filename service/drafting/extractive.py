@@ -39,26 +39,16 @@ from service.drafting.wire_format import (
 )
 from service.errors import ModelOutputError
 from service.llm.base import ModelProfile, ModelReply, ModelRequest, OutputT, Usage
+from service.text.lexicon import MONTHS, RANKING_STOPWORDS, WEEKDAYS
 from service.text.token_count import count_tokens
 
-_STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as is are was were be been being
-    that this these those it its it's their there they them he she his her we our you your i
-    not no so than then too very can could would should will shall may might must do does did
-    has have had also into over under after before about between during while which who whom
-    what when where why how all any both each few more most other some such only own same just
-    said says say according per via up out off again further once here s t""".split()
-)
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _QUOTE_RE = re.compile(r"[“\"]([^“”\"]{12,}?)[”\"]")
 _CAP_SEQ_RE = re.compile(
     r"\b([A-Z][a-z]+(?:[-’'][A-Za-z]+)?(?:\s+[A-Z][a-z]+(?:[-’'][A-Za-z]+)?)+)"
 )
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
-_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_MONTHS = "|".join(name.capitalize() for name in sorted(MONTHS, key=len, reverse=True))
+_WEEKDAYS = "|".join(day.capitalize() for day in sorted(WEEKDAYS))
 _DATE_RE = re.compile(
     rf"\b(?:(?:{_MONTHS})\.? \d{{1,2}}(?:, \d{{4}})?|\d{{1,2}} (?:{_MONTHS})(?: \d{{4}})?"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:on )?(?:{_WEEKDAYS}))\b"
@@ -74,7 +64,7 @@ def _terms(text: str) -> list[str]:
     out = []
     for word in _WORD_RE.findall(text.lower()):
         word = word.replace("’", "'").removesuffix("'s")
-        if word in _STOPWORDS or len(word) < 2:
+        if word in RANKING_STOPWORDS or len(word) < 2:
             continue
         if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
@@ -225,7 +215,7 @@ def _name_pairs(lines: Sequence[_Line]) -> dict[str, set[str]]:
             words = [
                 w
                 for w in match.group(1).split()
-                if w.lower() not in _TITLE_WORDS and w.lower() not in _STOPWORDS
+                if w.lower() not in _TITLE_WORDS and w.lower() not in RANKING_STOPWORDS
             ]
             for k in range(len(words) - 1):
                 seen[" ".join(words[k : k + 2])].update(line.article_ids)

@@ -27,6 +27,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from service.domain import Document, SentenceGroup, SourceGroups, SourceSentence
+from service.text.lexicon import CARDINAL_TENS, CARDINAL_UNITS, SCALE_WORDS, STOPWORDS
 
 # Similarity bars (calibrated on the seed articles and checked against FRANK, see
 # benchmarks/bench_ingest.py): a rapidfuzz token-sort ratio for near-verbatim copies...
@@ -56,21 +57,13 @@ _TOKEN = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _BRITISH_ISE = re.compile(r"is(e|ed|es|ing|ation|ations)$")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ed", "es", "s", "ly")
-_STOPWORDS = frozenset(
-    """a about after also am an and are as at be been before being between both but by can
-    could did do does for from had has have he her hers him his i if in into is it its me my
-    of on or our over said says she should than that the their them they this those to two
-    under us was we were what when where which who whom will with would you your""".split()
-)
 # Spelled-out cardinals compare with digits ("five" / "5"); "one" is left out, being a pronoun
 # as often as a number ("one another").
-_UNITS = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety"
-_NUMBER_WORDS = (
-    {word: str(n) for n, word in enumerate(_UNITS.split(), start=2)}
-    | {word: str(n) for n, word in zip(range(20, 100, 10), _TENS.split(), strict=True)}
-    | {"hundred": "100", "thousand": "1000", "million": "1000000", "billion": "1000000000"}
-)
+_NUMBER_WORDS = {
+    word: str(int(value))
+    for word, value in (CARDINAL_UNITS | CARDINAL_TENS | SCALE_WORDS).items()
+    if value >= 2
+}
 _DETERMINERS = frozenset("the these those both all its their our".split())
 _NEGATIONS = frozenset(
     """not no never neither nor without cannot cant dont doesnt didnt isnt wasnt arent werent
@@ -119,11 +112,11 @@ def normalise(text: str) -> str:
 def _features(sentence: SourceSentence, article: int) -> _Features:
     normalised = normalise(sentence.text)
     tokens = _TOKEN.findall(normalised)
-    content = [_fold(t) for t in tokens if t not in _STOPWORDS and t not in _NEGATIONS]
+    content = [_fold(t) for t in tokens if t not in STOPWORDS and t not in _NEGATIONS]
     words = frozenset(content)
     shingles = frozenset(f"{a} {b}" for a, b in zip(content, content[1:], strict=False))
     original = _TOKEN.findall(sentence.text)
-    names = {w.casefold() for w in original[1:] if w[0].isupper()} - _STOPWORDS
+    names = {w.casefold() for w in original[1:] if w[0].isupper()} - STOPWORDS
     return _Features(
         sentence=sentence,
         article=article,
