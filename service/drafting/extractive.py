@@ -39,7 +39,7 @@ from service.drafting.wire_format import (
 )
 from service.errors import ModelOutputError
 from service.llm.base import ModelProfile, ModelReply, ModelRequest, OutputT, Usage
-from service.text.lexicon import MONTHS, RANKING_STOPWORDS, WEEKDAYS
+from service.text.lexicon import MONTHS, PLACE_KEY, RANKING_STOPWORDS, WEEKDAYS
 from service.text.token_count import count_tokens
 
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
@@ -200,11 +200,13 @@ def _draft_sentence(line: _Line) -> DraftSentence:
     )
 
 
+# Titles, and every demonym of the general country table ("Japanese", "Peruvian"): words that
+# stand before a name without being part of it.
 _TITLE_WORDS = frozenset(
     """prime minister president premier foreign chancellor king queen prince princess secretary
     general chief mr mrs ms dr sir lord minister's state deputy vice senator governor mayor
-    japanese italian american british chinese russian french german european""".split()
-)
+    """.split()
+) | frozenset(form for form, key in PLACE_KEY.items() if form != key)
 
 
 def _name_pairs(lines: Sequence[_Line]) -> dict[str, set[str]]:

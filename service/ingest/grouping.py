@@ -8,8 +8,8 @@ Two sentences are near-duplicates when they share most of their distinctive word
 rapidfuzz finds the normalised texts nearly equal up to word order, or their content words and
 word pairs, weighted by how rare they are in the request, overlap strongly. Weighting by rarity
 is what separates a reworded copy ("members of the Group of Seven industrialised nations")
-from a merely related sentence that shares the event's names ("Prime Minister Sanae Takaichi
-and her Italian counterpart Giorgia Meloni"). When two articles already share several such
+from a merely related sentence that shares the event's names ("President Ana Garcia
+and her French counterpart Luc Dupont"). When two articles already share several such
 sentences they are treated as copies of one another, and their remaining sentences are paired
 at a lower bar, each with its mutually best match: a rewrite of a syndicated story rewords
 more than any single threshold could accept across unrelated articles.

@@ -290,7 +290,7 @@ class Verifier:
                 continue
             trial = self._check_with_parts(subject, [*current.units, unit])
             # A stitched sentence must bring a whole piece (two missing words or numbers):
-            # a lone name found elsewhere ("Rome") is a swap, not a second source.
+            # a lone name found elsewhere ("Madrid") is a swap, not a second source.
             if len(current.uncovered - trial.uncovered) < STITCH_MIN_NEW:
                 continue
             if best is None or _match(trial) > _match(best):
