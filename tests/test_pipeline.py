@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from service.api.mapping import summarize_request
 from service.api.schemas import ArticleIn, SummarizeRequest, SummarizeResponse
 from service.config import Settings
 from service.drafting.drafter import MAX_REDUCE_ROUNDS
@@ -26,7 +27,6 @@ from service.drafting.drafts import (
 from service.drafting.extractive import MockModel
 from service.errors import ModelOutputError, ModelTimeout
 from service.llm.base import ModelReply, ModelRequest, OutputT, Usage
-from service.pipeline.summarize import summarize
 from tests.conftest import seed_articles
 
 KUNA = "000_0569614cbb78359c"
@@ -146,7 +146,7 @@ def assert_grounded(response: SummarizeResponse) -> int:
 
 
 async def test_mock_summary_of_seeds_is_grounded_and_informative() -> None:
-    response = await summarize(_request(), model=MockModel(), settings=Settings())
+    response = await summarize_request(_request(), model=MockModel(), settings=Settings())
     assert assert_grounded(response) >= 6
     text = " ".join(p.text for p in response.summary.key_points).lower()
     for topic in ("partnership", "critical minerals", "fighter", "space", "160th"):
@@ -160,8 +160,8 @@ async def test_mock_summary_of_seeds_is_grounded_and_informative() -> None:
 
 
 async def test_mock_is_deterministic() -> None:
-    first = await summarize(_request(), model=MockModel(), settings=Settings())
-    second = await summarize(_request(), model=MockModel(), settings=Settings())
+    first = await summarize_request(_request(), model=MockModel(), settings=Settings())
+    second = await summarize_request(_request(), model=MockModel(), settings=Settings())
     assert first.model_dump_json() == second.model_dump_json()
 
 
@@ -175,7 +175,7 @@ async def test_key_points_cite_every_source_that_states_them() -> None:
         "The meeting marked the first official in-person talks between Takaichi",
     )
     model = ScriptedModel(SummaryDraft(headline=TRUE_POINT, key_points=[point]))
-    response = await summarize(_request(), model=model, settings=Settings())
+    response = await summarize_request(_request(), model=model, settings=Settings())
     cited = {c.article_id for c in response.summary.key_points[0].citations}
     assert cited == {"002_8947275ea8fd0681", "004_cf31b5b404e68b4a"}
     assert response.summary.key_points[0].sources == 1
@@ -189,7 +189,7 @@ async def test_nothing_unverified_leaves_whatever_the_model_writes() -> None:
         quotes=[INVENTED_QUOTE, WRONG_SPEAKER],
     )
     model = ScriptedModel(draft)
-    response = await summarize(
+    response = await summarize_request(
         _request(_with_planted_instruction(), repair=False), model=model, settings=Settings()
     )
     assert_grounded(response)
@@ -216,7 +216,7 @@ async def test_failed_points_are_repaired_once_and_reverified() -> None:
 
     draft = SummaryDraft(headline=TRUE_POINT, key_points=[LIES[0], LIES[2]])
     model = ScriptedModel(draft, repair=repair)
-    response = await summarize(_request(), model=model, settings=Settings())
+    response = await summarize_request(_request(), model=model, settings=Settings())
     assert model.tasks == ["summarize", "repair"]
     assert response.verification.repaired == 1
     assert [p.text for p in response.summary.key_points] == [TRUE_POINT.text]
@@ -226,7 +226,7 @@ async def test_failed_points_are_repaired_once_and_reverified() -> None:
 
 async def test_fallback_to_extractive_when_nothing_survives() -> None:
     model = ScriptedModel(SummaryDraft(headline=LIES[0], key_points=LIES[:3]))
-    response = await summarize(_request(repair=False), model=model, settings=Settings())
+    response = await summarize_request(_request(repair=False), model=model, settings=Settings())
     assert response.run.fallback and response.run.fallback_reason
     assert response.run.model == "scripted"
     assert len(response.summary.key_points) >= 3
@@ -236,7 +236,7 @@ async def test_fallback_to_extractive_when_nothing_survives() -> None:
 async def test_map_reduce_when_sources_exceed_the_context() -> None:
     settings = Settings(context_tokens=2_048, max_output_tokens=512)
     messages: list[str] = []
-    response = await summarize(
+    response = await summarize_request(
         _request(),
         model=MockModel(context_tokens=2_048),
         settings=settings,
@@ -270,7 +270,7 @@ class SlowModel(ScriptedModel):
 async def test_deadline_becomes_a_typed_timeout() -> None:
     model = SlowModel(SummaryDraft(headline=TRUE_POINT, key_points=[TRUE_POINT]))
     with pytest.raises(ModelTimeout):
-        await summarize(_request(), model=model, settings=Settings(request_deadline_s=0.2))
+        await summarize_request(_request(), model=model, settings=Settings(request_deadline_s=0.2))
 
 
 DOUBTFUL = _sentence(
@@ -294,7 +294,7 @@ async def test_optional_judge_settles_doubtful_points_only() -> None:
     draft = SummaryDraft(headline=TRUE_POINT, key_points=[DOUBTFUL, LIES[0]])
     model = ScriptedModel(draft, judge=_judge_all(True))
     settings = Settings(judge=True, repair=False)
-    response = await summarize(_request(), model=model, settings=settings)
+    response = await summarize_request(_request(), model=model, settings=settings)
     # The doubtful paraphrase is accepted on the model's word; the wrong number never is.
     assert [p.text for p in response.summary.key_points] == [DOUBTFUL.text]
     assert response.verification.judged == 1
@@ -307,11 +307,13 @@ async def test_optional_judge_settles_doubtful_points_only() -> None:
 async def test_judge_is_off_by_default_and_a_no_keeps_the_drop() -> None:
     draft = SummaryDraft(headline=TRUE_POINT, key_points=[DOUBTFUL, TRUE_POINT])
     off = ScriptedModel(draft, judge=_judge_all(True))
-    response = await summarize(_request(repair=False), model=off, settings=Settings())
+    response = await summarize_request(_request(repair=False), model=off, settings=Settings())
     assert off.tasks == ["summarize"]
     assert DOUBTFUL.text in {d.text for d in response.verification.dropped}
     no = ScriptedModel(draft, judge=_judge_all(False))
-    response = await summarize(_request(repair=False), model=no, settings=Settings(judge=True))
+    response = await summarize_request(
+        _request(repair=False), model=no, settings=Settings(judge=True)
+    )
     assert no.tasks == ["summarize", "judge"]
     assert DOUBTFUL.text in {d.text for d in response.verification.dropped}
     v = response.verification
