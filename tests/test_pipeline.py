@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from service.api.mapping import summarize_request
+from service.api.mapping import article_input, summarize_request, summarize_response
 from service.api.schemas import ArticleIn, SummarizeRequest, SummarizeResponse
 from service.config import Settings
+from service.domain import SummaryOptions
 from service.drafting.drafter import MAX_REDUCE_ROUNDS
 from service.drafting.drafts import (
     DraftEvent,
@@ -27,6 +29,7 @@ from service.drafting.drafts import (
 from service.drafting.extractive import MockModel
 from service.errors import ModelOutputError, ModelTimeout
 from service.llm.base import ModelReply, ModelRequest, OutputT, Usage
+from service.pipeline.summarize import summarize
 from tests.conftest import seed_articles
 
 KUNA = "000_0569614cbb78359c"
@@ -318,3 +321,15 @@ async def test_judge_is_off_by_default_and_a_no_keeps_the_drop() -> None:
     assert DOUBTFUL.text in {d.text for d in response.verification.dropped}
     v = response.verification
     assert v.checked == v.passed + v.judged + v.repaired + len(v.dropped)
+
+
+async def test_the_pipeline_takes_and_returns_immutable_domain_types() -> None:
+    articles = [article_input(a) for a in _request().articles]
+    options = SummaryOptions(max_key_points=8, max_quotes=4, repair=True)
+    result = await summarize(articles, options, model=MockModel(), settings=Settings())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.summary.key_points = ()  # type: ignore[misc]
+    assert isinstance(result.summary.key_points, tuple) and result.summary.key_points
+    # The HTTP body is the result read field by field: nothing added, nothing lost.
+    response = await summarize_request(_request(), model=MockModel(), settings=Settings())
+    assert summarize_response(result) == response
