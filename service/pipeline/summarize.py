@@ -101,6 +101,7 @@ async def _second_opinion(
             assembler.sentence(draft, failure.field, retry, verdict) if verdict.supported else None
         )
         if point is None:
+            # A verdict the judge upheld can still fail on its spans; `retry` then says why.
             still_failing.append(retry[0] if retry else Failure.of(failure.field, draft, verdict))
         else:
             key_points.append(point)
