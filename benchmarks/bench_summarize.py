@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.config import Settings
-from service.drafting.extractive import MockModel
+from service.drafting.extractive import ExtractiveModel
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -90,7 +90,9 @@ def main() -> None:
     ]
     print(f"{'workload':40} {'p50 ms':>8} {'p95 ms':>8} {'peak MiB':>9} {'calls':>6}  strategy")
     for name, settings, body, repeat in workloads:
-        client = TestClient(create_app(settings=settings, model=MockModel(settings.context_tokens)))
+        client = TestClient(
+            create_app(settings=settings, model=ExtractiveModel(settings.context_tokens))
+        )
         client.post("/summarize", json=body)  # warm-up: imports, segmenter, indexes
         figures = _run(client, body, repeat)
         strategy = "map_reduce" if figures["map_reduce"] else "single"

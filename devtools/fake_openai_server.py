@@ -289,10 +289,10 @@ def create_app(
 
 
 def _default_model() -> Model:
-    # Imported here: the server module must not pull the mock in when serving another model.
-    from service.drafting.extractive import MockModel
+    # Imported here: the server module must not pull the extractive model in when serving another.
+    from service.drafting.extractive import ExtractiveModel
 
-    return MockModel()
+    return ExtractiveModel()
 
 
 def _check_capability(capability: Capability, body: ChatCompletionBody, stats: ServerStats) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from evals.metrics import METRICS, MetricSpec
+from evals.metrics import METRICS, RENAMED, MetricSpec
 from evals.report import format_value
 
 # Only our system is gated: a baseline moves when ingest changes, which is not a regression.
@@ -69,9 +69,9 @@ def compare_reports(before: dict[str, Any], after: dict[str, Any]) -> Comparison
             if system not in b["metrics"]:
                 result.notes.append(f"{name}: system {system} is missing from the second run")
                 continue
-            result.deltas.extend(
-                _task_deltas(name, system, a["metrics"][system], b["metrics"][system])
-            )
+            before_scores = _current_names(a["metrics"][system], result)
+            after_scores = _current_names(b["metrics"][system], result)
+            result.deltas.extend(_task_deltas(name, system, before_scores, after_scores))
     return result
 
 
@@ -106,6 +106,15 @@ def render_comparison(result: Comparison, *, show_all: bool = False) -> str:
     else:
         lines.append("verdict: no regression beyond tolerance (exit 0)")
     return "\n".join(lines)
+
+
+def _current_names(scores: dict[str, float], result: Comparison) -> dict[str, float]:
+    """The scores under today's metric names, noting each old name read (once per run pair)."""
+    for old in sorted(set(scores) & set(RENAMED)):
+        note = f"metric {old} is read as {RENAMED[old]} (renamed)"
+        if note not in result.notes:
+            result.notes.append(note)
+    return {RENAMED.get(metric, metric): value for metric, value in scores.items()}
 
 
 def _incomparable(name: str, a: dict[str, Any], b: dict[str, Any]) -> str | None:

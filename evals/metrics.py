@@ -72,28 +72,33 @@ METRICS: dict[str, MetricSpec] = {
         0.01,
     ),
     "fact_coverage": MetricSpec(
-        "Share of the golden atomic facts that some returned sentence supports (verifier).",
+        "Share of the golden atomic facts that some returned sentence supports (judged by the "
+        "service's own verifier).",
         "higher",
     ),
     "core_fact_coverage": MetricSpec(
         "Fact coverage over the core facts only (the outcomes a reader must learn).", "higher"
     ),
-    "grounding_rate": MetricSpec(
-        "Share of the sentences the system wrote that survive verification.", "higher"
-    ),
-    "citation_recall": MetricSpec(
-        "ALCE citation recall: share of returned sentences supported by the union of their "
-        "valid citations.",
+    "self_verified_rate": MetricSpec(
+        "Share of the drafted sentences the service's own verifier kept: agreement with the "
+        "service itself, not a measure of truth.",
         "higher",
     ),
-    "citation_precision": MetricSpec(
-        "ALCE citation precision: share of citations that are needed (the sentence is supported "
-        "and the citation alone supports it or removing it breaks support).",
+    "self_judged_citation_recall": MetricSpec(
+        "ALCE citation recall, judged by the service's own verifier: share of returned sentences "
+        "supported by the union of their exact citations.",
+        "higher",
+    ),
+    "self_judged_citation_precision": MetricSpec(
+        "ALCE citation precision, judged by the service's own verifier: share of citations that "
+        "are needed (the sentence is supported and the citation alone supports it or removing it "
+        "breaks support).",
         "higher",
         0.01,
     ),
     "invalid_citations": MetricSpec(
-        "Citations whose text is not the article's text at [start:end] (grounding invariant).",
+        "Citations whose text is not exactly the article's text at [start:end] (a string check, "
+        "no judge).",
         "lower",
         unit="count",
     ),
@@ -104,7 +109,7 @@ METRICS: dict[str, MetricSpec] = {
         "Words in that summary text (ROUGE F1 depends on length).", "info", unit="count"
     ),
     "dropped": MetricSpec(
-        "Sentences the system wrote but verification dropped (gated through grounding_rate).",
+        "Sentences the system wrote but verification dropped (gated through self_verified_rate).",
         "info",
         unit="count",
     ),
@@ -122,6 +127,13 @@ METRICS: dict[str, MetricSpec] = {
         rel_tol=1.0,
         unit="seconds",
     ),
+}
+
+# Names reports carried before the metrics said who judges them; compare reads old reports.
+RENAMED: dict[str, str] = {
+    "grounding_rate": "self_verified_rate",
+    "citation_recall": "self_judged_citation_recall",
+    "citation_precision": "self_judged_citation_precision",
 }
 
 
@@ -152,21 +164,22 @@ def fact_coverage(
     return out
 
 
-def grounding(drafted: int, dropped: int) -> dict[str, float]:
-    """Share of the drafted sentences that survived verification (absent when none drafted)."""
+def self_verification(drafted: int, dropped: int) -> dict[str, float]:
+    """Share of the drafted sentences the service's verifier kept (absent when none drafted)."""
     if drafted <= 0:
         return {}
-    return {"grounding_rate": (drafted - dropped) / drafted}
+    return {"self_verified_rate": (drafted - dropped) / drafted}
 
 
 def citation_quality(
     sentences: Sequence[CitedSentence], article_texts: Mapping[str, str], supports: SupportJudge
 ) -> dict[str, float]:
-    """ALCE citation recall and precision, and the count of citations that do not resolve.
+    """ALCE citation recall and precision as `supports` judges them; citations that do not resolve.
 
     Recall: a sentence counts when the union of its valid citations supports it. Precision: a
     citation counts when its sentence is supported and the citation is needed: it supports the
     sentence alone, or removing it leaves the rest unable to (Gao et al., 2023, section 2.3).
+    The runner's judge is the service's own verifier, hence the metrics' "self_judged" names.
     """
     invalid = 0
     supported_sentences = 0
@@ -188,9 +201,9 @@ def citation_quality(
                 precise += 1
     out: dict[str, float] = {"invalid_citations": float(invalid)}
     if sentences:
-        out["citation_recall"] = supported_sentences / len(sentences)
+        out["self_judged_citation_recall"] = supported_sentences / len(sentences)
     if total_citations:
-        out["citation_precision"] = precise / total_citations
+        out["self_judged_citation_precision"] = precise / total_citations
     return out
 
 

@@ -15,9 +15,9 @@ TAG_METRICS = [
     "rouge1",
     "rouge2",
     "rougeLsum",
-    "grounding_rate",
-    "citation_recall",
-    "citation_precision",
+    "self_verified_rate",
+    "self_judged_citation_recall",
+    "self_judged_citation_precision",
     "words",
 ]
 SYSTEM_COLOURS = {"system": "#1f6feb", "lead": "#d97706", "lexrank": "#16a34a"}
@@ -124,7 +124,9 @@ def render_chart(name: str, task: dict[str, Any], report: dict[str, Any]) -> str
         for m in _metric_names(task, systems)
         if METRICS.get(m) is not None and METRICS[m].unit == "share" and METRICS[m].better != "info"
     ]
-    label_w, bar_w, bar_h, gap = 150, 420, 12, 10
+    # Room for the longest metric name at about 6 px a character (11 px sans-serif).
+    label_w = max([150, *(6 * len(m) + 10 for m in shares)])
+    bar_w, bar_h, gap = 420, 12, 10
     group_h = bar_h * len(systems) + gap
     height = 40 + group_h * len(shares)
     width = label_w + bar_w + 70

@@ -124,7 +124,7 @@ def score_run(run: SystemRun, example: Example, sources: Sources) -> dict[str, f
     scores: dict[str, float] = {}
     scores |= metrics.rouge(run.summary, example.reference)
     scores |= metrics.fact_coverage(example.facts, run.summary, adapter.covers)
-    scores |= metrics.grounding(run.drafted, run.dropped)
+    scores |= metrics.self_verification(run.drafted, run.dropped)
     scores |= metrics.citation_quality(run.sentences, sources.texts, sources.supports)
     scores |= metrics.verification_counts(run.dropped, run.repaired)
     scores |= metrics.cost(run.calls, run.prompt_tokens, run.completion_tokens, run.latency_s)

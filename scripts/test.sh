@@ -15,6 +15,8 @@ fi
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== import contracts (one-way data flow)"
+.venv/bin/lint-imports
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"

@@ -159,7 +159,7 @@ def _cmd_summarize(args: argparse.Namespace, settings: Settings) -> str:
         print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
     model = build_model(settings)
-    progress = None if model.is_extractive_mock or args.quiet else report
+    progress = report if model.profile.reports_progress and not args.quiet else None
     response = asyncio.run(
         summarize_request(request, model=model, settings=settings, progress=progress)
     )

@@ -7,15 +7,15 @@ import asyncio
 import openai
 
 from service.config import Settings
-from service.drafting.extractive import MockModel
+from service.drafting.extractive import ExtractiveModel
 from service.llm.base import Model
 from service.llm.cache import CachedModel
 
 
 def build_model(settings: Settings) -> Model:
-    """`mock` (the default) or an OpenAI-compatible server named by SUMMARIZER_MODEL."""
+    """`mock` (the default: the extractive model) or an OpenAI-compatible server's model."""
     if settings.model == "mock":
-        return MockModel(context_tokens=settings.context_tokens)
+        return ExtractiveModel(context_tokens=settings.context_tokens)
     from service.llm.openai_client import build_openai_model
 
     model: Model = build_openai_model(settings)
@@ -26,8 +26,8 @@ def build_model(settings: Settings) -> Model:
 
 async def check_ready(model: Model, settings: Settings, timeout_s: float = 5.0) -> tuple[bool, str]:
     """Whether the configured model can be reached now, with a human reason."""
-    if model.is_extractive_mock:
-        return True, "mock model (offline)"
+    if model.profile.offline:
+        return True, f"{model.name} model (offline)"
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
     client = openai.AsyncOpenAI(
         api_key=key, base_url=settings.openai_base_url, max_retries=0, timeout=timeout_s

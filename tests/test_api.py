@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from service.api.app import create_app
 from service.api.routes import get_model
 from service.config import Settings
-from service.drafting.extractive import MockModel
+from service.drafting.extractive import ExtractiveModel
 from tests.conftest import cited_objects, seed_articles
 
 
@@ -19,7 +19,7 @@ from tests.conftest import cited_objects, seed_articles
 def client() -> TestClient:
     settings = Settings(max_articles=10, max_body_bytes=200_000, max_article_chars=50_000)
     return TestClient(
-        create_app(settings=settings, model=MockModel()), raise_server_exceptions=False
+        create_app(settings=settings, model=ExtractiveModel()), raise_server_exceptions=False
     )
 
 
@@ -232,9 +232,9 @@ def test_readyz_reports_whether_a_real_model_server_answers() -> None:
 
 
 def test_a_window_too_small_for_the_reply_is_the_operators_fault_not_the_clients() -> None:
-    app = create_app(settings=Settings(), model=MockModel())
+    app = create_app(settings=Settings(), model=ExtractiveModel())
     # Once the reply's 2,048 tokens are reserved, this model's window leaves no room for a prompt.
-    app.dependency_overrides[get_model] = lambda: MockModel(context_tokens=2_100)
+    app.dependency_overrides[get_model] = lambda: ExtractiveModel(context_tokens=2_100)
     client = TestClient(app, raise_server_exceptions=False)
     body = _error(
         client.post("/summarize", json={"articles": [_article()]}), 500, "configuration_error"
@@ -242,8 +242,8 @@ def test_a_window_too_small_for_the_reply_is_the_operators_fault_not_the_clients
     assert "field" not in body and "SUMMARIZER_CONTEXT_TOKENS" in body["detail"]
 
 
-class ClosableModel(MockModel):
-    """The extractive model with the connection-holding models' `aclose`, recording the call."""
+class ClosableModel(ExtractiveModel):
+    """The extractive model, recording each call of `aclose`."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -259,6 +259,3 @@ def test_the_model_is_closed_once_when_the_app_stops() -> None:
         assert client.post("/summarize", json={"articles": seed_articles()}).status_code == 200
         assert model.closed == 0
     assert model.closed == 1
-    # A model without `aclose` holds nothing to close, and stops as cleanly.
-    with TestClient(create_app(settings=Settings(), model=MockModel())) as client:
-        assert client.get("/healthz").status_code == 200

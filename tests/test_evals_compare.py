@@ -10,9 +10,10 @@ import pytest
 
 from evals.__main__ import main
 from evals.compare import compare_reports, render_comparison
+from evals.metrics import METRICS, RENAMED
 
-SYSTEM = {"rouge2": 0.30, "fact_coverage": 0.75, "grounding_rate": 1.0, "latency_s": 0.2}
-LEAD = {"rouge2": 0.25, "fact_coverage": 0.50, "grounding_rate": 1.0, "latency_s": 0.01}
+SYSTEM = {"rouge2": 0.30, "fact_coverage": 0.75, "self_verified_rate": 1.0, "latency_s": 0.2}
+LEAD = {"rouge2": 0.25, "fact_coverage": 0.50, "self_verified_rate": 1.0, "latency_s": 0.01}
 
 
 def make_report(
@@ -85,7 +86,7 @@ def test_a_baseline_moving_is_reported_but_not_gated() -> None:
 
 
 def test_a_gated_metric_that_vanishes_is_a_regression() -> None:
-    system = {k: v for k, v in SYSTEM.items() if k != "grounding_rate"}
+    system = {k: v for k, v in SYSTEM.items() if k != "self_verified_rate"}
     assert compare_reports(make_report(), make_report(system)).exit_code == 1
 
 
@@ -112,3 +113,31 @@ def test_baseline_wobble_within_tolerance_is_not_listed() -> None:
     result = compare_reports(make_report(), make_report(lead={**LEAD, "latency_s": 0.02}))
     assert " lead " not in render_comparison(result)
     assert " lead " in render_comparison(result, show_all=True)
+
+
+OLD_NAMES = {"self_verified_rate": "grounding_rate"}
+
+
+def test_a_report_made_before_the_renames_compares_under_the_new_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = {OLD_NAMES.get(k, k): v for k, v in SYSTEM.items()}
+    a = write(tmp_path, "a", make_report(old, {OLD_NAMES.get(k, k): v for k, v in LEAD.items()}))
+    b = write(tmp_path, "b", make_report())
+    assert main(["compare", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "metric grounding_rate is read as self_verified_rate (renamed)" in out
+    assert out.count("(renamed)") == 1
+
+
+def test_a_regression_across_the_rename_is_still_caught() -> None:
+    old = {OLD_NAMES.get(k, k): v for k, v in SYSTEM.items()}
+    result = compare_reports(make_report(old), make_report({**SYSTEM, "self_verified_rate": 0.9}))
+    assert [(d.metric, d.before, d.after) for d in result.regressions] == [
+        ("self_verified_rate", 1.0, 0.9)
+    ]
+
+
+def test_every_renamed_metric_maps_to_a_current_one() -> None:
+    assert set(RENAMED.values()) <= set(METRICS)
+    assert not set(RENAMED) & set(METRICS)

@@ -13,10 +13,10 @@ from evals.metrics import (
     citation_quality,
     cost,
     fact_coverage,
-    grounding,
     length,
     mean_by_metric,
     rouge,
+    self_verification,
     verification_counts,
 )
 from evals.tasks import Fact
@@ -72,9 +72,9 @@ def test_fact_coverage_without_core_facts_reports_only_the_total() -> None:
     assert fact_coverage([Fact("a", "alpha")], ["alpha"], covered_by_one) == {"fact_coverage": 1.0}
 
 
-def test_grounding_rate_is_the_share_that_survived() -> None:
-    assert grounding(drafted=8, dropped=2) == {"grounding_rate": 0.75}
-    assert grounding(drafted=0, dropped=0) == {}
+def test_self_verified_rate_is_the_share_the_verifier_kept() -> None:
+    assert self_verification(drafted=8, dropped=2) == {"self_verified_rate": 0.75}
+    assert self_verification(drafted=0, dropped=0) == {}
 
 
 ARTICLE = "Alpha beta. Gamma delta."
@@ -100,8 +100,8 @@ def test_citation_recall_and_precision_follow_alce() -> None:
     scores = citation_quality(sentences, {"a": ARTICLE}, supported_by_union)
     assert scores == {
         "invalid_citations": 1.0,
-        "citation_recall": 3 / 5,
-        "citation_precision": 4 / 7,
+        "self_judged_citation_recall": 3 / 5,
+        "self_judged_citation_precision": 4 / 7,
     }
 
 
@@ -111,12 +111,16 @@ def test_citations_to_unknown_articles_or_out_of_range_are_invalid() -> None:
         CitedSentence("alpha", (CitationOut(article_id="a", start=20, end=99, text="lta."),)),
     ]
     scores = citation_quality(sentences, {"a": ARTICLE}, supported_by_union)
-    assert scores == {"invalid_citations": 2.0, "citation_recall": 0.0, "citation_precision": 0.0}
+    assert scores == {
+        "invalid_citations": 2.0,
+        "self_judged_citation_recall": 0.0,
+        "self_judged_citation_precision": 0.0,
+    }
 
 
 def test_a_sentence_without_citations_lowers_recall_only() -> None:
     scores = citation_quality([CitedSentence("alpha", ())], {"a": ARTICLE}, supported_by_union)
-    assert scores == {"invalid_citations": 0.0, "citation_recall": 0.0}
+    assert scores == {"invalid_citations": 0.0, "self_judged_citation_recall": 0.0}
 
 
 def test_counts_cost_and_length() -> None:
@@ -134,8 +138,8 @@ def test_counts_cost_and_length() -> None:
 
 
 def test_mean_by_metric_averages_only_where_present() -> None:
-    rows = [{"rouge1": 0.5, "grounding_rate": 1.0}, {"rouge1": 0.25}]
-    assert mean_by_metric(rows) == {"rouge1": 0.375, "grounding_rate": 1.0}
+    rows = [{"rouge1": 0.5, "self_verified_rate": 1.0}, {"rouge1": 0.25}]
+    assert mean_by_metric(rows) == {"rouge1": 0.375, "self_verified_rate": 1.0}
 
 
 def test_every_metric_is_documented_with_a_direction() -> None:
@@ -150,7 +154,7 @@ def test_every_metric_is_documented_with_a_direction() -> None:
         ("rouge2", 0.30, 0.295, False),  # within 0.01
         ("rouge2", 0.30, 0.28, True),
         ("fact_coverage", 0.50, 0.49, True),  # no tolerance: one lost fact is a regression
-        ("grounding_rate", 1.0, 1.0, False),
+        ("self_verified_rate", 1.0, 1.0, False),
         ("prompt_tokens", 1000, 1090, False),  # within 10 %
         ("prompt_tokens", 1000, 1200, True),
         ("latency_s", 0.2, 0.8, False),  # 0.5 s + 100 %: machines differ

@@ -16,7 +16,7 @@ def scores(rouge2: float, coverage: float) -> dict[str, float]:
         "rouge1": 0.5,
         "rouge2": rouge2,
         "fact_coverage": coverage,
-        "grounding_rate": 1.0,
+        "self_verified_rate": 1.0,
         "calls": 1.0,
         "latency_s": 0.0123,
     }

@@ -13,7 +13,7 @@ from service.api.app import create_app
 from service.api.mapping import summarize_request
 from service.api.schemas import ArticleIn, SummarizeRequest
 from service.config import Settings
-from service.drafting.extractive import MockModel
+from service.drafting.extractive import ExtractiveModel
 from service.errors import ClientError
 from tests.conftest import cited_objects
 
@@ -49,7 +49,9 @@ def articles(draw: st.DrawFn) -> list[dict[str, Any]]:
 def test_every_summary_citation_slices_the_submitted_text(items: list[dict[str, Any]]) -> None:
     request = SummarizeRequest(articles=[ArticleIn.model_validate(a) for a in items])
     try:
-        response = asyncio.run(summarize_request(request, model=MockModel(), settings=Settings()))
+        response = asyncio.run(
+            summarize_request(request, model=ExtractiveModel(), settings=Settings())
+        )
     except ClientError:  # e.g. nothing summarisable: a typed 4xx, never anything else
         return
     texts = {a["id"]: a["text"] for a in items}
@@ -62,7 +64,7 @@ def test_every_summary_citation_slices_the_submitted_text(items: list[dict[str, 
             assert texts[c["article_id"]][c["start"] : c["end"]] == c["text"]
 
 
-CLIENT = TestClient(create_app(settings=Settings(), model=MockModel()))
+CLIENT = TestClient(create_app(settings=Settings(), model=ExtractiveModel()))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -19,6 +19,7 @@ from service.api.app import create_app
 from service.config import Settings
 from service.drafting.drafts import SummaryDraft
 from service.llm.base import ChatMessage, ModelRequest
+from service.llm.deadline import request_deadline
 from service.llm.openai_client import CapabilityCache, OpenAIChatModel, StructuredMode
 from tests.conftest import cited_objects
 
@@ -55,7 +56,6 @@ async def test_real_model_returns_a_validated_summary_draft(local_server: str) -
         base_url=local_server,
         context_tokens=CONTEXT_TOKENS,
         timeout_s=300.0,
-        deadline_s=900.0,
         capabilities=cache,
     )
     request = ModelRequest(
@@ -67,7 +67,8 @@ async def test_real_model_returns_a_validated_summary_draft(local_server: str) -
         output_type=SummaryDraft,
         max_output_tokens=1_024,
     )
-    reply = await model.execute(request)
+    async with request_deadline(900.0):
+        reply = await model.execute(request)
 
     assert isinstance(reply.output, SummaryDraft)
     # llama.cpp refuses json_schema (with a 500) and constrains json_object to our schema.
@@ -76,7 +77,8 @@ async def test_real_model_returns_a_validated_summary_draft(local_server: str) -
     assert reply.usage.calls >= 1
     assert reply.usage.prompt_tokens > 0 and reply.usage.completion_tokens > 0
     # Temperature 0 and a fixed seed: the same request gives the same reply.
-    again = await model.execute(request)
+    async with request_deadline(900.0):
+        again = await model.execute(request)
     assert again.output == reply.output
 
 

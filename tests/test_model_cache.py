@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from service.drafting.drafts import JudgeDraft, Judgement
-from service.llm.base import ChatMessage, ModelReply, ModelRequest, OutputT, Usage
+from service.llm.base import ChatMessage, ModelProfile, ModelReply, ModelRequest, OutputT, Usage
 from service.llm.cache import CachedModel
 
 
@@ -13,11 +13,12 @@ class CountingModel:
     """A fake model implementing the real interface; counts the calls it answers."""
 
     name = "counting"
-    is_extractive_mock = False
+    profile = ModelProfile()
     context_tokens = 4_096
 
     def __init__(self) -> None:
         self.calls = 0
+        self.closed = False
 
     async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
         self.calls += 1
@@ -29,6 +30,9 @@ class CountingModel:
             model=self.name,
             usage=Usage(calls=1, prompt_tokens=10, completion_tokens=5),
         )
+
+    async def aclose(self) -> None:
+        self.closed = True
 
 
 def _request(seed: int = 0, text: str = "judge this") -> ModelRequest[JudgeDraft]:
@@ -55,3 +59,9 @@ async def test_seed_and_messages_are_part_of_the_key(tmp_path: Path) -> None:
     await model.execute(_request(seed=1))
     await model.execute(_request(text="judge that"))
     assert inner.calls == 3
+
+
+async def test_closing_the_cache_closes_the_model(tmp_path: Path) -> None:
+    inner = CountingModel()
+    await CachedModel(inner, tmp_path).aclose()
+    assert inner.closed

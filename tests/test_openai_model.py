@@ -19,7 +19,8 @@ from devtools.faults import FaultConfig, FaultKind
 from service.config import Settings
 from service.drafting.drafts import DraftSentence, Evidence, SummaryDraft
 from service.errors import ConfigError, ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
-from service.llm.base import ChatMessage, ModelReply, ModelRequest, OutputT
+from service.llm.base import ChatMessage, ModelProfile, ModelReply, ModelRequest, OutputT
+from service.llm.deadline import request_deadline
 from service.llm.openai_client import (
     CapabilityCache,
     OpenAIChatModel,
@@ -48,7 +49,7 @@ class FakeModel:
     """A Model that answers every request with one fixed summary and records what it was sent."""
 
     name = "fake"
-    is_extractive_mock = True
+    profile = ModelProfile()
     context_tokens = 8_192
 
     def __init__(self) -> None:
@@ -59,6 +60,9 @@ class FakeModel:
         self.requests.append(request)
         output = request.output_type.model_validate(SUMMARY.model_dump())
         return ModelReply(output=output, raw=output.model_dump_json(), model=self.name)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
 
 
 @pytest.fixture
@@ -377,7 +381,8 @@ async def test_retry_after_beyond_the_deadline_fails_at_once(fake: FakeModel) ->
     with server as url:
         started = time.monotonic()
         with pytest.raises(ModelUnavailable) as caught:
-            await model_for(url, deadline_s=5.0).execute(summary_request())
+            async with request_deadline(5.0):
+                await model_for(url).execute(summary_request())
         elapsed = time.monotonic() - started
     assert elapsed < 2.0
     assert caught.value.retry_after == 60
@@ -401,10 +406,37 @@ async def test_request_deadline_bounds_everything(fake: FakeModel) -> None:
     with server as url:
         started = time.monotonic()
         with pytest.raises(ModelTimeout, match="deadline"):
-            await model_for(url, deadline_s=0.3).execute(summary_request())
+            async with request_deadline(0.3):
+                await model_for(url).execute(summary_request())
         elapsed = time.monotonic() - started
     # Measured before the server's shutdown, which waits for the reply still in flight.
     assert elapsed < 1.5
+
+
+async def test_one_deadline_spans_every_call_of_a_request(fake: FakeModel) -> None:
+    app, server = serve(fake, faults=FaultConfig(latency_s=0.4))
+    finished = 0
+    with server as url:
+        model = model_for(url, structured_mode=StructuredMode.JSON_SCHEMA)
+        # Each call fits the deadline; three of them in one request do not.
+        with pytest.raises(ModelTimeout, match="deadline"):
+            async with request_deadline(1.0):
+                for _ in range(3):
+                    await model.execute(summary_request())
+                    finished += 1
+    assert 1 <= finished < 3
+
+
+async def test_a_closed_client_opens_a_new_one_for_a_later_call(fake: FakeModel) -> None:
+    app, server = serve(fake)
+    with server as url:
+        model = model_for(url)
+        await model.execute(summary_request())
+        await model.aclose()
+        await model.aclose()
+        reply = await model.execute(summary_request())
+    assert reply.output == SUMMARY
+    assert stats(app).requests == 2
 
 
 async def test_unreachable_server_is_503() -> None:
@@ -448,7 +480,7 @@ def test_build_from_settings() -> None:
     model = build_openai_model(settings)
     assert model.name == "smollm2"
     assert model.context_tokens == 4_096
-    assert model.is_extractive_mock is False
+    assert model.profile.offline is False
     assert model.server_url == "http://127.0.0.1:8080/v1"
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from service.drafting.drafts import JudgeDraft, Judgement
+from service.drafting.extractive import ExtractiveModel
 from service.errors import ModelUnavailable
-from service.llm.base import ModelReply, ModelRequest, OutputT, Usage
+from service.llm.base import ModelProfile, ModelReply, ModelRequest, OutputT, Usage
 from service.pipeline.judge import judge_doubtful
 from service.verify import Citation, Claim, Verdict
 from tests.test_verify import seed_documents
@@ -20,7 +21,7 @@ class FakeJudge:
 
     answers: dict[int, bool]
     name: str = "fake-judge"
-    is_extractive_mock: bool = False
+    profile: ModelProfile = ModelProfile()
     context_tokens: int = 8_192
     requests: list[ModelRequest[JudgeDraft]] = field(default_factory=list)
     fail: bool = False
@@ -41,6 +42,9 @@ class FakeJudge:
             model=self.name,
             usage=Usage(calls=1),
         )
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
 
 
 def _citation() -> Citation:
@@ -84,7 +88,7 @@ async def test_only_doubtful_verdicts_are_sent_and_changed() -> None:
 
 async def test_the_extractive_mock_is_not_asked() -> None:
     claims, verdicts = _verdicts()
-    model = FakeJudge(answers={1: True}, is_extractive_mock=True)
+    model = FakeJudge(answers={1: True}, profile=ExtractiveModel.profile)
     judged = await judge_doubtful(model, claims, verdicts, seed_documents())
     assert model.requests == []
     assert [v.supported for v in judged] == [v.supported for v in verdicts]

@@ -24,10 +24,8 @@ DESCRIPTION = (
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Serve, then close the model's connections when the server stops."""
     yield
-    # Not every model holds connections; those that do say so with `aclose`.
-    aclose = getattr(app.state.model, "aclose", None)
-    if aclose is not None:
-        await aclose()
+    model: Model = app.state.model
+    await model.aclose()
 
 
 def create_app(settings: Settings | None = None, model: Model | None = None) -> FastAPI:

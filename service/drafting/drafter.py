@@ -67,8 +67,14 @@ class Drafter:
         self.versions: dict[str, int] = {}
 
     async def _ask(
-        self, task: str, messages: list[ChatMessage], output: type[SummaryDraft] | type[RepairDraft]
+        self,
+        task: str,
+        messages: list[ChatMessage],
+        output: type[SummaryDraft] | type[RepairDraft],
+        limits: tuple[int, int] | None = None,
     ) -> SummaryDraft | RepairDraft:
+        """One call; `limits` (key points, quotes) go as data beside the prompt's wording."""
+        max_key_points, max_quotes = limits or (None, None)
         request = ModelRequest(
             task=task,
             messages=messages,
@@ -76,6 +82,8 @@ class Drafter:
             max_output_tokens=self.settings.max_output_tokens,
             temperature=self.settings.temperature,
             seed=self.settings.seed,
+            max_key_points=max_key_points,
+            max_quotes=max_quotes,
         )
         reply = await self.model.execute(request)
         return reply.output
@@ -86,7 +94,8 @@ class Drafter:
         messages = template.render(
             articles=self.articles, sources=render_sources(groups), **self.limits
         )
-        draft = await self._ask("summarize", messages, SummaryDraft)
+        limits = (self.limits["max_key_points"], self.limits["max_quotes"])
+        draft = await self._ask("summarize", messages, SummaryDraft, limits)
         assert isinstance(draft, SummaryDraft)
         return draft
 
@@ -129,7 +138,8 @@ class Drafter:
             max_key_points=max_points,
             max_quotes=self.limits["max_quotes"],
         )
-        draft = await self._ask("reduce", messages, SummaryDraft)
+        limits = (max_points, self.limits["max_quotes"])
+        draft = await self._ask("reduce", messages, SummaryDraft, limits)
         assert isinstance(draft, SummaryDraft)
         return draft
 

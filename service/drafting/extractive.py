@@ -1,10 +1,11 @@
-"""The `mock` model: a deterministic, offline, extractive multi-document summariser.
+"""The extractive summariser: deterministic, offline, multi-document (`SUMMARIZER_MODEL=mock`).
 
-It implements the same interface as a real model and reads only the prompt (the source
-blocks of `service.drafting.wire_format`), so it can also be served over the OpenAI wire format.
 Sentences are ranked by centrality across sources (a LexRank-style degree over TF-IDF
 cosine), corroboration and position, then chosen greedily without redundancy (MMR). Every
 sentence it writes is a verbatim source sentence, with that sentence as its evidence.
+`summarise_groups` takes the grouped sources directly (the pipeline's fallback);
+`ExtractiveModel` serves the same summary behind the model interface, reading only the prompt
+(the blocks of `service.drafting.wire_format`), so it can also be served over the OpenAI wire.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from service.domain import SentenceGroup
 from service.drafting.drafts import (
     DraftEvent,
     DraftQuote,
@@ -31,31 +33,22 @@ from service.drafting.drafts import (
 from service.drafting.wire_format import (
     CandidateLine,
     ParsedBlocks,
+    SourceLine,
     parse_blocks,
     parse_judge_items,
 )
 from service.errors import ModelOutputError
-from service.llm.base import ModelReply, ModelRequest, OutputT, Usage
+from service.llm.base import ModelProfile, ModelReply, ModelRequest, OutputT, Usage
+from service.text.lexicon import MONTHS, RANKING_STOPWORDS, WEEKDAYS
 from service.text.token_count import count_tokens
 
-_STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as is are was were be been being
-    that this these those it its it's their there they them he she his her we our you your i
-    not no so than then too very can could would should will shall may might must do does did
-    has have had also into over under after before about between during while which who whom
-    what when where why how all any both each few more most other some such only own same just
-    said says say according per via up out off again further once here s t""".split()
-)
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _QUOTE_RE = re.compile(r"[“\"]([^“”\"]{12,}?)[”\"]")
 _CAP_SEQ_RE = re.compile(
     r"\b([A-Z][a-z]+(?:[-’'][A-Za-z]+)?(?:\s+[A-Z][a-z]+(?:[-’'][A-Za-z]+)?)+)"
 )
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
-_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_MONTHS = "|".join(name.capitalize() for name in sorted(MONTHS, key=len, reverse=True))
+_WEEKDAYS = "|".join(day.capitalize() for day in sorted(WEEKDAYS))
 _DATE_RE = re.compile(
     rf"\b(?:(?:{_MONTHS})\.? \d{{1,2}}(?:, \d{{4}})?|\d{{1,2}} (?:{_MONTHS})(?: \d{{4}})?"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:on )?(?:{_WEEKDAYS}))\b"
@@ -71,7 +64,7 @@ def _terms(text: str) -> list[str]:
     out = []
     for word in _WORD_RE.findall(text.lower()):
         word = word.replace("’", "'").removesuffix("'s")
-        if word in _STOPWORDS or len(word) < 2:
+        if word in RANKING_STOPWORDS or len(word) < 2:
             continue
         if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
@@ -214,18 +207,23 @@ _TITLE_WORDS = frozenset(
 )
 
 
-def _known_names(lines: Sequence[_Line]) -> list[str]:
-    """Person-like names: capitalised pairs in several articles whose surname recurs alone."""
+def _name_pairs(lines: Sequence[_Line]) -> dict[str, set[str]]:
+    """Capitalised two-word sequences (titles left out), with the articles that write them."""
     seen: dict[str, set[str]] = defaultdict(set)
     for line in lines:
         for match in _CAP_SEQ_RE.finditer(line.text):
             words = [
                 w
                 for w in match.group(1).split()
-                if w.lower() not in _TITLE_WORDS and w.lower() not in _STOPWORDS
+                if w.lower() not in _TITLE_WORDS and w.lower() not in RANKING_STOPWORDS
             ]
             for k in range(len(words) - 1):
                 seen[" ".join(words[k : k + 2])].update(line.article_ids)
+    return seen
+
+
+def _words_alone(lines: Sequence[_Line]) -> Counter[str]:
+    """How often each word stands without a capitalised word (other than a title) before it."""
     alone: Counter[str] = Counter()
     for line in lines:
         words = line.text.split()
@@ -233,6 +231,13 @@ def _known_names(lines: Sequence[_Line]) -> list[str]:
             previous = words[k - 1] if k else ""
             if not previous[:1].isupper() or previous.lower() in _TITLE_WORDS:
                 alone[word.strip(",.:;”’'\"")] += 1
+    return alone
+
+
+def _known_names(lines: Sequence[_Line]) -> list[str]:
+    """Person-like names: capitalised pairs in several articles whose surname recurs alone."""
+    seen = _name_pairs(lines)
+    alone = _words_alone(lines)
     names = [
         name
         for name, articles in seen.items()
@@ -258,6 +263,45 @@ def _same_words(a: str, b: str) -> bool:
     return len(words_a & words_b) >= 0.8 * max(1, min(len(words_a), len(words_b)))
 
 
+def _quote_speaker(
+    text: str, match: re.Match[str], before: str, names: Sequence[str], last: str | None
+) -> str | None:
+    """Who a quotation in `text` is given to: a name before it, else "he said" after it."""
+    speaker = _speaker_before(before, names)
+    if speaker is not None:
+        return speaker
+    after = text[match.end() : match.end() + 40]
+    pronoun = re.match(rf"\W*(\w+) ({_SPEECH_VERBS})\b", after)
+    if pronoun is None:
+        return None
+    if pronoun.group(1).lower() in _PRONOUNS:
+        return last
+    return _speaker_before(pronoun.group(1), names)
+
+
+def _line_quotes(
+    line: _Line, article: str, names: Sequence[str], last: str | None
+) -> list[DraftQuote]:
+    """The quotations of six words or more in one line that have a speaker."""
+    found = []
+    cursor = 0
+    for match in _QUOTE_RE.finditer(line.text):
+        before = line.text[cursor : match.start()]
+        speaker = _quote_speaker(line.text, match, before, names, last)
+        cursor = match.end()
+        if speaker is None or len(match.group(1).split()) < 6:
+            continue
+        quote = match.group(1).strip().rstrip(",")
+        found.append(DraftQuote(speaker=speaker, quote=quote, article_id=article))
+    return found
+
+
+def _novelty(quote: str, said: frozenset[str]) -> float:
+    """The share of a quotation's content words the summary has not said yet."""
+    terms = set(_terms(quote))
+    return len(terms - said) / len(terms) if terms else 0.0
+
+
 def _quotes(
     lines: Sequence[_Line], names: Sequence[str], limit: int, said: frozenset[str] = frozenset()
 ) -> list[DraftQuote]:
@@ -270,35 +314,20 @@ def _quotes(
     last_speaker: dict[str, str] = {}
     for line in lines:
         article = line.article_ids[0] if line.article_ids else ""
-        cursor = 0
-        for match in _QUOTE_RE.finditer(line.text):
-            words = match.group(1).split()
-            before = line.text[cursor : match.start()]
-            after = line.text[match.end() : match.end() + 40]
-            speaker = _speaker_before(before, names)
-            if speaker is None:
-                pronoun = re.match(rf"\W*(\w+) ({_SPEECH_VERBS})\b", after)
-                if pronoun and pronoun.group(1).lower() in _PRONOUNS:
-                    speaker = last_speaker.get(article)
-                elif pronoun:
-                    speaker = _speaker_before(pronoun.group(1), names)
-            cursor = match.end()
-            if speaker is None or len(words) < 6:
-                continue
-            quote = match.group(1).strip().rstrip(",")
-            terms = set(_terms(quote))
-            novelty = len(terms - said) / len(terms) if terms else 0.0
-            found.append(
-                (novelty + line.score, DraftQuote(speaker=speaker, quote=quote, article_id=article))
-            )
+        for quote in _line_quotes(line, article, names, last_speaker.get(article)):
+            found.append((_novelty(quote.quote, said) + line.score, quote))
         latest = _speaker_before(line.text, names)
         if latest:
             last_speaker[article] = latest
     found.sort(key=lambda item: -item[0])
+    return _several_voices([quote for _, quote in found], limit)
+
+
+def _several_voices(ranked: Sequence[DraftQuote], limit: int) -> list[DraftQuote]:
+    """First one quote per speaker, then fill up: several voices beat one voice repeated."""
     chosen: list[DraftQuote] = []
-    # First one quote per speaker, then fill up: several voices beat one voice repeated.
     for new_voices_only in (True, False):
-        for _, quote in found:
+        for quote in ranked:
             voices = {c.speaker for c in chosen}
             if len(chosen) >= limit or any(_same_words(quote.quote, c.quote) for c in chosen):
                 continue
@@ -341,39 +370,57 @@ def _event(lines: Sequence[_Line], names: Sequence[str]) -> DraftEvent | None:
     return best[1] if best else None
 
 
-def _limits(prompt: str) -> tuple[int, int]:
-    """The key-point and quote limits stated in the prompt."""
-    points = re.search(r"at most (\d+) (?:sentences|\"key_points\")", prompt)
-    quotes = re.search(r"at most (\d+) (?:verbatim quotations|\"quotes\")", prompt)
-    return (int(points.group(1)) if points else 8, int(quotes.group(1)) if quotes else 4)
+def _headline(lines: Sequence[_Line], sentences: Sequence[_Line]) -> _Line:
+    """The most central headline-shaped line, else the most central short sentence."""
+    titles = [line for line in lines if line.title_like]
+    if titles:
+        return max(titles, key=lambda line: (line.score, line.key))
+    short = [line for line in sentences if line.words <= 40] or sentences or lines
+    return max(short, key=lambda line: (line.score, line.key))
 
 
-def summarise_blocks(blocks: ParsedBlocks, max_points: int, max_quotes: int) -> SummaryDraft:
-    """The extractive summary of the sources (or of candidate points, in a reduce call)."""
-    items: list[CandidateLine] = [
-        CandidateLine(s.key, s.article_ids, s.text) for s in blocks.sources
-    ] or list(blocks.candidates)
+def _key_lines(
+    lines: Sequence[_Line],
+    sentences: Sequence[_Line],
+    headline: _Line,
+    event: DraftEvent | None,
+    limit: int,
+) -> list[_Line]:
+    """Key points add outcomes: what the headline and the event sentence said is not repeated."""
+    said = [headline] + [line for line in lines if event is not None and line.text == event.text]
+    pool = [line for line in sentences if line not in said] or list(sentences) or list(lines)
+    return _select(pool, limit, said)
+
+
+def _given_quotes(quotes: Sequence[SourceLine], limit: int) -> list[DraftQuote]:
+    """Candidate quotations (`Speaker: words`), kept in the order given."""
+    return [
+        DraftQuote(speaker=speaker, quote=words, article_id=q.article_ids[0])
+        for q in quotes[:limit]
+        for speaker, _, words in [q.text.partition(": ")]
+    ]
+
+
+def summarise_lines(
+    items: Sequence[CandidateLine],
+    max_points: int,
+    max_quotes: int,
+    given_quotes: Sequence[SourceLine] = (),
+) -> SummaryDraft:
+    """The extractive summary of source lines (or of candidate points, in a reduce).
+
+    Quotations come from `given_quotes` when there are any, else from the lines themselves.
+    """
     lines = _build_lines(items)
     if not lines:
-        raise ModelOutputError("the prompt carries no source sentences to summarise")
+        raise ModelOutputError("there are no source sentences to summarise")
     names = _known_names(lines)
     sentences = [line for line in lines if line.sentence_like and line.quoted_share < 0.5]
-    titles = [line for line in lines if line.title_like]
-    headline = max(titles, key=lambda line: (line.score, line.key), default=None)
-    if headline is None:
-        short = [line for line in sentences if line.words <= 40] or sentences or lines
-        headline = max(short, key=lambda line: (line.score, line.key))
+    headline = _headline(lines, sentences)
     event = _event(lines, names)
-    # Key points add outcomes: what the headline and the event sentence said is not repeated.
-    said = [headline] + [line for line in lines if event is not None and line.text == event.text]
-    pool = [line for line in sentences if line not in said] or sentences or lines
-    key_lines = _select(pool, max_points, said)
-    if blocks.quotes:
-        quotes = [
-            DraftQuote(speaker=speaker, quote=words, article_id=q.article_ids[0])
-            for q in blocks.quotes[:max_quotes]
-            for speaker, _, words in [q.text.partition(": ")]
-        ]
+    key_lines = _key_lines(lines, sentences, headline, event, max_points)
+    if given_quotes:
+        quotes = _given_quotes(given_quotes, max_quotes)
     else:
         said_terms = frozenset(
             term for line in [headline, *key_lines] for term in line.vector
@@ -384,6 +431,35 @@ def summarise_blocks(blocks: ParsedBlocks, max_points: int, max_quotes: int) -> 
         event=event,
         key_points=[_draft_sentence(line) for line in key_lines],
         quotes=quotes,
+    )
+
+
+def summarise_groups(
+    groups: Sequence[SentenceGroup], max_points: int, max_quotes: int
+) -> SummaryDraft:
+    """The extractive summary of a request's grouped source sentences, with no prompt between."""
+    return summarise_lines(
+        [CandidateLine(g.id, tuple(g.article_ids), g.text) for g in groups], max_points, max_quotes
+    )
+
+
+# A prompt that reaches it over the wire carries its limits in words only: the API's defaults
+# then, which the pipeline cuts down to the request's own (the selection ranks, so the first
+# few of eight are the few it would have chosen).
+_DEFAULT_KEY_POINTS = 8
+_DEFAULT_QUOTES = 4
+
+
+def _summarise_prompt(blocks: ParsedBlocks, request: ModelRequest[OutputT]) -> SummaryDraft:
+    """The summary a prompt asks for: of its sources, else of its candidate points."""
+    items: list[CandidateLine] = [
+        CandidateLine(s.key, s.article_ids, s.text) for s in blocks.sources
+    ] or list(blocks.candidates)
+    return summarise_lines(
+        items,
+        _DEFAULT_KEY_POINTS if request.max_key_points is None else request.max_key_points,
+        _DEFAULT_QUOTES if request.max_quotes is None else request.max_quotes,
+        blocks.quotes,
     )
 
 
@@ -432,28 +508,39 @@ def judge_items(prompt: str) -> JudgeDraft:
     return JudgeDraft(judgements=judgements)
 
 
-class MockModel:
-    """Deterministic extractive model behind the real model interface."""
+class ExtractiveModel:
+    """The extractive summariser behind the model interface; answers from the prompt alone."""
 
+    # The name clients see in `run.model`, and what SUMMARIZER_MODEL selects it by.
     name = "mock"
-    is_extractive_mock = True
+    profile = ModelProfile(
+        offline=True,
+        reports_progress=False,
+        # Its judge and repairs are lexical checks of what the verifier already checked.
+        can_judge=False,
+        can_repair=False,
+        # Every sentence it writes is already extractive: a fallback would say the same.
+        extractive_fallback=False,
+    )
 
     def __init__(self, context_tokens: int = 16_384) -> None:
         self.context_tokens = context_tokens
 
     async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
-        """Answer from the prompt alone; same prompt, same reply."""
+        """Answer from the prompt and the request's limits; same request, same reply."""
         prompt = "\n".join(m.content for m in request.messages)
         blocks = parse_blocks(prompt)
         output: BaseModel
         if request.output_type is SummaryDraft:
-            output = summarise_blocks(blocks, *_limits(prompt))
+            output = _summarise_prompt(blocks, request)
         elif request.output_type is RepairDraft:
             output = repair_items(blocks, prompt)
         elif request.output_type is JudgeDraft:
             output = judge_items(prompt)
         else:
-            raise ModelOutputError(f"the mock model cannot produce {request.output_type.__name__}")
+            raise ModelOutputError(
+                f"the extractive model cannot produce {request.output_type.__name__}"
+            )
         raw = output.model_dump_json()
         usage = Usage(
             calls=1, prompt_tokens=count_tokens(prompt), completion_tokens=count_tokens(raw)
@@ -464,3 +551,6 @@ class MockModel:
             model=self.name,
             usage=usage,
         )
+
+    async def aclose(self) -> None:
+        """Nothing to release: it holds no connection."""

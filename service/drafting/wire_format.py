@@ -1,11 +1,11 @@
 """The textual form in which sources and candidate points travel inside a prompt.
 
-One module owns both directions, so the prompt a real model reads and the parser the mock
+One module owns both directions, so the prompt a real model reads and the parser the extractive
 model uses can never drift apart. Every item is one line, and text is folded onto that line,
 so an article cannot forge a line of its own or close the block it sits in.
 
     <articles>
-    [000_abc] source=KUNA | title=... | published=2026-01-16
+    [000_abc] source=Example Wire | title=... | published=2026-01-16
     </articles>
     <source_sentences>
     [g1 | 000_abc, 002_def] Sentence text as in the article.
@@ -119,36 +119,47 @@ def render_quotes(quotes: Sequence[SourceLine]) -> str:
     )
 
 
+def _block_tag(line: str) -> tuple[str, bool] | None:
+    """`(block name, opens)` when the line is one of our block tags, else None."""
+    stripped = line.strip()
+    if not (stripped.startswith("<") and stripped.endswith(">")):
+        return None
+    name = stripped.strip("</>").strip()
+    return (name, not stripped.startswith("</")) if name in BLOCKS else None
+
+
+def _add_item(parsed: ParsedBlocks, block: str, raw: str) -> None:
+    """File one line of `block` where it belongs: an item, or evidence of the last candidate."""
+    evidence = _EVIDENCE_RE.match(raw)
+    if evidence and block == "candidate_points" and parsed.candidates:
+        parsed.candidates[-1].evidence.append((evidence["id"], evidence["quote"]))
+        return
+    item = _ITEM_RE.match(raw)
+    if not item:
+        return
+    ids = tuple(i.strip() for i in (item["ids"] or "").split(",") if i.strip())
+    key, text = item["key"].strip(), item["text"]
+    if block == "articles":
+        parsed.articles.append(SourceLine(key, (key,), text))
+    elif block == "source_sentences":
+        parsed.sources.append(SourceLine(key, ids, text))
+    elif block == "candidate_points":
+        parsed.candidates.append(CandidateLine(key, ids, text))
+    else:
+        parsed.quotes.append(SourceLine(key, ids, text))
+
+
 def parse_blocks(prompt: str) -> ParsedBlocks:
-    """Read back every block found in a prompt (the mock model's view of its input)."""
+    """Read back every block found in a prompt (the extractive model's view of its input)."""
     parsed = ParsedBlocks()
     current: str | None = None
     for raw in prompt.splitlines():
-        stripped = raw.strip()
-        if stripped.startswith("<") and stripped.endswith(">"):
-            name = stripped.strip("</>").strip()
-            if name in BLOCKS:
-                current = None if stripped.startswith("</") else name
-                continue
-        if current is None:
-            continue
-        evidence = _EVIDENCE_RE.match(raw)
-        if evidence and current == "candidate_points" and parsed.candidates:
-            parsed.candidates[-1].evidence.append((evidence["id"], evidence["quote"]))
-            continue
-        item = _ITEM_RE.match(raw)
-        if not item:
-            continue
-        ids = tuple(i.strip() for i in (item["ids"] or "").split(",") if i.strip())
-        key, text = item["key"].strip(), item["text"]
-        if current == "articles":
-            parsed.articles.append(SourceLine(key, (key,), text))
-        elif current == "source_sentences":
-            parsed.sources.append(SourceLine(key, ids, text))
-        elif current == "candidate_points":
-            parsed.candidates.append(CandidateLine(key, ids, text))
-        else:
-            parsed.quotes.append(SourceLine(key, ids, text))
+        tag = _block_tag(raw)
+        if tag is not None:
+            name, opens = tag
+            current = name if opens else None
+        elif current is not None:
+            _add_item(parsed, current, raw)
     return parsed
 
 
@@ -178,7 +189,7 @@ def render_judge_items(items: Sequence[JudgeItem]) -> str:
 
 
 def parse_judge_items(prompt: str) -> list[JudgeItem]:
-    """Read back the judge prompt's items (the mock model's view of a judge request)."""
+    """Read back the judge prompt's items (the extractive model's view of a judge request)."""
     return [
         JudgeItem(
             int(match[1]),

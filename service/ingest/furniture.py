@@ -193,20 +193,30 @@ def _is_boilerplate_alone(sentence: _Sentence, body_script: str | None) -> bool:
         return True
     if body_script is not None and _is_foreign_script(text, body_script):
         return True
-    if sentence.words <= _MAX_PATTERN_WORDS and (
+    if _matches_furniture_pattern(text, sentence.words):
+        return True
+    # Labels, bylines and datelines read like text when they run on into a sentence.
+    return sentence.alone_on_line and (
+        _is_section_label(sentence) or _is_byline(text) or _is_dateline(sentence)
+    )
+
+
+def _matches_furniture_pattern(text: str, words: int) -> bool:
+    """Whether the text holds a furniture phrase or is wholly a counter, contact or control."""
+    if words <= _MAX_PATTERN_WORDS and (
         _COPYRIGHT.search(text)
         or _SHARE.search(text)
         or _SEARCH_BOX.search(text)
         or _WIDGET_MESSAGE.search(text)
     ):
         return True
-    if _COUNTER.match(text) or _CONTACT.match(text) or _END_MARKER.match(text):
-        return True
-    if _UI_WORDS.match(text) or _FONT_BUTTON.match(text):
-        return True
-    if not sentence.alone_on_line:
-        return False
-    return _is_section_label(sentence) or _is_byline(text) or _is_dateline(sentence)
+    return bool(
+        _COUNTER.match(text)
+        or _CONTACT.match(text)
+        or _END_MARKER.match(text)
+        or _UI_WORDS.match(text)
+        or _FONT_BUTTON.match(text)
+    )
 
 
 def _is_section_label(sentence: _Sentence) -> bool:

@@ -27,6 +27,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from service.domain import Document, SentenceGroup, SourceGroups, SourceSentence
+from service.text.lexicon import CARDINAL_TENS, CARDINAL_UNITS, SCALE_WORDS, STOPWORDS
 
 # Similarity bars (calibrated on the seed articles and checked against FRANK, see
 # benchmarks/bench_ingest.py): a rapidfuzz token-sort ratio for near-verbatim copies...
@@ -56,21 +57,13 @@ _TOKEN = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _BRITISH_ISE = re.compile(r"is(e|ed|es|ing|ation|ations)$")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ed", "es", "s", "ly")
-_STOPWORDS = frozenset(
-    """a about after also am an and are as at be been before being between both but by can
-    could did do does for from had has have he her hers him his i if in into is it its me my
-    of on or our over said says she should than that the their them they this those to two
-    under us was we were what when where which who whom will with would you your""".split()
-)
 # Spelled-out cardinals compare with digits ("five" / "5"); "one" is left out, being a pronoun
 # as often as a number ("one another").
-_UNITS = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety"
-_NUMBER_WORDS = (
-    {word: str(n) for n, word in enumerate(_UNITS.split(), start=2)}
-    | {word: str(n) for n, word in zip(range(20, 100, 10), _TENS.split(), strict=True)}
-    | {"hundred": "100", "thousand": "1000", "million": "1000000", "billion": "1000000000"}
-)
+_NUMBER_WORDS = {
+    word: str(int(value))
+    for word, value in (CARDINAL_UNITS | CARDINAL_TENS | SCALE_WORDS).items()
+    if value >= 2
+}
 _DETERMINERS = frozenset("the these those both all its their our".split())
 _NEGATIONS = frozenset(
     """not no never neither nor without cannot cant dont doesnt didnt isnt wasnt arent werent
@@ -119,11 +112,11 @@ def normalise(text: str) -> str:
 def _features(sentence: SourceSentence, article: int) -> _Features:
     normalised = normalise(sentence.text)
     tokens = _TOKEN.findall(normalised)
-    content = [_fold(t) for t in tokens if t not in _STOPWORDS and t not in _NEGATIONS]
+    content = [_fold(t) for t in tokens if t not in STOPWORDS and t not in _NEGATIONS]
     words = frozenset(content)
     shingles = frozenset(f"{a} {b}" for a, b in zip(content, content[1:], strict=False))
     original = _TOKEN.findall(sentence.text)
-    names = {w.casefold() for w in original[1:] if w[0].isupper()} - _STOPWORDS
+    names = {w.casefold() for w in original[1:] if w[0].isupper()} - STOPWORDS
     return _Features(
         sentence=sentence,
         article=article,
@@ -173,23 +166,7 @@ def _candidate_scores(
     vocabularies: Sequence[frozenset[str]],
 ) -> dict[tuple[int, int], float]:
     """Scores of the sentence pairs worth comparing: exact repeats and those sharing rare words."""
-    pairs: set[tuple[int, int]] = set()
-    by_text: dict[str, list[int]] = defaultdict(list)
-    for i, feat in enumerate(features):
-        by_text[feat.normalised].append(i)
-    for same in by_text.values():
-        pairs.update((a, b) for k, a in enumerate(same) for b in same[k + 1 :])
-
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, feat in enumerate(features):
-        for word in feat.words:
-            postings[word].append(i)
-    shared: Counter[tuple[int, int]] = Counter()
-    for ids in postings.values():
-        if 1 < len(ids) <= MAX_BLOCKING_DF:
-            shared.update((a, b) for k, a in enumerate(ids) for b in ids[k + 1 :])
-    pairs.update(pair for pair, count in shared.items() if count >= MIN_SHARED_WORDS)
-
+    pairs = _exact_repeat_pairs(features) | _shared_word_pairs(features)
     mass = [sum(weights[f] for f in feat.shingles) for feat in features]
     scores = {}
     for a, b in sorted(pairs):
@@ -199,6 +176,27 @@ def _candidate_scores(
             features[a], features[b], mass[a], mass[b], weights, (a_vocabulary, b_vocabulary)
         )
     return scores
+
+
+def _exact_repeat_pairs(features: Sequence[_Features]) -> set[tuple[int, int]]:
+    """Pairs of sentences whose normalised text is the same."""
+    by_text: dict[str, list[int]] = defaultdict(list)
+    for i, feat in enumerate(features):
+        by_text[feat.normalised].append(i)
+    return {(a, b) for same in by_text.values() for k, a in enumerate(same) for b in same[k + 1 :]}
+
+
+def _shared_word_pairs(features: Sequence[_Features]) -> set[tuple[int, int]]:
+    """Pairs sharing enough words that are rare in the request (blocking on common ones is slow)."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, feat in enumerate(features):
+        for word in feat.words:
+            postings[word].append(i)
+    shared: Counter[tuple[int, int]] = Counter()
+    for ids in postings.values():
+        if 1 < len(ids) <= MAX_BLOCKING_DF:
+            shared.update((a, b) for k, a in enumerate(ids) for b in ids[k + 1 :])
+    return {pair for pair, count in shared.items() if count >= MIN_SHARED_WORDS}
 
 
 def _similarity(
@@ -258,36 +256,52 @@ def _copy_edges(
     documents: Sequence[Document],
 ) -> dict[tuple[int, int], float]:
     """Mutually best matches at the lower bar between articles that already look like copies."""
+    suspects = _suspect_copies(features, edges, documents)
+    copy_scores = {
+        (a, b): score
+        for (a, b), score in scores.items()
+        if score >= COPY_OVERLAP and (features[a].article, features[b].article) in suspects
+    }
+    best = _best_partners(features, copy_scores)
+    return {
+        (a, b): score
+        for (a, b), score in copy_scores.items()
+        if (a, b) not in edges
+        and best[(a, features[b].article)][1] == b
+        and best[(b, features[a].article)][1] == a
+    }
+
+
+def _suspect_copies(
+    features: Sequence[_Features],
+    edges: dict[tuple[int, int], float],
+    documents: Sequence[Document],
+) -> set[tuple[int, int]]:
+    """Article pairs whose near-duplicate sentences are many, absolutely and for their size."""
     found: Counter[tuple[int, int]] = Counter()
     for a, b in edges:
         pair = (features[a].article, features[b].article)
         if pair[0] != pair[1]:
             found[pair] += 1
     sizes = [len(doc.content_sentences) for doc in documents]
-    suspects = {
+    return {
         pair
         for pair, count in found.items()
         if count >= SUSPECT_PAIRS and count >= SUSPECT_SHARE * min(sizes[pair[0]], sizes[pair[1]])
     }
+
+
+def _best_partners(
+    features: Sequence[_Features], scores: dict[tuple[int, int], float]
+) -> dict[tuple[int, int], tuple[float, int]]:
+    """(sentence, other article) -> (score, sentence) of its best match there; ties to the first."""
     best: dict[tuple[int, int], tuple[float, int]] = {}
     for (a, b), score in scores.items():
-        articles = (features[a].article, features[b].article)
-        if articles not in suspects or score < COPY_OVERLAP:
-            continue
-        # Keyed by (sentence, other article): the best partner of each sentence in that article.
-        for mine, theirs, article in ((a, b, articles[1]), (b, a, articles[0])):
+        for mine, theirs, article in ((a, b, features[b].article), (b, a, features[a].article)):
             current = best.get((mine, article))
             if current is None or (score, -theirs) > (current[0], -current[1]):
                 best[(mine, article)] = (score, theirs)
-    extra = {}
-    for (a, b), score in scores.items():
-        if (a, b) in edges or score < COPY_OVERLAP:
-            continue
-        if (features[a].article, features[b].article) not in suspects:
-            continue
-        if best[(a, features[b].article)][1] == b and best[(b, features[a].article)][1] == a:
-            extra[(a, b)] = score
-    return extra
+    return best
 
 
 def _cluster(

@@ -1,4 +1,4 @@
-"""The model interface: one async method, implemented by the mock and the OpenAI client."""
+"""The model interface: one async method, implemented by the extractive model and OpenAI client."""
 
 from __future__ import annotations
 
@@ -18,7 +18,11 @@ class ChatMessage:
 
 @dataclass(frozen=True)
 class ModelRequest(Generic[OutputT]):
-    """One structured-output call: the messages and the pydantic type the reply must fit."""
+    """One structured-output call: the messages and the pydantic type the reply must fit.
+
+    The limits are the caps the prompt states in words, also given as data for a model that
+    does not read prompts; None where the task has none. The pipeline enforces them either way.
+    """
 
     task: str
     messages: list[ChatMessage]
@@ -26,6 +30,24 @@ class ModelRequest(Generic[OutputT]):
     max_output_tokens: int = 2_048
     temperature: float = 0.0
     seed: int = 0
+    max_key_points: int | None = None
+    max_quotes: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """What a model is good for, declared by the model so callers never ask for its type."""
+
+    # Answers without a server: always ready, nothing to reach.
+    offline: bool = False
+    # Its calls take long enough (seconds) that the CLI prints progress lines.
+    reports_progress: bool = True
+    # Its verdict on a sentence the verifier is unsure about is a second opinion worth asking.
+    can_judge: bool = True
+    # A failed sentence sent back to it may come back grounded.
+    can_repair: bool = True
+    # When none of its key points verify, the extractive summary is a different answer to give.
+    extractive_fallback: bool = True
 
 
 @dataclass
@@ -55,12 +77,15 @@ class Model(Protocol):
     """Anything that turns a structured request into a validated reply."""
 
     name: str
-    # Capabilities the pipeline may consult instead of checking the concrete type.
-    is_extractive_mock: bool
+    profile: ModelProfile
     context_tokens: int
 
     async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
         """Run one call; raise `service.errors.ModelError` subclasses on failure."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the model holds (HTTP connections); called once, at shutdown."""
         ...
 
 
@@ -70,7 +95,7 @@ class MeteredModel:
     def __init__(self, inner: Model) -> None:
         self.inner = inner
         self.name = inner.name
-        self.is_extractive_mock = inner.is_extractive_mock
+        self.profile = inner.profile
         self.context_tokens = inner.context_tokens
         self.usage = Usage()
         self.last_model = inner.name
@@ -81,3 +106,7 @@ class MeteredModel:
         self.usage.add(reply.usage)
         self.last_model = reply.model
         return reply
+
+    async def aclose(self) -> None:
+        """Close the wrapped model."""
+        await self.inner.aclose()

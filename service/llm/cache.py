@@ -36,7 +36,7 @@ class CachedModel:
     def __init__(self, inner: Model, directory: Path, ttl_s: float = 7 * 24 * 3600) -> None:
         self.inner = inner
         self.name = inner.name
-        self.is_extractive_mock = inner.is_extractive_mock
+        self.profile = inner.profile
         self.context_tokens = inner.context_tokens
         self.ttl_s = ttl_s
         self._store = diskcache.Cache(str(directory))
@@ -55,3 +55,8 @@ class CachedModel:
             key, {"raw": reply.output.model_dump_json(), "model": reply.model}, expire=self.ttl_s
         )
         return reply
+
+    async def aclose(self) -> None:
+        """Close the store, then the wrapped model."""
+        self._store.close()
+        await self.inner.aclose()

@@ -9,6 +9,9 @@ Two retry loops, one inside the other, each bounded by tenacity:
   retried with exponential backoff and jitter, never sooner than the server's `Retry-After`,
   then mapped to `ModelUnavailable` (503) or `ModelTimeout` (504).
 
+Each HTTP attempt has its own timeout; the whole request's deadline is the caller's, set once
+for all of a request's calls (`service.llm.deadline`), and no retry waits past it.
+
 Structured output degrades by what the server accepts (`json_schema`, else `json_object` with
 the schema, else plain text); the first mode a server accepts is remembered per base URL.
 Sampling parameters adapt the same way: a model that refuses one by name (OpenAI's reasoning
@@ -26,14 +29,13 @@ import re
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any, cast
 
 import openai
 from openai import AsyncOpenAI
-from openai.lib._pydantic import to_strict_json_schema
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 from tenacity import (
@@ -54,7 +56,8 @@ from service.errors import (
     ModelTimeout,
     ModelUnavailable,
 )
-from service.llm.base import ChatMessage, ModelReply, ModelRequest, OutputT, Usage
+from service.llm.base import ChatMessage, ModelProfile, ModelReply, ModelRequest, OutputT, Usage
+from service.llm.deadline import seconds_left
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +180,20 @@ class _Completion:
     reasoning_tokens: int = 0
 
 
+@dataclass
+class _Exchange:
+    """One `execute`: the request, the latest re-ask, and the usage of every call it makes."""
+
+    request: ModelRequest[Any]
+    prompt: list[ChatMessage]
+    reask: list[ChatMessage] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+
+    def messages(self) -> list[ChatMessage]:
+        """What the next call sends: the prompt, then the re-ask of the last bad reply."""
+        return self.prompt + self.reask
+
+
 class _InvalidOutput(Exception):
     """A reply that must be re-asked; `reask` is the message that tells the model why."""
 
@@ -203,7 +220,7 @@ class _ParameterRefused(Exception):
 class OpenAIChatModel:
     """A chat model behind an OpenAI-compatible HTTP API, returning validated pydantic output."""
 
-    is_extractive_mock = False
+    profile = ModelProfile()
 
     def __init__(
         self,
@@ -215,7 +232,6 @@ class OpenAIChatModel:
         timeout_s: float = 60.0,
         max_attempts: int = 3,
         transport_attempts: int = 4,
-        deadline_s: float = 180.0,
         max_concurrent_calls: int = 4,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 8.0,
@@ -229,7 +245,6 @@ class OpenAIChatModel:
         self._timeout_s = timeout_s
         self._max_attempts = max_attempts
         self._transport_attempts = transport_attempts
-        self._deadline_s = deadline_s
         self._max_concurrent_calls = max_concurrent_calls
         self._backoff_initial_s = backoff_initial_s
         self._backoff_max_s = backoff_max_s
@@ -250,45 +265,29 @@ class OpenAIChatModel:
 
     async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
         """Ask for `request.output_type`, re-asking on bad output, within the request deadline."""
-        usage = Usage()
-        try:
-            async with asyncio.timeout(self._deadline_s):
-                return await self._execute(request, usage, time.monotonic() + self._deadline_s)
-        except TimeoutError as e:
-            raise ModelTimeout(
-                f"{self.name}: no valid reply within the {self._deadline_s:g}s request deadline"
-            ) from e
-
-    async def aclose(self) -> None:
-        """Close the HTTP client of the running event loop."""
-        state = self._states.pop(asyncio.get_running_loop(), None)
-        if state is not None:
-            await state.client.close()
-
-    async def _execute(
-        self, request: ModelRequest[OutputT], usage: Usage, deadline: float
-    ) -> ModelReply[OutputT]:
-        messages = list(request.messages)
-        reask: list[ChatMessage] = []
-        attempts = 0
+        exchange = _Exchange(request, list(request.messages))
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
             retry=retry_if_exception_type(_InvalidOutput),
             reraise=True,
         )
+        attempts = 0
         try:
             async for attempt in retrying:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
-                    completion = await self._complete(messages + reask, request, usage, deadline)
+                    completion = await self._complete(exchange)
                     try:
                         output = _parse_output(completion, request.output_type)
                     except _InvalidOutput as invalid:
                         # Only the latest failure is shown: the prompt must not grow per attempt.
-                        reask = invalid.reask
+                        exchange.reask = invalid.reask
                         raise
                     return ModelReply(
-                        output=output, raw=completion.text, model=completion.model, usage=usage
+                        output=output,
+                        raw=completion.text,
+                        model=completion.model,
+                        usage=exchange.usage,
                     )
         except _InvalidOutput as e:
             raise ModelOutputError(
@@ -296,41 +295,33 @@ class OpenAIChatModel:
                 f"in {attempts} attempt(s): {e.reason}",
                 last_completion=e.completion,
                 attempts=attempts,
-                prompt_tokens=usage.prompt_tokens,
-                completion_tokens=usage.completion_tokens,
+                prompt_tokens=exchange.usage.prompt_tokens,
+                completion_tokens=exchange.usage.completion_tokens,
             ) from e
         raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
 
-    async def _complete(
-        self,
-        messages: list[ChatMessage],
-        request: ModelRequest[OutputT],
-        usage: Usage,
-        deadline: float,
-    ) -> _Completion:
+    async def aclose(self) -> None:
+        """Close the HTTP client of the running event loop."""
+        state = self._states.pop(asyncio.get_running_loop(), None)
+        if state is not None:
+            await state.client.close()
+
+    async def _complete(self, exchange: _Exchange) -> _Completion:
         state = self._state()
         mode = self.structured_mode
         if mode is not None:
-            return await self._call(mode, messages, request, usage, deadline, probing=False)
+            return await self._call(mode, exchange, probing=False)
         # Detect once: concurrent first calls wait here instead of all probing the server.
         async with state.probe_lock:
             mode = self.structured_mode
             if mode is not None:
-                return await self._call(mode, messages, request, usage, deadline, probing=False)
-            return await self._probe(messages, request, usage, deadline)
+                return await self._call(mode, exchange, probing=False)
+            return await self._probe(exchange)
 
-    async def _probe(
-        self,
-        messages: list[ChatMessage],
-        request: ModelRequest[OutputT],
-        usage: Usage,
-        deadline: float,
-    ) -> _Completion:
+    async def _probe(self, exchange: _Exchange) -> _Completion:
         for mode in _DEGRADATION_ORDER[:-1]:
             try:
-                completion = await self._call(
-                    mode, messages, request, usage, deadline, probing=True
-                )
+                completion = await self._call(mode, exchange, probing=True)
             except _FormatRejected as e:
                 logger.info(
                     "%s refused response_format %s (%s); degrading", self.server_url, mode, e
@@ -340,25 +331,18 @@ class OpenAIChatModel:
             return completion
         # The last resort asks for nothing the server could refuse: a failure here is real.
         last = _DEGRADATION_ORDER[-1]
-        completion = await self._call(last, messages, request, usage, deadline, probing=False)
+        completion = await self._call(last, exchange, probing=False)
         self._capabilities.remember(self.server_url, last)
         return completion
 
     async def _call(
-        self,
-        mode: StructuredMode,
-        messages: list[ChatMessage],
-        request: ModelRequest[OutputT],
-        usage: Usage,
-        deadline: float,
-        *,
-        probing: bool,
+        self, mode: StructuredMode, exchange: _Exchange, *, probing: bool
     ) -> _Completion:
         # A refused parameter is dropped for good and there are three of them: at most four rounds.
         while True:
             dialect = self._capabilities.dialect(self.server_url, self.name)
             try:
-                return await self._send(mode, messages, request, usage, deadline, dialect, probing)
+                return await self._send(mode, exchange, dialect, probing)
             except _ParameterRefused as refused:
                 logger.info(
                     "%s at %s refused %r; asking again without it",
@@ -369,20 +353,14 @@ class OpenAIChatModel:
                 self._capabilities.remember_dialect(self.server_url, self.name, refused.dialect)
 
     async def _send(
-        self,
-        mode: StructuredMode,
-        messages: list[ChatMessage],
-        request: ModelRequest[OutputT],
-        usage: Usage,
-        deadline: float,
-        dialect: RequestDialect,
-        probing: bool,
+        self, mode: StructuredMode, exchange: _Exchange, dialect: RequestDialect, probing: bool
     ) -> _Completion:
         state = self._state()
+        request = exchange.request
         kwargs = _format_kwargs(mode, request.output_type) | dialect.sampling(request)
-        wire_messages = _wire_messages(mode, messages, request.output_type)
+        wire_messages = _wire_messages(mode, exchange.messages(), request.output_type)
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._transport_attempts) | _StopPastDeadline(deadline),
+            stop=stop_after_attempt(self._transport_attempts) | _StopPastDeadline(),
             wait=_wait_retry_after_or(
                 wait_random_exponential(multiplier=self._backoff_initial_s, max=self._backoff_max_s)
             ),
@@ -401,7 +379,7 @@ class OpenAIChatModel:
                             timeout=self._timeout_s,
                             **kwargs,
                         )
-                    return _read_completion(response, usage, self.name)
+                    return _read_completion(response, exchange.usage, self.name)
         except openai.APITimeoutError as e:
             raise ModelTimeout(
                 f"{self.name} did not answer within {self._timeout_s:g}s "
@@ -467,7 +445,6 @@ def build_openai_model(settings: Settings) -> OpenAIChatModel:
         timeout_s=settings.model_timeout_s,
         max_attempts=settings.model_max_attempts,
         transport_attempts=settings.model_max_attempts + 1,
-        deadline_s=settings.request_deadline_s,
         max_concurrent_calls=settings.max_concurrent_model_calls,
     )
 
@@ -621,13 +598,12 @@ def _wait_retry_after_or(
 
 
 class _StopPastDeadline(stop_base):
-    """Stop when the next wait would end after the deadline: fail now with the real cause."""
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
+    """Stop when the next wait would end after the request's deadline: fail now with the
+    real cause rather than be cut off while waiting."""
 
     def __call__(self, retry_state: RetryCallState) -> bool:
-        return time.monotonic() + retry_state.upcoming_sleep >= self.deadline
+        left = seconds_left()
+        return left is not None and retry_state.upcoming_sleep >= left
 
 
 def _format_kwargs(mode: StructuredMode, output_type: type[BaseModel]) -> dict[str, Any]:
@@ -637,8 +613,7 @@ def _format_kwargs(mode: StructuredMode, output_type: type[BaseModel]) -> dict[s
                 "type": "json_schema",
                 "json_schema": {
                     "name": output_type.__name__,
-                    # The SDK's own strict transform: every property required, no extras.
-                    "schema": to_strict_json_schema(output_type),
+                    "schema": _strict_schema(output_type),
                     "strict": True,
                 },
             }
@@ -649,6 +624,12 @@ def _format_kwargs(mode: StructuredMode, output_type: type[BaseModel]) -> dict[s
             "response_format": {"type": "json_object", "schema": output_type.model_json_schema()}
         }
     return {}
+
+
+def _strict_schema(output_type: type[BaseModel]) -> dict[str, object]:
+    """The SDK's own strict transform (every property required, no extras), reached through
+    its public `pydantic_function_tool` rather than the private module behind it."""
+    return dict(openai.pydantic_function_tool(output_type)["function"].get("parameters", {}))
 
 
 def _wire_messages(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from service.domain import Document
-from service.drafting.drafts import JudgeDraft
+from service.drafting.drafts import JudgeDraft, Judgement
 from service.drafting.prompts import load_prompt
 from service.drafting.wire_format import JudgeItem, render_judge_items
 from service.errors import ModelError
@@ -40,6 +40,31 @@ def render_items(
     )
 
 
+def _doubtful(
+    claims: Sequence[Claim], verdicts: Sequence[Verdict], documents: Sequence[Document]
+) -> list[int]:
+    """The statements in doubt whose every citation names an article of the request."""
+    known = {d.id for d in documents}
+    return [
+        i
+        for i, v in enumerate(verdicts)
+        if claims[i].kind == "statement"
+        and is_doubtful(v)
+        and all(c.article_id in known for c in v.citations)
+    ]
+
+
+def _settle(verdict: Verdict, judgement: Judgement, model: str) -> None:
+    """Move a doubtful verdict to the judge's side of the threshold, saying who moved it."""
+    verdict.supported = judgement.supported
+    verdict.score = (
+        max(verdict.score, THRESHOLD)
+        if judgement.supported
+        else min(verdict.score, max(THRESHOLD - 0.01, 0.0))
+    )
+    verdict.reasons.append(f"model judge ({model}): {judgement.reason}")
+
+
 async def judge_doubtful(
     model: Model,
     claims: Sequence[Claim],
@@ -48,17 +73,7 @@ async def judge_doubtful(
 ) -> list[Verdict]:
     """New verdicts where the model settled a doubtful one; the others are returned unchanged."""
     out = [replace(v, citations=list(v.citations), reasons=list(v.reasons)) for v in verdicts]
-    # The extractive mock writes summaries; it cannot judge, so there is no second opinion.
-    if model.is_extractive_mock:
-        return out
-    known = {d.id for d in documents}
-    doubtful = [
-        i
-        for i, v in enumerate(out)
-        if claims[i].kind == "statement"
-        and is_doubtful(v)
-        and all(c.article_id in known for c in v.citations)
-    ]
+    doubtful = _doubtful(claims, out, documents) if model.profile.can_judge else []
     if not doubtful:
         return out
     messages = load_prompt("judge", 1).render(items=render_items(claims, out, doubtful))
@@ -71,17 +86,9 @@ async def judge_doubtful(
         return out
     answered: set[int] = set()
     for judgement in reply.output.judgements:
-        if judgement.index not in doubtful or judgement.index in answered:
-            continue
-        answered.add(judgement.index)
-        verdict = out[judgement.index]
-        verdict.supported = judgement.supported
-        verdict.score = (
-            max(verdict.score, THRESHOLD)
-            if judgement.supported
-            else min(verdict.score, max(THRESHOLD - 0.01, 0.0))
-        )
-        verdict.reasons.append(f"model judge ({reply.model}): {judgement.reason}")
+        if judgement.index in doubtful and judgement.index not in answered:
+            answered.add(judgement.index)
+            _settle(out[judgement.index], judgement, reply.model)
     for i in doubtful:
         if i not in answered:
             out[i].reasons.append("second-stage judge gave no answer: kept first stage")

@@ -8,14 +8,15 @@ from dataclasses import dataclass, replace
 
 from service.config import Settings
 from service.domain import ArticleInput, Document, SourceGroups, SummaryOptions
-from service.drafting.drafter import Drafter, DraftResult, Progress
+from service.drafting.drafter import Drafter, Progress
 from service.drafting.drafts import DraftSentence
-from service.drafting.extractive import MockModel
-from service.errors import ClientError, ModelTimeout
+from service.drafting.extractive import summarise_groups
+from service.errors import ClientError
 from service.ingest.grouping import group_sentences
 from service.ingest.prompt_injection import exclude_planted_instructions
 from service.ingest.segment import ingest_articles
 from service.llm.base import MeteredModel, Model
+from service.llm.deadline import request_deadline
 from service.pipeline.assemble import Assembler, Failure, claim_of, dropped
 from service.pipeline.judge import judge_doubtful
 from service.pipeline.results import (
@@ -162,41 +163,35 @@ async def summarize(
         options.max_quotes,
         progress,
     )
-    try:
-        async with asyncio.timeout(settings.request_deadline_s):
-            result = await drafter.write(prepared.groups.groups)
-            summary, failures = await asyncio.to_thread(assembler.summary, result.draft)
-            checked, passed = assembler.checked, assembler.checked - len(failures)
-            repaired = judged = 0
-            real_model = not model.is_extractive_mock
-            key_points = list(summary.key_points)
-            if failures and settings.judge and real_model:
-                judged, failures = await _second_opinion(
-                    metered, prepared, assembler, key_points, failures
-                )
-            if failures and options.repair and settings.repair and real_model:
-                repaired, failures = await _repair(
-                    drafter, prepared, assembler, key_points, failures
-                )
-            summary = replace(summary, key_points=tuple(key_points))
-    except TimeoutError as exc:
-        raise ModelTimeout(
-            f"the model did not finish within the {settings.request_deadline_s:g}s deadline"
-        ) from exc
+    # One deadline for all of the request's calls, however many map-reduce and repair make.
+    async with request_deadline(settings.request_deadline_s):
+        result = await drafter.write(prepared.groups.groups)
+        summary, failures = await asyncio.to_thread(assembler.summary, result.draft)
+        checked, passed = assembler.checked, assembler.checked - len(failures)
+        repaired = judged = 0
+        key_points = list(summary.key_points)
+        if failures and settings.judge and model.profile.can_judge:
+            judged, failures = await _second_opinion(
+                metered, prepared, assembler, key_points, failures
+            )
+        if failures and options.repair and settings.repair and model.profile.can_repair:
+            repaired, failures = await _repair(drafter, prepared, assembler, key_points, failures)
+        summary = replace(summary, key_points=tuple(key_points))
 
     fallback_reason = None
-    if not summary.key_points and not model.is_extractive_mock:
+    if not summary.key_points and model.profile.extractive_fallback:
         # Nothing the model wrote survived: answer with the extractive summary, marked as such.
         fallback_reason = "no sentence written by the model passed verification"
-        extractive = Drafter(
-            MockModel(settings.context_tokens),
-            prepared.documents,
-            settings,
-            options.max_key_points,
-            options.max_quotes,
+        draft = await asyncio.to_thread(
+            summarise_groups, prepared.groups.groups, options.max_key_points, options.max_quotes
         )
-        mock_result: DraftResult = await extractive.write(prepared.groups.groups)
-        summary, _ = await asyncio.to_thread(assembler.summary, mock_result.draft)
+        summary, _ = await asyncio.to_thread(assembler.summary, draft)
+    # Whatever the model returned and however many calls it took, the request's limits hold.
+    summary = replace(
+        summary,
+        key_points=summary.key_points[: options.max_key_points],
+        quotes=summary.quotes[: options.max_quotes],
+    )
 
     return SummaryResult(
         summary=summary,

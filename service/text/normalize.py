@@ -189,14 +189,17 @@ _INITIAL_BEFORE = frozenset('.!?:"(')
 def tokenize(prepared: str) -> list[Token]:
     """Split prepared text into word tokens, merging multi-word names into one."""
     raw: list[Token] = []
+    previous_end = 0
     for match in _TOKEN_RE.finditer(prepared):
         surface = match.group()
-        before = prepared[: match.start()].rstrip()
-        initial = not before or before[-1] in _INITIAL_BEFORE
+        # Only the text since the previous word can hold what comes last before this one.
+        before = prepared[previous_end : match.start()].rstrip()
+        initial = before[-1] in _INITIAL_BEFORE if before else previous_end == 0
         word = surface.lower()
         if surface == "US":
             word = "usa"
         raw.append(Token(word, surface[0].isupper(), initial, match.start(), match.end()))
+        previous_end = match.end()
     merged: list[Token] = []
     index = 0
     while index < len(raw):

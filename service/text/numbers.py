@@ -7,10 +7,22 @@ sixtieth" are one ordinal; "Jan 16", "16 January" and "2026-01-16" are one date.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from service.text.lexicon import MONTHS, WEEKDAYS
+from service.text.lexicon import (
+    CARDINAL_TENS,
+    CARDINAL_UNITS,
+    CURRENCY_SIGNS,
+    CURRENCY_WORDS,
+    MONTHS,
+    ORDINAL_SCALE_WORDS,
+    ORDINAL_WORDS,
+    SCALE_ABBREVIATIONS,
+    SCALE_WORDS,
+    WEEKDAYS,
+)
 
 Kind = Literal["cardinal", "ordinal", "percent", "money", "year"]
 
@@ -45,40 +57,9 @@ class NumericFacts:
     weekdays: set[str] = field(default_factory=set)
 
 
-_SCALES = {
-    "thousand": 1e3,
-    "k": 1e3,
-    "million": 1e6,
-    "m": 1e6,
-    "mn": 1e6,
-    "mln": 1e6,
-    "billion": 1e9,
-    "bn": 1e9,
-    "b": 1e9,
-    "trillion": 1e12,
-    "tn": 1e12,
-}
-_CURRENCIES = {
-    "$": "USD",
-    "us$": "USD",
-    "usd": "USD",
-    "dollar": "USD",
-    "dollars": "USD",
-    "£": "GBP",
-    "gbp": "GBP",
-    "pound": "GBP",
-    "pounds": "GBP",
-    "€": "EUR",
-    "eur": "EUR",
-    "euro": "EUR",
-    "euros": "EUR",
-    "¥": "JPY",
-    "jpy": "JPY",
-    "yen": "JPY",
-    "yuan": "CNY",
-    "rupee": "INR",
-    "rupees": "INR",
-}
+# Scale words and abbreviations that follow a written number ("11.6bn", "3 million").
+_SCALES = {word: value for word, value in SCALE_WORDS.items() if value > 100} | SCALE_ABBREVIATIONS
+_CURRENCIES = CURRENCY_SIGNS | CURRENCY_WORDS
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 
 _NUMBER_RE = re.compile(
@@ -103,74 +84,83 @@ _MONTH_RE = re.compile(rf"\b(?P<mon>{_MONTH_ALT})\b(?P<dot>\.)?")
 # Month words that are also ordinary words: months only when capitalised mid-sentence.
 _AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar", "jan", "jun", "aug", "sep", "oct", "dec"})
 
-_UNITS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
-_ORDINAL_UNITS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-    "eleventh": 11,
-    "twelfth": 12,
-    "thirteenth": 13,
-    "fourteenth": 14,
-    "fifteenth": 15,
-    "sixteenth": 16,
-    "seventeenth": 17,
-    "eighteenth": 18,
-    "nineteenth": 19,
-    "twentieth": 20,
-    "thirtieth": 30,
-    "fortieth": 40,
-    "fiftieth": 50,
-    "sixtieth": 60,
-    "seventieth": 70,
-    "eightieth": 80,
-    "ninetieth": 90,
-}
-_WORD_SCALES = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_ORDINAL_SCALES = {"hundredth": 100, "thousandth": 1e3, "millionth": 1e6, "billionth": 1e9}
 _NUMBER_WORD_RE = re.compile(r"[a-z]+")
 
 
 def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
+
+
+# Words that may follow "and" inside a spelled-out number ("one hundred and sixtieth").
+_AFTER_AND = frozenset(CARDINAL_UNITS) | frozenset(CARDINAL_TENS) | frozenset(ORDINAL_WORDS)
+
+
+@dataclass
+class _SpelledNumber:
+    """A spelled-out number read word by word: what it adds up to so far and where it ends."""
+
+    start: int
+    end: int
+    total: float = 0.0
+    current: float = 0.0
+    ordinal: bool = False
+    used: int = 0
+
+    def add(self, word: str) -> bool:
+        """Take one more number word; False when the word is not part of the number."""
+        if word in CARDINAL_UNITS or word in CARDINAL_TENS:
+            self.current += CARDINAL_UNITS.get(word, 0) + CARDINAL_TENS.get(word, 0)
+        elif word in ORDINAL_WORDS:
+            self.current += ORDINAL_WORDS[word]
+            self.ordinal = True
+        elif word in SCALE_WORDS and self.used:
+            self._scale(SCALE_WORDS[word])
+        elif word in ORDINAL_SCALE_WORDS and self.used:
+            self._scale(ORDINAL_SCALE_WORDS[word])
+            self.ordinal = True
+        else:
+            return False
+        self.used += 1
+        return True
+
+    def _scale(self, scale: float) -> None:
+        # "hundred" multiplies the group it ends; a larger scale closes the group.
+        if scale == 100:
+            self.current *= 100
+        else:
+            self.total += self.current * scale
+            self.current = 0.0
+
+    def quantity(self, text: str) -> Quantity | None:
+        """The number read, unless it is a lone "one" (mostly a pronoun: "one of them")."""
+        value = self.total + self.current
+        surface = text[self.start : self.end]
+        if self.used == 1 and surface == "one":
+            return None
+        kind: Kind = "ordinal" if self.ordinal else "cardinal"
+        return Quantity(value, value, False, kind, None, surface)
+
+
+def _read_spelled(
+    text: str, words: Sequence[tuple[str, int, int]], index: int
+) -> tuple[_SpelledNumber, int]:
+    """Read number words from `index` on; the reading and the index of the first word after."""
+    reading = _SpelledNumber(start=words[index][1], end=words[index][1])
+    cursor = index
+    while cursor < len(words):
+        word, word_start, word_end = words[cursor]
+        if reading.used and text[reading.end : word_start].strip(" -") != "":
+            break
+        if word == "and" and reading.used and cursor + 1 < len(words):
+            if words[cursor + 1][0] not in _AFTER_AND:
+                break
+        elif not reading.add(word):
+            break
+        reading.end = word_end
+        cursor += 1
+        if reading.ordinal:
+            break
+    return reading, cursor
 
 
 def _word_numbers(text: str) -> list[Quantity]:
@@ -179,70 +169,23 @@ def _word_numbers(text: str) -> list[Quantity]:
     words = [(m.group(), m.start(), m.end()) for m in _NUMBER_WORD_RE.finditer(text)]
     index = 0
     while index < len(words):
-        total, current, ordinal, used = 0.0, 0.0, False, 0
-        start = words[index][1]
-        end = start
-        cursor = index
-        while cursor < len(words):
-            word, _, word_end = words[cursor]
-            gap = text[end : words[cursor][1]] if used else ""
-            if used and gap.strip(" -") != "":
-                break
-            if word == "and" and used and cursor + 1 < len(words):
-                nxt = words[cursor + 1][0]
-                if nxt in _UNITS or nxt in _TENS or nxt in _ORDINAL_UNITS:
-                    end = word_end
-                    cursor += 1
-                    continue
-                break
-            if word in _UNITS or word in _TENS:
-                current += _UNITS.get(word, 0) + _TENS.get(word, 0)
-            elif word in _ORDINAL_UNITS:
-                current += _ORDINAL_UNITS[word]
-                ordinal = True
-            elif word in _WORD_SCALES and used:
-                scale = _WORD_SCALES[word]
-                if scale == 100:
-                    current *= 100
-                else:
-                    total += current * scale
-                    current = 0.0
-            elif word in _ORDINAL_SCALES and used:
-                scale = _ORDINAL_SCALES[word]
-                current = current * scale if scale == 100 else current
-                if scale != 100:
-                    total += current * scale
-                    current = 0.0
-                ordinal = True
-            else:
-                break
-            used += 1
-            end = word_end
-            cursor += 1
-            if ordinal:
-                break
-        if used:
-            value = total + current
-            surface = text[start:end]
-            # A lone "one" is mostly a pronoun ("one of them"): not a checkable number.
-            if not (used == 1 and surface == "one"):
-                found.append(
-                    Quantity(
-                        value, value, False, "ordinal" if ordinal else "cardinal", None, surface
-                    )
-                )
-            index = cursor
-        else:
+        reading, after = _read_spelled(text, words, index)
+        if not reading.used:
             index += 1
+            continue
+        quantity = reading.quantity(text)
+        if quantity is not None:
+            found.append(quantity)
+        index = after
     return found
 
 
-def extract_numbers(prepared: str) -> NumericFacts:
-    """Every quantity, date and weekday stated in a (prepared, any-case) text."""
-    text = prepared.lower()
-    facts = NumericFacts()
-    consumed: list[tuple[int, int]] = []
+def _inside(position: int, consumed: Sequence[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in consumed)
 
+
+def _iso_dates(text: str, facts: NumericFacts, consumed: list[tuple[int, int]]) -> None:
+    """ "2026-01-16": a date, and its year as a quantity."""
     for match in _ISO_DATE_RE.finditer(text):
         month, day = int(match["m"]), int(match["d"])
         if 1 <= month <= 12 and 1 <= day <= 31:
@@ -250,54 +193,78 @@ def extract_numbers(prepared: str) -> NumericFacts:
             year = float(match["y"])
             facts.quantities.append(Quantity(year, year, False, "year", None, match["y"]))
             consumed.append(match.span())
+
+
+def _day_dates(text: str, facts: NumericFacts, consumed: list[tuple[int, int]]) -> None:
+    """ "Jan 16" and "16 January"."""
     for pattern in (_MONTH_DAY_RE, _DAY_MONTH_RE):
         for match in pattern.finditer(text):
-            if any(s <= match.start() < e for s, e in consumed):
+            if _inside(match.start(), consumed):
                 continue
             day = int(match["d"])
             if 1 <= day <= 31:
                 facts.dates.append(DateMention(MONTHS[match["mon"]], day, match.group()))
                 consumed.append(match.span())
-    for match in _MONTH_RE.finditer(text):
-        if any(s <= match.start() < e for s, e in consumed):
-            continue
-        name = match["mon"]
-        if name in _AMBIGUOUS_MONTHS or (len(name) <= 4 and not match["dot"]):
-            before = prepared[: match.start()].rstrip()
-            capitalised = prepared[match.start()].isupper()
-            initial = not before or before[-1] in ".!?\"'"
-            if not capitalised or initial:
-                continue
-        facts.dates.append(DateMention(MONTHS[name], None, match.group()))
 
-    for match in _NUMBER_RE.finditer(text):
-        if any(s <= match.start() < e for s, e in consumed):
-            continue
-        mantissa = float(match["num"].replace(",", ""))
-        scale_word = match["short"] or match["long"]
-        scale = _SCALES[scale_word] if scale_word else 1.0
-        currency = _CURRENCIES.get(match["cur"] or match["curword"] or "")
-        kind: Kind
-        if match["pct"]:
-            kind = "percent"
-        elif currency:
-            kind = "money"
-        elif match["ord"] in ("st", "nd", "rd", "th"):
-            kind = "ordinal"
-        elif (
-            scale_word is None
-            and "," not in match["num"]
-            and "." not in match["num"]
-            and 1000 <= mantissa <= 2999
-        ):
-            kind = "year"
-        else:
-            kind = "cardinal"
-        facts.quantities.append(
-            Quantity(
-                mantissa * scale, mantissa, scale_word is not None, kind, currency, match.group()
-            )
-        )
+
+def _is_month(prepared: str, match: re.Match[str]) -> bool:
+    """Whether a month word means the month ("May" mid-sentence, not "may" or "Mar.")."""
+    name = match["mon"]
+    if name not in _AMBIGUOUS_MONTHS and (len(name) > 4 or match["dot"]):
+        return True
+    before = prepared[: match.start()].rstrip()
+    capitalised = prepared[match.start()].isupper()
+    initial = not before or before[-1] in ".!?\"'"
+    return capitalised and not initial
+
+
+def _months(prepared: str, text: str, facts: NumericFacts, consumed: list[tuple[int, int]]) -> None:
+    """Months named without a day."""
+    for match in _MONTH_RE.finditer(text):
+        if not _inside(match.start(), consumed) and _is_month(prepared, match):
+            facts.dates.append(DateMention(MONTHS[match["mon"]], None, match.group()))
+
+
+def _amount_kind(match: re.Match[str], scaled: bool, mantissa: float, currency: str | None) -> Kind:
+    """What a written number is: a percentage, money, an ordinal, a year or a plain count."""
+    if match["pct"]:
+        return "percent"
+    if currency:
+        return "money"
+    if match["ord"] in ("st", "nd", "rd", "th"):
+        return "ordinal"
+    digits = match["num"]
+    if not scaled and "," not in digits and "." not in digits and 1000 <= mantissa <= 2999:
+        return "year"
+    return "cardinal"
+
+
+def _amount(match: re.Match[str]) -> Quantity:
+    """The quantity one match of the number pattern states."""
+    mantissa = float(match["num"].replace(",", ""))
+    scale_word = match["short"] or match["long"]
+    scale = _SCALES[scale_word] if scale_word else 1.0
+    currency = _CURRENCIES.get(match["cur"] or match["curword"] or "")
+    kind = _amount_kind(match, scale_word is not None, mantissa, currency)
+    return Quantity(
+        mantissa * scale, mantissa, scale_word is not None, kind, currency, match.group()
+    )
+
+
+def extract_numbers(prepared: str) -> NumericFacts:
+    """Every quantity, date and weekday stated in a (prepared, any-case) text."""
+    text = prepared.lower()
+    facts = NumericFacts()
+    # Spans read as dates: their digits are not quantities of their own.
+    consumed: list[tuple[int, int]] = []
+    _iso_dates(text, facts, consumed)
+    _day_dates(text, facts, consumed)
+    _months(prepared, text, facts, consumed)
+    facts.quantities.extend(
+        _amount(match)
+        for match in _NUMBER_RE.finditer(text)
+        if not _inside(match.start(), consumed)
+    )
     facts.quantities.extend(_word_numbers(text))
     facts.weekdays = {w for w in WEEKDAYS if w in text}
     return facts

@@ -1,7 +1,7 @@
 """What is bound to what: a claim's neighbouring facts against the same neighbours in a source.
 
-A sentence can use only words the source uses and still misstate it: "Meloni hosted Takaichi"
-where the source says Takaichi hosted Meloni, "Frank Jordan, 37" where the source gives 37 as
+A sentence can use only words the source uses and still misstate it: "Garcia hosted Dupont"
+where the source says Dupont hosted Garcia, "Frank Jordan, 37" where the source gives 37 as
 Louis Jordan's age, "the last meeting" where the source says "the first meeting" and uses "last"
 elsewhere. Bags of words cannot see these; neighbours can. Each text becomes a sequence of
 items (a name, a number, a content word), and each pair of neighbouring items in the claim is
@@ -27,7 +27,7 @@ ItemKind = Literal["name", "number", "word"]
 # as stated together: an adjective or a title may come between.
 BIND_WINDOW = 3
 # How far from a conflicting name the claim's own name may stand, joined by "and", for the
-# source to be naming both ("Takaichi and her Italian counterpart Meloni agreed").
+# source to be naming both ("Dupont and her Spanish counterpart Garcia agreed").
 COORDINATION_REACH = 6
 
 _PLACES = frozenset(PLACE_KEY.values())
@@ -59,9 +59,9 @@ class Item:
     last: int
     start: int
     end: int
-    # How many separate names a coordination joins ("Japan and Italy": 2).
+    # How many separate names a coordination joins ("France and Spain": 2).
     parts: int = 1
-    # A country, its people or a region ("Italian"): never in conflict with a person's name.
+    # A country, its people or a region ("Spanish"): never in conflict with a person's name.
     place: bool = False
 
 
@@ -123,7 +123,7 @@ def _number_key(word: str) -> str:
 
 
 def _join_coordinations(prepared: str, raw: list[Item]) -> list[Item]:
-    """Merge names listed with commas and "and" ("Japan, Italy and Britain") into one item."""
+    """Merge names listed with commas and "and" ("France, Spain and Britain") into one item."""
     out: list[Item] = []
     index = 0
     while index < len(raw):
@@ -287,8 +287,8 @@ class Binder:
         )
 
     def _role_swaps(self, claim: Side, sources: Sequence[Side]) -> list[str]:
-        """Who does what to whom, turned round: "Meloni hosted Takaichi", or "Takaichi was
-        hosted by Meloni", where a source says Takaichi hosted Meloni."""
+        """Who does what to whom, turned round: "Garcia hosted Dupont", or "Dupont was
+        hosted by Garcia", where a source says Dupont hosted Garcia."""
         found: list[str] = []
         for verb, doer, done_to in claim.roles:
             if _is_symmetric(claim, claim.items[verb]):
@@ -351,7 +351,7 @@ class Binder:
         return _different_full_names(claim, source)
 
     def _name_like(self, claim: Side, item: Item) -> bool:
-        """A name, or in lower-cased text a word the sources never use ("macron began")."""
+        """A name, or in lower-cased text a word the sources never use ("dupont began")."""
         return item.kind == "name" or (
             not claim.cased and item.kind == "word" and not item.keys & self.known
         )
@@ -359,7 +359,7 @@ class Binder:
     def _clashes(self, claim: Side, item: Item, source: Item, anchor: Item) -> bool:
         if self._name_like(claim, item):
             # Next to a verb, a noun or a number a name fills a role; next to another name
-            # ("Meloni in Tokyo") it may just be the nearer of two that share it.
+            # ("Garcia in Madrid") it may just be the nearer of two that share it.
             if anchor.kind == "name":
                 return False
             if item.kind == "name":
@@ -371,50 +371,52 @@ class Binder:
 
     def _slot_conflict(self, claim: Side, left: int, side: Side) -> str | None:
         """The source puts another name, number or an opposite word next to a claim neighbour."""
-        a, b = claim.items[left], claim.items[left + 1]
+        # The source has "a z" where the claim has "a b", or "z b" where it has "a b".
+        found = self._neighbour_conflict(claim, left, side, 1)
+        return found if found is not None else self._neighbour_conflict(claim, left, side, -1)
+
+    def _neighbour_conflict(self, claim: Side, left: int, side: Side, step: int) -> str | None:
+        """A conflict beside one of the pair: the right one (`step` 1) or the left one (-1)."""
+        anchor_at = left if step == 1 else left + 1
+        anchor, item = claim.items[anchor_at], claim.items[anchor_at + step]
+        pair = claim.items[left], claim.items[left + 1]
         claim_gap = claim.gap(left, left + 1)
         items = side.items
-        # The source has "a z" where the claim has "a b".
-        for i in side.positions(a):
-            if i + 1 >= len(items) or not same(a, items[i]):
+        for at in side.positions(anchor):
+            beside = at + step
+            if not 0 <= beside < len(items) or not same(anchor, items[at]):
                 continue
-            z = items[i + 1]
-            if not self._clashes(claim, b, z, a):
+            stated = items[beside]
+            if not self._clashes(claim, item, stated, anchor):
                 continue
-            if not _same_slot(claim_gap, side.gap(i, i + 1), a, b):
+            if not _same_slot(claim_gap, side.gap(min(at, beside), max(at, beside)), *pair):
                 continue
-            if _possessive(side, z) or _possessive(claim, b):
+            if step == 1 and (_possessive(side, stated) or _possessive(claim, item)):
                 continue
-            if self._name_like(claim, b) and (
-                _is_symmetric(side, items[i])
-                or _passive(claim, left)
-                or _passive(side, i)
-                or (a.kind == "word" and _coordinated(side, i + 1, b))
-                or (a.kind == "word" and _coordinated(claim, left + 1, z))
+            if self._name_like(claim, item) and _role_may_differ(
+                claim, anchor_at, anchor_at + step, side, at, beside
             ):
                 continue
-            return _describe(claim, b, a, side, z)
-        # The source has "z b" where the claim has "a b".
-        for j in side.positions(b):
-            if j < 1 or not same(b, items[j]):
-                continue
-            z = items[j - 1]
-            if not self._clashes(claim, a, z, b):
-                continue
-            if not _same_slot(claim_gap, side.gap(j - 1, j), a, b):
-                continue
-            # A verb distributes over names joined by "and"; an age or other number does not
-            # ("Frank Jordan, 62, and Louis Jordan, 37").
-            if self._name_like(claim, a) and (
-                _is_symmetric(side, items[j])
-                or _passive(claim, left + 1)
-                or _passive(side, j)
-                or (b.kind == "word" and _coordinated(side, j - 1, a))
-                or (b.kind == "word" and _coordinated(claim, left, z))
-            ):
-                continue
-            return _describe(claim, a, b, side, z)
+            return _describe(claim, item, anchor, side, stated)
         return None
+
+
+def _role_may_differ(
+    claim: Side, claim_anchor: int, claim_item: int, side: Side, anchor: int, beside: int
+) -> bool:
+    """Whether a different name next to the anchor can be no contradiction: the verb is
+    symmetric or passive, or the names are joined by "and" (a verb distributes over names
+    joined by "and"; an age or other number does not: "Frank Jordan, 62, and Louis Jordan, 37")."""
+    coordinated = claim.items[claim_anchor].kind == "word" and (
+        _coordinated(side, beside, claim.items[claim_item])
+        or _coordinated(claim, claim_item, side.items[beside])
+    )
+    return (
+        _is_symmetric(side, side.items[anchor])
+        or _passive(claim, claim_anchor)
+        or _passive(side, anchor)
+        or coordinated
+    )
 
 
 def _same_slot(
@@ -473,8 +475,8 @@ def _passive(side: Side, verb: int) -> bool:
     return auxiliary and after < len(side.tokens) and side.tokens[after].word == "by"
 
 
-# How many items a verb's doer or the one it is done to may stand from it ("Takaichi hosted
-# Italian Prime Minister Giorgia Meloni": a nationality and a role in between).
+# How many items a verb's doer or the one it is done to may stand from it ("Dupont hosted
+# Spanish Prime Minister Ana Garcia": a nationality and a role in between).
 _ROLE_REACH = 4
 
 
@@ -511,9 +513,9 @@ def _person_near(side: Side, verb: int, step: int) -> int | None:
         candidate = side.items[position]
         if candidate.kind == "name" and not candidate.place:
             return position
-        # Only a nationality or a role may stand between ("hosted Italian Prime Minister
-        # Giorgia Meloni"); another word is the verb's own object or another verb ("scored
-        # 17 goals for Rayo", "said Meloni hosted").
+        # Only a nationality or a role may stand between ("hosted Spanish Prime Minister
+        # Ana Garcia"); another word is the verb's own object or another verb ("scored
+        # 17 goals for Rayo", "said Garcia hosted").
         descriptive = candidate.place or all(
             t.word in ROLES for t in side.tokens[candidate.first : candidate.last + 1]
         )

@@ -14,14 +14,17 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from service.text.lexicon import (
+    CURRENCY_WORDS,
     DENIALS,
     DESCRIPTOR_GLUE,
     MONTHS,
     NEGATIONS,
+    NUMBER_WORDS,
     ORDER_WORDS,
     PLACE_KEY,
     PRONOUN_SPEAKERS,
     ROLES,
+    SCALE_ABBREVIATIONS,
     SPEECH_VERBS,
     STOPWORDS,
     WEEKDAYS,
@@ -30,19 +33,12 @@ from service.text.normalize import Token, prepare, tokenize, word_key
 from service.text.numbers import NumericFacts, extract_numbers
 from service.verify.align import Item, Side, build_items
 
-_NUMBER_WORDS = frozenset(
-    """
-    zero two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
-    hundred thousand million billion trillion first second third fourth fifth sixth seventh
-    eighth ninth tenth eleventh twelfth twentieth thirtieth fortieth fiftieth sixtieth
-    seventieth eightieth ninetieth hundredth thousandth millionth bn mn
-    """.split()
-)
-# Checked as part of an amount ("11.6bn dollars"), not as words of their own.
-_CURRENCY_WORDS = frozenset("dollar dollars pound pounds euro euros yen yuan rupee rupees".split())
+# Numbers are checked as numbers, and a currency as part of an amount ("11.6bn dollars"),
+# not as words of their own.
+_NUMBER_WORDS = NUMBER_WORDS | SCALE_ABBREVIATIONS.keys()
+_CURRENCY_WORDS = frozenset(CURRENCY_WORDS)
 _TITLES = frozenset("mr mrs ms dr sir dame lord lady".split())
-# Words that may stand between a speaker and the speech verb ("Meloni also said").
+# Words that may stand between a speaker and the speech verb ("Garcia also said").
 _SUBJECT_GLUE = frozenset("the also then later has had have had further".split())
 # Punctuation that ends the reach of a word over its neighbours (a negation, a hedge).
 SCOPE_BREAK = re.compile(r"[,;:.!?()]")
@@ -72,7 +68,7 @@ def is_content_word(word: str) -> bool:
 
 @dataclass(frozen=True)
 class SpeechEvent:
-    """A speech verb and its subject ("Meloni said"); offsets are into the prepared text."""
+    """A speech verb and its subject ("Garcia said"); offsets are into the prepared text."""
 
     start: int
     end: int
@@ -96,7 +92,7 @@ class TextFacts:
     # The content words each negation scopes over, in order ("not continue sanctions").
     negation_scopes: list[tuple[str, ...]]
     descriptors: dict[str, frozenset[str]] = field(default_factory=dict)
-    # Runs of name words ("Giorgia Meloni"): the parts of one name.
+    # Runs of name words ("Ana Garcia"): the parts of one name.
     name_runs: list[tuple[str, ...]] = field(default_factory=list)
     events: list[SpeechEvent] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)
@@ -145,22 +141,85 @@ def analyse(
     `known_names` are words the sources capitalise; `vocabulary` (given for claims) is every
     word of the sources, so a word they never use can be recognised as a name by its place.
     """
-    prepared = prepare(text)
+    words = _read_words(prepare(text), known_names, vocabulary)
+    prepared, tokens, keys = words.prepared, words.tokens, words.keys
+    content = words.selected(words.content)
+    scopes = _negation_scopes(words)
+    descriptors, name_runs = _name_runs(words)
+    return TextFacts(
+        prepared=prepared,
+        tokens=tokens,
+        keys=keys,
+        content=content,
+        content_set=frozenset(content),
+        numbers=extract_numbers(prepared),
+        names=frozenset(words.selected(words.names)),
+        roles=frozenset(words.selected([t.word in ROLES for t in tokens])),
+        negated=frozenset(key for scope in scopes for key in scope),
+        negation_scopes=scopes,
+        descriptors=descriptors,
+        name_runs=name_runs,
+        events=_speech_events(words),
+        quoted=_quoted(prepared),
+        trigrams=frozenset(zip(keys, keys[1:], keys[2:], strict=False)),
+        items=_items(words),
+    )
+
+
+@dataclass(frozen=True)
+class _Words:
+    """A text's tokens with their keys and whether each is a content word and a name."""
+
+    prepared: str
+    tokens: list[Token]
+    keys: list[str]
+    content: list[bool]
+    names: list[bool]
+
+    def selected(self, flags: Sequence[bool]) -> list[str]:
+        """The keys of the words flagged."""
+        return [key for key, flag in zip(self.keys, flags, strict=True) if flag]
+
+
+def _read_words(prepared: str, known_names: frozenset[str], vocabulary: frozenset[str]) -> _Words:
+    """Tokens, keys, and which words are content and which are names."""
     tokens = tokenize(prepared)
     use_case = any(c.isupper() for c in prepared)
-    keys = [word_key(t.word) for t in tokens]
-    content_flags = [is_content_word(t.word) for t in tokens]
-    _drop_age_units(prepared, tokens, content_flags)
-    content = [k for k, flag in zip(keys, content_flags, strict=True) if flag]
-    name_flags = [_is_name(t, known_names, use_case) for t in tokens]
+    content = [is_content_word(t.word) for t in tokens]
+    _drop_age_units(prepared, tokens, content)
+    names = [_is_name(t, known_names, use_case) for t in tokens]
     if vocabulary:
-        _promote_unknown_names(tokens, content_flags, name_flags, vocabulary)
-    names = frozenset(k for k, flag in zip(keys, name_flags, strict=True) if flag)
-    roles = frozenset(k for t, k in zip(tokens, keys, strict=True) if t.word in ROLES)
+        _promote_unknown_names(tokens, content, names, vocabulary)
+    return _Words(prepared, tokens, [word_key(t.word) for t in tokens], content, names)
 
-    # Each negation cue scopes over the next two content words of its clause ("not continue
-    # sanctions"); a scope ends at punctuation or a word that opens a new clause.
-    negated: set[str] = set()
+
+def _quoted(prepared: str) -> list[str]:
+    """The passages the text puts in quotation marks."""
+    quoted = [m.group(1) or m.group(2) for m in _QUOTED_RE.finditer(prepared)]
+    return [q for q in quoted if any(ch.isalnum() for ch in q)]
+
+
+def _items(words: _Words) -> tuple[Item, ...]:
+    """Names, numbers, content words and order words ("first", "after") in order."""
+    return build_items(
+        words.prepared,
+        words.tokens,
+        words.keys,
+        _item_names(words.prepared, words.tokens, words.names, words.content),
+        [
+            flag or t.word in ORDER_WORDS
+            for t, flag in zip(words.tokens, words.content, strict=True)
+        ],
+    )
+
+
+def _negation_scopes(words: _Words) -> list[tuple[str, ...]]:
+    """The content words each negation cue scopes over, in order ("not continue sanctions").
+
+    A cue reaches the next two content words of its clause; a scope ends at punctuation or a
+    word that opens a new clause, except the "that" after a denial ("denied that ...").
+    """
+    tokens = words.tokens
     scopes: list[tuple[str, ...]] = []
     for index, token in enumerate(tokens):
         denial = token.word in DENIALS
@@ -168,50 +227,66 @@ def analyse(
             continue
         scope: list[str] = []
         for nxt in range(index + 1, len(tokens)):
-            between = prepared[tokens[nxt - 1].end : tokens[nxt].start]
+            between = words.prepared[tokens[nxt - 1].end : tokens[nxt].start]
             if SCOPE_BREAK.search(between) or len(scope) >= 2:
                 break
             if tokens[nxt].word in _CLAUSE_OPENERS and not (denial and tokens[nxt].word == "that"):
                 break
-            if content_flags[nxt]:
-                scope.append(keys[nxt])
-        negated.update(scope)
+            if words.content[nxt]:
+                scope.append(words.keys[nxt])
         if scope:
             scopes.append(tuple(scope))
+    return scopes
 
+
+def _name_runs(words: _Words) -> tuple[dict[str, frozenset[str]], list[tuple[str, ...]]]:
+    """Each name word's descriptors (the places and roles just before its name), and the runs
+    of more than one name word (the parts of one name)."""
     descriptors: dict[str, set[str]] = {}
-    name_runs: list[tuple[str, ...]] = []
+    runs: list[tuple[str, ...]] = []
     index = 0
-    while index < len(tokens):
-        if not name_flags[index]:
+    while index < len(words.tokens):
+        if not words.names[index]:
             index += 1
             continue
         run_end = index
-        while run_end + 1 < len(tokens) and name_flags[run_end + 1]:
+        while run_end + 1 < len(words.tokens) and words.names[run_end + 1]:
             run_end += 1
-        found: set[str] = set()
-        back = index - 1
-        while back >= 0 and not _clause_break(prepared, tokens[back], tokens[back + 1]):
-            word = tokens[back].word
-            if word in PLACE_KEY or word in ROLES:
-                found.add(keys[back])
-            elif word not in DESCRIPTOR_GLUE and word not in _TITLES:
-                break
-            back -= 1
+        found = _descriptors_before(words, index)
         for position in range(index, run_end + 1):
-            descriptors.setdefault(keys[position], set()).update(found)
+            descriptors.setdefault(words.keys[position], set()).update(found)
         if run_end > index:
-            name_runs.append(tuple(keys[index : run_end + 1]))
+            runs.append(tuple(words.keys[index : run_end + 1]))
         index = run_end + 1
+    return {k: frozenset(v) for k, v in descriptors.items()}, runs
 
+
+def _descriptors_before(words: _Words, name: int) -> set[str]:
+    """The places and roles that describe the name starting at `name` ("her foreign minister")."""
+    tokens = words.tokens
+    found: set[str] = set()
+    back = name - 1
+    while back >= 0 and not _clause_break(words.prepared, tokens[back], tokens[back + 1]):
+        word = tokens[back].word
+        if word in PLACE_KEY or word in ROLES:
+            found.add(words.keys[back])
+        elif word not in DESCRIPTOR_GLUE and word not in _TITLES:
+            break
+        back -= 1
+    return found
+
+
+def _speech_events(words: _Words) -> list[SpeechEvent]:
+    """Each speech verb with the name, role or pronoun that is its subject."""
+    tokens = words.tokens
     events: list[SpeechEvent] = []
     for index, token in enumerate(tokens):
         if token.word not in SPEECH_VERBS:
             continue
-        subject, first = _subject_before(tokens, keys, name_flags, index, prepared)
+        subject, first = _subject_before(tokens, words.keys, words.names, index, words.prepared)
         last = index
         if not subject and index + 1 < len(tokens):
-            subject, last = _subject_after(tokens, keys, name_flags, index, prepared)
+            subject, last = _subject_after(tokens, words.keys, words.names, index, words.prepared)
         if subject:
             pronoun = subject == {"<pronoun>"}
             events.append(
@@ -222,33 +297,7 @@ def analyse(
                     pronoun,
                 )
             )
-
-    quoted = [m.group(1) or m.group(2) for m in _QUOTED_RE.finditer(prepared)]
-    items = build_items(
-        prepared,
-        tokens,
-        keys,
-        _item_names(prepared, tokens, name_flags, content_flags),
-        [flag or t.word in ORDER_WORDS for t, flag in zip(tokens, content_flags, strict=True)],
-    )
-    return TextFacts(
-        prepared=prepared,
-        tokens=tokens,
-        keys=keys,
-        content=content,
-        content_set=frozenset(content),
-        numbers=extract_numbers(prepared),
-        names=names,
-        roles=roles,
-        negated=frozenset(negated),
-        negation_scopes=scopes,
-        descriptors={k: frozenset(v) for k, v in descriptors.items()},
-        name_runs=name_runs,
-        events=events,
-        quoted=[q for q in quoted if any(ch.isalnum() for ch in q)],
-        trigrams=frozenset(zip(keys, keys[1:], keys[2:], strict=False)),
-        items=items,
-    )
+    return events
 
 
 _AGE_UNITS = frozenset("year years month months week weeks day days".split())
@@ -294,7 +343,7 @@ def _promote_unknown_names(
 ) -> None:
     """Flag words the sources never use as names where their place says so.
 
-    Lower-cased text ("macron said", "kishida and meloni") and a capitalised first word carry
+    Lower-cased text ("dupont said", "dupont and garcia") and a capitalised first word carry
     no case signal; a word next to a speech verb or joined by "and" to a known name does.
     """
     for index, token in enumerate(tokens):
@@ -304,16 +353,21 @@ def _promote_unknown_names(
         if word in PLACE_KEY or word in ROLES or word in SPEECH_VERBS:
             continue
         after = tokens[index + 1].word if index + 1 < len(tokens) else ""
-        joined_after = index + 2 < len(tokens) and after == "and" and names[index + 2]
-        joined_before = index >= 2 and tokens[index - 1].word == "and" and names[index - 2]
-        if after in SPEECH_VERBS or joined_after or joined_before:
+        if after in SPEECH_VERBS or _joined_to_name(tokens, names, index):
             names[index] = True
+
+
+def _joined_to_name(tokens: list[Token], names: list[bool], index: int) -> bool:
+    """Whether the word is joined by "and" to a name, on either side ("X and Y")."""
+    joined_after = index + 2 < len(tokens) and tokens[index + 1].word == "and" and names[index + 2]
+    joined_before = index >= 2 and tokens[index - 1].word == "and" and names[index - 2]
+    return joined_after or joined_before
 
 
 def _subject_before(
     tokens: list[Token], keys: list[str], names: list[bool], verb: int, prepared: str
 ) -> tuple[set[str], int]:
-    """The name (or role) right before a speech verb: "Meloni said", "the premier stressed"."""
+    """The name (or role) right before a speech verb: "Garcia said", "the premier stressed"."""
     found: set[str] = set()
     first = verb
     back = verb - 1
@@ -354,8 +408,8 @@ def _subject_after(
 # four-word stretch said twice anywhere ("the Philippines in 2012 ... the Philippines in
 # 2012"), or a full name said twice ("Myleene Klass made a swipe at Myleene Klass": a writer
 # would say "herself" or "Klass"). A single name or a short phrase may well recur, and a
-# source that repeats the stretch as closely ("a 'strategic' partnership to a 'special
-# strategic' partnership to") excuses it.
+# source that repeats the stretch as closely ("from a 'close' partnership to a 'very
+# close' partnership to") excuses it.
 _LOOP_LENGTH = 3
 _LOOP_GAP = 2
 _REPEAT_LENGTH = 4
@@ -382,10 +436,17 @@ class Repetition(NamedTuple):
 
 def repeated_stretch(facts: TextFacts) -> Repetition | None:
     """A stretch of words (holding a content word) the text says twice, as a loop does."""
-    tokens, keys = facts.tokens, facts.keys
-    content = [is_content_word(t.word) for t in tokens]
-    # Said again at once: any stretch of three words or more, then at most two words, then
-    # the same stretch ("has taken the limits off and has taken the limits off").
+    content = [is_content_word(t.word) for t in facts.tokens]
+    found = _said_again_at_once(facts, content)
+    if found is None:
+        found = _said_again_anywhere(facts, content)
+    return found if found is not None else _name_said_again(facts)
+
+
+def _said_again_at_once(facts: TextFacts, content: list[bool]) -> Repetition | None:
+    """Any stretch of three words or more, then at most two words, then the same stretch
+    ("has taken the limits off and has taken the limits off")."""
+    keys = facts.keys
     for at in range(len(keys)):
         for length in range(_LOOP_LENGTH, (len(keys) - at) // 2 + 1):
             for gap in range(_LOOP_GAP + 1):
@@ -396,27 +457,41 @@ def repeated_stretch(facts: TextFacts) -> Repetition | None:
                 if keys[again] != keys[at] or not any(content[at : at + length]):
                     continue
                 if keys[again : again + length] == keys[at : at + length]:
-                    surface = facts.prepared[tokens[again].start : tokens[again + length - 1].end]
+                    surface = _surface(facts, again, again + length - 1)
                     return Repetition(tuple(keys[at : at + length]), surface, length + gap)
-    # Said again anywhere: four words or more.
+    return None
+
+
+def _said_again_anywhere(facts: TextFacts, content: list[bool]) -> Repetition | None:
+    """A stretch of four words said twice anywhere in the text."""
+    keys = facts.keys
     seen: set[tuple[str, ...]] = set()
     for at in range(len(keys) - _REPEAT_LENGTH + 1):
         stretch = tuple(keys[at : at + _REPEAT_LENGTH])
         if not any(content[at : at + _REPEAT_LENGTH]):
             continue
         if stretch in seen:
-            surface = facts.prepared[tokens[at].start : tokens[at + _REPEAT_LENGTH - 1].end]
-            return Repetition(stretch, surface, None)
+            return Repetition(stretch, _surface(facts, at, at + _REPEAT_LENGTH - 1), None)
         seen.add(stretch)
+    return None
+
+
+def _name_said_again(facts: TextFacts) -> Repetition | None:
+    """A full name (of one person, not a place or a list) said twice."""
     named: set[tuple[str, ...]] = set()
     for item in facts.items:
         if item.kind != "name" or item.last == item.first or item.place or item.parts > 1:
             continue
-        stretch = tuple(keys[item.first : item.last + 1])
+        stretch = tuple(facts.keys[item.first : item.last + 1])
         if stretch in named:
             return Repetition(stretch, facts.prepared[item.start : item.end], None)
         named.add(stretch)
     return None
+
+
+def _surface(facts: TextFacts, first: int, last: int) -> str:
+    """The text from the start of token `first` to the end of token `last`."""
+    return facts.prepared[facts.tokens[first].start : facts.tokens[last].end]
 
 
 def capitalised_words(texts: Iterable[str]) -> frozenset[str]:

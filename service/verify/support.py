@@ -1,313 +1,173 @@
-"""Whether a set of source sentences supports a claim: the checks and the features they give."""
+"""Whether a set of source sentences supports a claim: the fact checks and what they measure.
+
+Each check has one job and returns findings; `check_support` runs them all over the pooled
+sentences and measures how much of the claim they state.
+"""
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.domain import Document, SourceSentence
-from service.text.lexicon import (
-    ANTONYM_PAIRS,
-    HYPERNYMS,
-    PLACE_KEY,
-    POLAR_WORDS,
-    ROLES,
-    WORDNET_ANTONYM_PAIRS,
+from service.text.lexicon import POLAR_WORDS
+from service.text.numbers import NumericFacts, date_supported, quantity_supported
+from service.verify.align import Binding
+from service.verify.analysis import TextFacts
+from service.verify.checks import (
+    dropped_hedges,
+    first_person_without_speaker,
+    repeated_stretch_unsaid,
+    surface,
+    unlinked_connectives,
 )
-from service.text.normalize import skeleton, word_key
-from service.text.numbers import (
-    NumericFacts,
-    date_supported,
-    quantity_supported,
-)
-from service.verify.align import Binder, Side
-from service.verify.analysis import (
-    SCOPE_BREAK,
-    SpeechEvent,
-    TextFacts,
-    analyse,
-    capitalised_words,
-    is_content_word,
-)
-from service.verify.resolve import DocumentText
+from service.verify.findings import CopyFeatures, Finding, SupportFeatures
+from service.verify.index import SourceIndex, Unit
+from service.verify.wordkeys import ANTONYMS, PLACE_KEYS, ROLE_KEYS, SPECIFIC_KEYS
 
-_PLACE_KEYS = frozenset(PLACE_KEY.values())
-_ROLE_KEYS = frozenset(word_key(r) for r in ROLES)
-_ANTONYMS: dict[str, frozenset[str]] = {}
-for _a, _b in ANTONYM_PAIRS:
-    _ka, _kb = word_key(_a), word_key(_b)
-    if _ka != _kb:
-        _ANTONYMS[_ka] = _ANTONYMS.get(_ka, frozenset()) | {_kb}
-        _ANTONYMS[_kb] = _ANTONYMS.get(_kb, frozenset()) | {_ka}
-
-
-# Word key of a general word -> keys of the specific words that state it ("leader": premier...).
-SPECIFIC_KEYS: dict[str, frozenset[str]] = {}
-for _general, _specific in HYPERNYMS.items():
-    SPECIFIC_KEYS[word_key(_general)] = SPECIFIC_KEYS.get(word_key(_general), frozenset()) | {
-        word_key(w) for w in _specific
-    }
-_OPPOSITES: dict[str, frozenset[str]] = dict(_ANTONYMS)
-for _word, _others in POLAR_WORDS.items():
-    _key = word_key(_word)
-    _OPPOSITES[_key] = _OPPOSITES.get(_key, frozenset()) | {word_key(o) for o in _others}
-for _a, _b in WORDNET_ANTONYM_PAIRS:
-    _ka, _kb = word_key(_a), word_key(_b)
-    if _ka != _kb:
-        _OPPOSITES[_ka] = _OPPOSITES.get(_ka, frozenset()) | {_kb}
-        _OPPOSITES[_kb] = _OPPOSITES.get(_kb, frozenset()) | {_ka}
+_DEFINITE = frozenset({"the", "these", "those", "their", "its"})
+_SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
 @dataclass(frozen=True)
-class Unit:
-    """One citable source sentence, analysed once."""
+class Pool:
+    """What a set of source sentences states between them."""
 
-    index: int
-    document: int
-    position: int
-    sentence: SourceSentence
-    facts: TextFacts
+    units: tuple[Unit, ...]
+    content: frozenset[str]
+    negated: frozenset[str]
+    speakers: frozenset[str]
+    # Some sentence credits words to "he" or "she": who spoke is then not settled here.
+    pronoun_speaker: bool
+    numbers: NumericFacts
+    words: frozenset[str]
+
+    @classmethod
+    def of(cls, units: Sequence[Unit]) -> Pool:
+        """Pool these sentences' facts."""
+        numbers = NumericFacts()
+        for unit in units:
+            numbers.quantities.extend(unit.facts.numbers.quantities)
+            numbers.dates.extend(unit.facts.numbers.dates)
+            numbers.weekdays |= unit.facts.numbers.weekdays
+        return cls(
+            units=tuple(units),
+            content=frozenset().union(*(u.facts.content_set for u in units)),
+            negated=frozenset().union(*(u.facts.negated for u in units)),
+            speakers=frozenset().union(*(u.facts.speakers for u in units)),
+            pronoun_speaker=any(e.pronoun for u in units for e in u.facts.events),
+            numbers=numbers,
+            words=frozenset(t.word for u in units for t in u.facts.tokens),
+        )
 
 
-@dataclass
-class Check:
-    """The outcome of checking one claim against one set of units."""
+@dataclass(frozen=True)
+class NumberCheck:
+    """The claim's numbers the sentences do not state, and sentences that state them instead."""
+
+    findings: tuple[Finding, ...]
+    unsupported: tuple[str, ...]
+    extra: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """Claim words the sentences state in another form, and the sentences to cite for them."""
+
+    findings: tuple[Finding, ...]
+    words: frozenset[str]
+    extra: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Support:
+    """The outcome of the fact checks of one claim against one set of source sentences."""
 
     units: tuple[int, ...]
-    failures: list[str]
-    missing: list[str]
-    features: dict[str, float]
-    # Units that state a descriptor the claim uses ("Italian counterpart"): cited as well.
-    extra_units: tuple[int, ...] = ()
-    # Content words and numbers of the claim the units do not state (for stitching).
-    uncovered: frozenset[str] = frozenset()
-    # Failures that are omissions (a name or number the units do not state) rather than
-    # contradictions; a number the units state differently is a contradiction.
-    omissions: frozenset[str] = frozenset()
+    findings: tuple[Finding, ...]
+    # The claim's content words the sentences lack, as the claim spells them.
+    missing: tuple[str, ...]
+    features: SupportFeatures
+    # Sentences that state a descriptor, a name part or a number the claim uses: cited too.
+    extra_units: tuple[int, ...]
+    # Content words and numbers ("#48") still unstated, for stitching another sentence on.
+    uncovered: frozenset[str]
 
 
-class SourceIndex:
-    """Every citable sentence of a request, analysed, with request-wide facts about names."""
-
-    def __init__(self, documents: Sequence[Document]) -> None:
-        self.documents = list(documents)
-        self.texts = [DocumentText(d) for d in self.documents]
-        content = [s for d in self.documents for s in d.content_sentences]
-        self.known_names = capitalised_words(s.text for s in content)
-        self.units: list[Unit] = []
-        self.by_document: list[list[int]] = []
-        for doc_index, document in enumerate(self.documents):
-            indices: list[int] = []
-            for position, sentence in enumerate(document.content_sentences):
-                unit = Unit(
-                    len(self.units),
-                    doc_index,
-                    position,
-                    sentence,
-                    analyse(sentence.text, self.known_names),
-                )
-                self.units.append(unit)
-                indices.append(unit.index)
-            self.by_document.append(indices)
-        self.vocabulary = frozenset(t.word for u in self.units for t in u.facts.tokens)
-        self.document_frequency: dict[str, int] = {}
-        self.descriptors: dict[str, set[str]] = {}
-        self.descriptor_source: dict[tuple[str, str], int] = {}
-        # (a part of a name, another part of the same name) -> a sentence giving both.
-        self.name_parts: dict[tuple[str, str], int] = {}
-        for unit in self.units:
-            for key in unit.facts.content_set:
-                self.document_frequency[key] = self.document_frequency.get(key, 0) + 1
-            for item in unit.facts.items:
-                if item.kind != "name" or item.parts != 1:
-                    continue
-                run = item.keys - _PLACE_KEYS
-                for part in run:
-                    for other in run - {part}:
-                        self.name_parts.setdefault((part, other), unit.index)
-            for name, found in unit.facts.descriptors.items():
-                self.descriptors.setdefault(name, set()).update(found)
-                for descriptor in found:
-                    self.descriptor_source.setdefault((name, descriptor), unit.index)
-        self.idf_missing = math.log(1 + len(self.units))
-        self.sides = [u.facts.side for u in self.units]
-        self.binder = Binder(
-            _OPPOSITES,
-            frozenset(self.name_parts),
-            frozenset(k for side in self.sides for item in side.items for k in item.keys),
-        )
-        self.number_units: dict[str, list[int]] = {}
-        for unit_index, side in enumerate(self.sides):
-            for item in side.items:
-                if item.kind == "number":
-                    for key in item.keys:
-                        self.number_units.setdefault(key, []).append(unit_index)
-        self.name_words = frozenset(
-            key
-            for side in self.sides
-            for item in side.items
-            if item.kind == "name" and not item.place
-            for key in item.keys
-        )
-
-        # Every sentence's word keys end to end (None between sentences), for finding the
-        # longest stretches a claim copies: extractive copies are one stretch, fusions several.
-        self.sequence: list[str | None] = []
-        self.positions: dict[str, list[int]] = {}
-        for unit in self.units:
-            for key in unit.facts.keys:
-                if key != "unk":
-                    self.positions.setdefault(key, []).append(len(self.sequence))
-                self.sequence.append(key)
-            self.sequence.append(None)
-
-    def apposition_source(self, claim: Side, number: str) -> int | None:
-        """A sentence that gives this number beside the same name as the claim ("Name, 48,")."""
-        for position, item in enumerate(claim.items):
-            if position == 0 or item.kind != "number" or item.keys != {number.replace(",", "")}:
-                continue
-            for unit in self.number_units.get(number.replace(",", ""), ()):
-                if self.binder.states_pair(claim, position - 1, self.sides[unit]):
-                    return unit
-        return None
-
-    def glued_names(self, claim: TextFacts) -> list[str]:
-        """Names the claim glues from parts of different names ("Frank Jordan" for Frank Smith)."""
-        found: list[str] = []
-        for item in claim.items:
-            if item.kind != "name" or item.parts != 1:
-                continue
-            parts = [k for k in item.keys if k in self.name_words and k not in _PLACE_KEYS]
-            if any((a, b) not in self.name_parts for a in parts for b in parts if a != b):
-                found.append(claim.prepared[item.start : item.end])
-        return found
-
-    def fragments(self, keys: Sequence[str]) -> list[int]:
-        """Lengths of the longest source stretches that tile the claim, greedily (0: no match)."""
-        lengths: list[int] = []
-        sequence = self.sequence
-        size = len(sequence)
-        at = 0
-        while at < len(keys):
-            best = 0
-            for position in self.positions.get(keys[at], ()):
-                length = 1
-                while (
-                    at + length < len(keys)
-                    and position + length < size
-                    and sequence[position + length] == keys[at + length]
-                ):
-                    length += 1
-                best = max(best, length)
-            lengths.append(best)
-            at += max(best, 1)
-        return lengths
-
-    def idf(self, key: str) -> float:
-        """Inverse document frequency over sentences; unseen words weigh the most."""
-        frequency = self.document_frequency.get(key, 0)
-        return math.log(1 + len(self.units) / (1 + frequency)) if frequency else self.idf_missing
-
-    # --- quotes ---------------------------------------------------------------------
-
-    def quote_occurrences(self, quote: str, documents: Iterable[int]) -> list[tuple[int, int, int]]:
-        """(document, start, end) of every verbatim occurrence of the quote."""
-        return [
-            (doc_index, start, end)
-            for doc_index in documents
-            for start, end in self.texts[doc_index].find_verbatim(quote)
-        ]
-
-    def units_overlapping(self, doc_index: int, start: int, end: int) -> list[int]:
-        """The citable sentences of a document that overlap a span."""
-        return [
-            u
-            for u in self.by_document[doc_index]
-            if self.units[u].sentence.start < end and start < self.units[u].sentence.end
-        ]
-
-    def speaker_of(self, doc_index: int, start: int, end: int) -> frozenset[str] | None:
-        """Who the source says spoke the words at this span, by key; None when it is unclear."""
-        containing = self.units_overlapping(doc_index, start, start + 1)
-        if not containing:
-            return None
-        unit = self.units[containing[0]]
-        needle = skeleton(self.documents[doc_index].text[start:end]).text[:40]
-        prepared_skeleton = skeleton(unit.facts.prepared)
-        at = prepared_skeleton.text.find(needle)
-        if at == -1:
-            quote_start, quote_end = 0, len(unit.facts.prepared)
-        else:
-            quote_start = prepared_skeleton.origin[at]
-            last = (
-                min(
-                    at + len(skeleton(self.documents[doc_index].text[start:end]).text),
-                    len(prepared_skeleton.origin),
-                )
-                - 1
-            )
-            quote_end = prepared_skeleton.origin[last] + 1
-        best: tuple[int, SpeechEvent] | None = None
-        for event in unit.facts.events:
-            if event.end <= quote_start:
-                distance = quote_start - event.end
-            elif event.start >= quote_end:
-                distance = event.start - quote_end
-            else:
-                continue
-            if best is None or distance < best[0]:
-                best = (distance, event)
-        if best is not None:
-            if not best[1].pronoun:
-                return best[1].speaker
-            return self._named_before(unit, best[1].start)
-        # A quote running on from earlier sentences keeps the speaker named there.
-        return self._named_before(unit, quote_start, include_pronouns=False)
-
-    def _named_before(
-        self, unit: Unit, offset: int, *, include_pronouns: bool = True
-    ) -> frozenset[str] | None:
-        events = [e for e in unit.facts.events if e.end <= offset]
-        siblings = self.by_document[unit.document]
-        for back in range(unit.position - 1, max(unit.position - 6, -1), -1):
-            if events:
-                break
-            events = list(self.units[siblings[back]].facts.events)
-        for event in reversed(events):
-            if not event.pronoun:
-                return event.speaker
-            if not include_pronouns:
-                return None
-        return None
-
-    def speaker_matches(self, claimed: frozenset[str], attributed: frozenset[str]) -> bool:
-        """Whether a claimed speaker is the attributed one (a name, or its role/nationality)."""
-        if claimed & attributed:
-            return True
-        claimed_described = set().union(*(self.descriptors.get(k, set()) for k in claimed))
-        attributed_described = set().union(*(self.descriptors.get(k, set()) for k in attributed))
-        descriptive = _PLACE_KEYS | _ROLE_KEYS
-        if attributed and attributed <= descriptive and attributed <= claimed_described:
-            return True
-        return bool(claimed and claimed <= descriptive and claimed <= attributed_described)
+def check_support(
+    index: SourceIndex, claim: TextFacts, unit_ids: Sequence[int], claimed_speaker: frozenset[str]
+) -> Support:
+    """Check every fact of the claim against the union of these source sentences."""
+    if not unit_ids:
+        raise ValueError("check_support needs at least one source sentence")
+    pool = Pool.of([index.units[u] for u in unit_ids])
+    numbers = check_numbers(index, claim, pool)
+    descriptors = check_descriptors(index, claim, pool)
+    missing = tuple(k for k in dict.fromkeys(claim.content) if k not in pool.content)
+    named = named_otherwise(index, claim, pool, missing)
+    allowed = descriptors.words | named.words
+    binding = index.binder.bind(claim.side, [index.sides[u] for u in unit_ids])
+    findings = (
+        *numbers.findings,
+        *descriptors.findings,
+        *check_missing_words(claim, pool, missing, allowed),
+        *check_polar_words(claim, pool),
+        *check_negation(claim, pool),
+        *check_reported_speech(index, pool, claimed_speaker),
+        *(Finding("binding", conflict) for conflict in binding.conflicts),
+        *check_glued_names(index, claim),
+        *unlinked_connectives(claim, pool.units),
+        *dropped_hedges(claim, pool.units),
+        *first_person_without_speaker(claim),
+        *repeated_stretch_unsaid(claim, pool.units),
+    )
+    extra = numbers.extra | descriptors.extra | named.extra
+    return Support(
+        units=tuple(unit_ids),
+        findings=findings,
+        missing=tuple(surface(claim, k) for k in missing),
+        features=measure(index, claim, pool, missing, allowed, numbers, binding, len(findings)),
+        extra_units=tuple(sorted(extra - set(unit_ids))),
+        uncovered=frozenset(
+            [k for k in missing if k not in allowed] + [f"#{t}" for t in numbers.unsupported]
+        ),
+    )
 
 
-def _merge_numbers(units: Sequence[Unit]) -> NumericFacts:
-    merged = NumericFacts()
-    for unit in units:
-        merged.quantities.extend(unit.facts.numbers.quantities)
-        merged.dates.extend(unit.facts.numbers.dates)
-        merged.weekdays |= unit.facts.numbers.weekdays
-    return merged
+# --- numbers ------------------------------------------------------------------------
 
 
-def _surface(claim: TextFacts, key: str) -> str:
-    for token, token_key in zip(claim.tokens, claim.keys, strict=True):
-        if token_key == key:
-            return claim.prepared[token.start : token.end]
-    return key
+def check_numbers(index: SourceIndex, claim: TextFacts, pool: Pool) -> NumberCheck:
+    """Every quantity, date and weekday of the claim must be one the sentences state."""
+    extra: set[int] = set()
+    # (the number as the claim writes it, whether the spans leave it out or change it)
+    unsupported: list[tuple[str, bool]] = []
+    stated_kinds = {q.kind for q in pool.numbers.quantities}
+    for quantity in claim.numbers.quantities:
+        if quantity_supported(quantity, pool.numbers):
+            continue
+        # "The two leaders" where the spans name a prime minister and a president.
+        if _counts_what_is_named(index, claim, quantity.text, pool.units):
+            continue
+        # "Barry Beavis, 48, launched a bid": the age may be given where the sources first
+        # name him; that sentence is cited too.
+        elsewhere = index.apposition_source(claim.side, quantity.text)
+        if elsewhere is not None:
+            extra.add(elsewhere)
+            continue
+        # A number of a kind the spans never give is left out; of a kind they give, changed.
+        unsupported.append((quantity.text, quantity.kind not in stated_kinds))
+    unsupported.extend(
+        (d.text, False) for d in claim.numbers.dates if not date_supported(d, pool.numbers)
+    )
+    unsupported.extend((w, False) for w in sorted(claim.numbers.weekdays - pool.numbers.weekdays))
+    return NumberCheck(
+        tuple(
+            Finding("number", f"{text} not in cited spans", omitted)
+            for text, omitted in unsupported
+        ),
+        tuple(text for text, _ in unsupported),
+        frozenset(extra),
+    )
 
 
 def _counts_what_is_named(
@@ -325,27 +185,28 @@ def _counts_what_is_named(
         value = _small_number(number)
         if value is None:
             continue
-        named: list[frozenset[str]] = []
-        for unit in units:
-            for item in unit.facts.items:
-                if item.kind != "name":
-                    continue
-                if item.place:
-                    found = [frozenset({k}) for k in item.keys & specific]
-                else:
-                    described = any(index.descriptors.get(k, set()) & specific for k in item.keys)
-                    found = [item.keys - _PLACE_KEYS] if described else []
-                for keys in found:
-                    # One person named twice ("Sanae Takaichi", "Takaichi") counts once.
-                    overlapping = [n for n in named if n & keys]
-                    merged = keys.union(*overlapping)
-                    named = [n for n in named if not n & keys] + [merged]
-        return len(named) == value
+        return _count_named(index, specific, units) == value
     return False
 
 
-_DEFINITE = frozenset({"the", "these", "those", "their", "its"})
-_SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+def _count_named(index: SourceIndex, specific: frozenset[str], units: Sequence[Unit]) -> int:
+    """How many different people or places the units name that are one of `specific`."""
+    named: list[frozenset[str]] = []
+    for unit in units:
+        for item in unit.facts.items:
+            if item.kind != "name":
+                continue
+            if item.place:
+                found = [frozenset({k}) for k in item.keys & specific]
+            else:
+                described = any(index.descriptors.get(k, set()) & specific for k in item.keys)
+                found = [item.keys - PLACE_KEYS] if described else []
+            for keys in found:
+                # One person named twice ("Jane Smith", "Smith") counts once.
+                overlapping = [n for n in named if n & keys]
+                merged = keys.union(*overlapping)
+                named = [n for n in named if not n & keys] + [merged]
+    return len(named)
 
 
 def _small_number(text: str) -> int | None:
@@ -355,146 +216,199 @@ def _small_number(text: str) -> int | None:
     return int(word) if word.isdigit() and int(word) < 10 else None
 
 
-def _bigrams(keys: Sequence[str]) -> set[tuple[str, str]]:
-    pairs = set(zip(keys, keys[1:], strict=False))
-    pairs.update(zip(keys, keys[2:], strict=False))
-    return pairs
+# --- names, roles and words ---------------------------------------------------------
 
 
-def check_support(
-    index: SourceIndex, claim: TextFacts, unit_ids: Sequence[int], claimed_speaker: frozenset[str]
-) -> Check:
-    """Check every fact of the claim against the union of these source sentences."""
-    units = [index.units[u] for u in unit_ids]
-    if not units:
-        raise ValueError("check_support needs at least one source sentence")
-    failures: list[str] = []
-    extra: set[int] = set()
-    content: set[str] = set()
-    negated: set[str] = set()
-    speakers: set[str] = set()
-    pronoun_speaker = False
-    for unit in units:
-        content |= unit.facts.content_set
-        negated |= unit.facts.negated
-        speakers |= unit.facts.speakers
-        pronoun_speaker = pronoun_speaker or any(e.pronoun for e in unit.facts.events)
-    numbers = _merge_numbers(units)
-
-    unsupported_numbers: list[str] = []
-    claim_side = claim.side
-    for quantity in claim.numbers.quantities:
-        if quantity_supported(quantity, numbers):
-            continue
-        # "The two leaders" where the spans name a prime minister and a president.
-        if _counts_what_is_named(index, claim, quantity.text, units):
-            continue
-        # "Barry Beavis, 48, launched a bid": the age may be given where the sources first
-        # name him; that sentence is cited too.
-        elsewhere = index.apposition_source(claim_side, quantity.text)
-        if elsewhere is not None:
-            extra.add(elsewhere)
-            continue
-        unsupported_numbers.append(quantity.text)
-    for date in claim.numbers.dates:
-        if not date_supported(date, numbers):
-            unsupported_numbers.append(date.text)
-    unsupported_numbers.extend(sorted(claim.numbers.weekdays - numbers.weekdays))
-    failures.extend(f"{text} not in cited spans" for text in unsupported_numbers)
-    omissions: set[str] = set()
-    stated_kinds = {q.kind for q in numbers.quantities}
-    for quantity in claim.numbers.quantities:
-        if quantity.text in unsupported_numbers and quantity.kind not in stated_kinds:
-            omissions.add(f"{quantity.text} not in cited spans")
-
-    # Descriptors the claim attaches to a name must not contradict what the sources say of it.
+def check_descriptors(index: SourceIndex, claim: TextFacts, pool: Pool) -> Allowance:
+    """Descriptors the claim attaches to a name must not contradict what the sources say of it."""
+    findings: list[Finding] = []
     allowed: set[str] = set()
+    extra: set[int] = set()
     for name, descriptors in claim.descriptors.items():
         known = index.descriptors.get(name, set())
         for descriptor in descriptors:
             if descriptor in known:
                 allowed.add(descriptor)
-                if descriptor not in content:
+                if descriptor not in pool.content:
                     extra.add(index.descriptor_source[(name, descriptor)])
                 continue
-            same_class = _PLACE_KEYS if descriptor in _PLACE_KEYS else _ROLE_KEYS
+            same_class = PLACE_KEYS if descriptor in PLACE_KEYS else ROLE_KEYS
             if known & same_class:
-                failures.append(
-                    f"sources do not describe {_surface(claim, name)} as "
-                    f"{_surface(claim, descriptor)}"
+                reason = (
+                    f"sources do not describe {surface(claim, name)} as "
+                    f"{surface(claim, descriptor)}"
                 )
+                findings.append(Finding("descriptor", reason))
+    return Allowance(tuple(findings), frozenset(allowed), frozenset(extra))
 
-    missing = [k for k in dict.fromkeys(claim.content) if k not in content]
-    # A full name ("Emir Spahic") is supported by a span naming the person by one part
-    # ("Spahic") where the sources give the full name elsewhere; that sentence is cited too.
+
+def named_otherwise(
+    index: SourceIndex, claim: TextFacts, pool: Pool, missing: Sequence[str]
+) -> Allowance:
+    """Missing claim words the sentences state another way: by another part of the same name,
+    or by a specific word for a general one ("the two leaders": a premier and a president)."""
+    allowed: set[str] = set()
+    extra: set[int] = set()
+    unit_ids = {u.index for u in pool.units}
     for key in missing:
         if key not in claim.names:
             continue
-        for other in claim.names & content:
+        # A full name ("Emir Spahic") is supported by a span naming the person by one part
+        # ("Spahic") where the sources give the full name elsewhere; that sentence is cited too.
+        for other in claim.names & pool.content:
             source = index.name_parts.get((key, other))
             if source is not None:
                 allowed.add(key)
                 if source not in unit_ids:
                     extra.add(source)
                 break
-    for key in missing:
-        # "The two leaders" where the spans name a prime minister and a president.
-        if SPECIFIC_KEYS.get(key, frozenset()) & content:
-            allowed.add(key)
+    allowed.update(k for k in missing if SPECIFIC_KEYS.get(k, frozenset()) & pool.content)
+    return Allowance((), frozenset(allowed), frozenset(extra))
+
+
+def check_missing_words(
+    claim: TextFacts, pool: Pool, missing: Sequence[str], allowed: frozenset[str]
+) -> tuple[Finding, ...]:
+    """A name, place or role the sentences lack; a word whose antonym they state."""
+    findings: list[Finding] = []
     for key in missing:
         if key in allowed:
             continue
-        if key in claim.names or key in _PLACE_KEYS or key in _ROLE_KEYS:
-            failures.append(f"{_surface(claim, key)} not in cited spans")
-            omissions.add(failures[-1])
+        if key in claim.names or key in PLACE_KEYS or key in ROLE_KEYS:
+            findings.append(Finding("name", f"{surface(claim, key)} not in cited spans", True))
             continue
-        opposite = _ANTONYMS.get(key, frozenset()) & content
+        opposite = ANTONYMS.get(key, frozenset()) & pool.content
         if opposite:
-            failures.append(
-                f"{_surface(claim, key)} contradicts {sorted(opposite)[0]} in cited spans"
-            )
-    # Opposites among function words and ordinals ("before"/"after", "first"/"last").
-    source_words = {t.word for unit in units for t in unit.facts.tokens}
-    for token in claim.tokens:
-        for opposite_word in POLAR_WORDS.get(token.word, ()):
-            if opposite_word in source_words and token.word not in source_words:
-                failures.append(f"{token.word} contradicts {opposite_word} in cited spans")
+            reason = f"{surface(claim, key)} contradicts {sorted(opposite)[0]} in cited spans"
+            findings.append(Finding("antonym", reason))
+    return tuple(findings)
 
-    # Negation: the claim negates what the sources affirm, or affirms what they negate. The
-    # source side needs the whole scope in the claim, so "neither country is dependent" does
-    # not veto every sentence that mentions a country.
+
+def check_polar_words(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
+    """Opposites among function words and ordinals ("before"/"after", "first"/"last")."""
+    return tuple(
+        Finding("polarity", f"{token.word} contradicts {opposite} in cited spans")
+        for token in claim.tokens
+        for opposite in POLAR_WORDS.get(token.word, ())
+        if opposite in pool.words and token.word not in pool.words
+    )
+
+
+def check_negation(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
+    """The claim negates what the sentences affirm, or affirms what they negate."""
+    return (
+        *_negates_affirmed(claim, pool),
+        *_negation_unstated(claim, pool),
+        *_affirms_negated(claim, pool),
+    )
+
+
+def _negates_affirmed(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
+    """The first claim negation over a word the sentences state and do not negate."""
     for scope in claim.negation_scopes:
-        affirmed = [k for k in scope if k in content and k not in negated]
+        affirmed = [k for k in scope if k in pool.content and k not in pool.negated]
         if affirmed:
-            failures.append(f"claim negates {_surface(claim, affirmed[0])}; cited spans do not")
-            break
-    source_negations = sum(len(unit.facts.negation_scopes) for unit in units)
-    if len(claim.negation_scopes) > source_negations:
-        failures.append("claim has a negation the cited spans lack")
-    for unit in units:
+            reason = f"claim negates {surface(claim, affirmed[0])}; cited spans do not"
+            return (Finding("negation", reason),)
+    return ()
+
+
+def _negation_unstated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
+    """More negations in the claim than in all the sentences together."""
+    source_negations = sum(len(unit.facts.negation_scopes) for unit in pool.units)
+    if len(claim.negation_scopes) <= source_negations:
+        return ()
+    return (Finding("negation", "claim has a negation the cited spans lack"),)
+
+
+def _affirms_negated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
+    """Per sentence, the first negation whose whole scope the claim states un-negated.
+
+    The source side needs the whole scope in the claim, so "neither country is dependent" does
+    not veto every sentence that mentions a country.
+    """
+    findings: list[Finding] = []
+    for unit in pool.units:
         for scope in unit.facts.negation_scopes:
             if set(scope) <= claim.content_set and scope[0] not in claim.negated:
-                failures.append(f"cited spans negate {_surface(claim, scope[0])}; claim does not")
+                reason = f"cited spans negate {surface(claim, scope[0])}; claim does not"
+                findings.append(Finding("negation", reason))
                 break
+    return tuple(findings)
 
-    # Reported speech ("Takaichi said ...") must be credited to whom the spans credit it;
-    # quoted words also get the finer, per-quote attribution in the verifier.
-    attributable = claimed_speaker and speakers and not pronoun_speaker
-    if attributable and not index.speaker_matches(claimed_speaker, frozenset(speakers)):
-        who = " ".join(sorted(claimed_speaker))
-        failures.append(f"cited spans do not attribute this to {who}")
 
+def check_reported_speech(
+    index: SourceIndex, pool: Pool, claimed_speaker: frozenset[str]
+) -> tuple[Finding, ...]:
+    """Reported speech ("the minister said ...") is credited to whom the sentences credit it.
+
+    Quoted words also get the finer, per-quote attribution in the verifier.
+    """
+    attributable = claimed_speaker and pool.speakers and not pool.pronoun_speaker
+    if not attributable or index.speaker_matches(claimed_speaker, pool.speakers):
+        return ()
+    who = " ".join(sorted(claimed_speaker))
+    return (Finding("speaker", f"cited spans do not attribute this to {who}"),)
+
+
+def check_glued_names(index: SourceIndex, claim: TextFacts) -> tuple[Finding, ...]:
+    """Names glued from parts of different people's names."""
+    return tuple(
+        Finding(
+            "glued_name", f"the sources name no one {glued!r}: its parts belong to different names"
+        )
+        for glued in index.glued_names(claim)
+    )
+
+
+# --- measurements -------------------------------------------------------------------
+
+
+def measure(
+    index: SourceIndex,
+    claim: TextFacts,
+    pool: Pool,
+    missing: Sequence[str],
+    allowed: frozenset[str],
+    numbers: NumberCheck,
+    binding: Binding,
+    failures: int,
+) -> SupportFeatures:
+    """How much of the claim the sentences state, and how they bind its parts."""
     distinct = list(dict.fromkeys(claim.content))
-    covered = [k for k in distinct if k in content or k in allowed]
+    covered = [k for k in distinct if k in pool.content or k in allowed]
     total = len(distinct)
-    coverage = len(covered) / total if total else 1.0
     weight_total = sum(index.idf(k) for k in distinct)
     weight_covered = sum(index.idf(k) for k in covered)
+    overlap = _overlap(claim, pool.units, total)
+    primary = max(pool.units, key=lambda u: len(claim.content_set & u.facts.content_set))
+    return SupportFeatures(
+        coverage=len(covered) / total if total else 1.0,
+        weighted_coverage=weight_covered / weight_total if weight_total else 1.0,
+        pair_coverage=overlap[0],
+        trigram_coverage=overlap[1],
+        best_single=overlap[2] if total else 1.0,
+        missing=float(len(missing)),
+        novel=float(sum(1 for k in missing if k not in index.document_frequency)),
+        stitched=float(len(pool.units) - 1),
+        length=float(total),
+        repeats=float(len(claim.content) - total),
+        failures=float(failures),
+        match=_match(index, claim, weight_total, weight_covered, len(numbers.unsupported)),
+        names_elsewhere=float(len(claim.names - primary.facts.content_set)),
+        bound=binding.bound / binding.pairs if binding.pairs else 1.0,
+        stranded_names=float(binding.stranded_names),
+        stranded_words=float(binding.stranded_words),
+        conflicts=float(len(binding.conflicts)),
+    )
+
+
+def _overlap(claim: TextFacts, units: Sequence[Unit], total: int) -> tuple[float, float, float]:
+    """Pair and trigram coverage of the claim, and the most any one sentence covers."""
     claim_pairs = _bigrams(claim.content)
     source_pairs: set[tuple[str, str]] = set()
     trigrams: set[tuple[str, str, str]] = set()
     best_single = 0.0
-    primary = max(units, key=lambda u: len(claim.content_set & u.facts.content_set))
     for unit in units:
         source_pairs |= _bigrams(unit.facts.content)
         trigrams |= unit.facts.trigrams
@@ -504,235 +418,42 @@ def check_support(
     trigram_coverage = (
         len(claim.trigrams & trigrams) / len(claim.trigrams) if claim.trigrams else 1.0
     )
-    novel = sum(1 for k in missing if k not in index.document_frequency)
-    # How much of the claim the units state, rare words and every number weighing most.
-    number_weight = index.idf_missing * len(unsupported_numbers)
+    return pair_coverage, trigram_coverage, best_single
+
+
+def _match(
+    index: SourceIndex,
+    claim: TextFacts,
+    weight_total: float,
+    weight_covered: float,
+    unsupported_numbers: int,
+) -> float:
+    """How much of the claim the units state, rare words and every number weighing most."""
+    number_weight = index.idf_missing * unsupported_numbers
     all_numbers = (
         len(claim.numbers.quantities) + len(claim.numbers.dates) + len(claim.numbers.weekdays)
     )
     match_total = weight_total + index.idf_missing * all_numbers
-    match = (
-        (weight_covered + index.idf_missing * all_numbers - number_weight) / match_total
-        if match_total
-        else 1.0
-    )
-    repeats = len(claim.content) - total
-    # A name, number or opposite word where the spans state another next to the same words.
-    binding = index.binder.bind(claim_side, [index.sides[u] for u in unit_ids])
-    failures.extend(binding.conflicts)
-    failures.extend(
-        f"the sources name no one {glued!r}: its parts belong to different names"
-        for glued in index.glued_names(claim)
-    )
-    failures.extend(unlinked_connectives(claim, units))
-    failures.extend(dropped_hedges(claim, units))
-    speaking = first_person_without_speaker(claim)
-    if speaking is not None:
-        failures.append(
-            f"{speaking!r} speaks in the first person outside a quotation: the sentence does "
-            "not say who speaks"
-        )
-    repeated = claim.repetition
-    if repeated is not None and not any(repeated.said_in(u.facts.keys) for u in units):
-        failures.append(f"the sentence repeats itself: {repeated.surface!r}")
-    features = {
-        "coverage": coverage,
-        "weighted_coverage": weight_covered / weight_total if weight_total else 1.0,
-        "pair_coverage": pair_coverage,
-        "trigram_coverage": trigram_coverage,
-        "best_single": best_single if total else 1.0,
-        "missing": float(len(missing)),
-        "novel": float(novel),
-        "stitched": float(len(units) - 1),
-        "length": float(total),
-        "repeats": float(repeats),
-        "failures": float(len(failures)),
-        "match": match,
-        # Names the best sentence lacks: fusions bind a name from one sentence to another's fact.
-        "names_elsewhere": float(len(claim.names - primary.facts.content_set)),
-        "bound": binding.bound / binding.pairs if binding.pairs else 1.0,
-        "stranded_names": float(binding.stranded_names),
-        "stranded_words": float(binding.stranded_words),
-        "conflicts": float(len(binding.conflicts)),
-    }
-    return Check(
-        units=tuple(unit_ids),
-        failures=failures,
-        missing=[_surface(claim, k) for k in missing],
-        features=features,
-        extra_units=tuple(sorted(extra - set(unit_ids))),
-        uncovered=frozenset(
-            [k for k in missing if k not in allowed] + [f"#{t}" for t in unsupported_numbers]
-        ),
-        omissions=frozenset(omissions),
-    )
+    if not match_total:
+        return 1.0
+    return (weight_covered + index.idf_missing * all_numbers - number_weight) / match_total
 
 
-# Words that link two facts in time or as cause and effect, each with the words a source may
-# use for the same link. "X after Y" is a claim of its own: a fusion of two source facts with a
-# link no source makes ("tipped the scales at 20 stone after a stranger mistook her ...") is
-# unsupported even though every word is in the sources.
-_LINKS: dict[str, frozenset[str]] = {
-    "after": frozenset({"after", "following", "since", "when", "once"}),
-    "following": frozenset({"after", "following", "since", "when"}),
-    "before": frozenset({"before", "until", "ahead", "prior"}),
-    "until": frozenset({"before", "until"}),
-    "because": frozenset({"because", "since", "as", "due", "over", "amid", "after"}),
-    "causing": frozenset(
-        {
-            "causing",
-            "leading",
-            "prompting",
-            "sparking",
-            "triggering",
-            "resulting",
-            "forcing",
-            "leaving",
-        }
-    ),
-    "prompting": frozenset({"causing", "leading", "prompting", "sparking", "triggering"}),
-    "when": frozenset({"when", "while", "as", "after", "during", "once", "whenever"}),
-    "while": frozenset({"when", "while", "as", "during", "whilst"}),
-}
-# How far from the link word its two sides are looked for, in words.
-_LINK_REACH = 5
-_SOURCE_REACH = 12
+def _bigrams(keys: Sequence[str]) -> set[tuple[str, str]]:
+    pairs = set(zip(keys, keys[1:], strict=False))
+    pairs.update(zip(keys, keys[2:], strict=False))
+    return pairs
 
 
-def unlinked_connectives(claim: TextFacts, units: Sequence[Unit]) -> list[str]:
-    """Links ("X after Y") between words the units state, where no unit makes that link."""
-    failures: list[str] = []
-    tokens = claim.tokens
-    stated = set().union(*(u.facts.content_set for u in units)) if units else set()
-    for at, token in enumerate(tokens):
-        accepted = _LINKS.get(token.word)
-        if accepted is None:
-            continue
-        left = _nearest_content(claim, at, -1)
-        right = _nearest_content(claim, at, 1)
-        if left is None or right is None or left not in stated or right not in stated:
-            continue
-        # Both sides beside the same link word of one unit: two facts the sources state apart
-        # are not linked by any of them.
-        if not any(_links(unit.facts, accepted, left, right) for unit in units):
-            failures.append(
-                f"the cited spans do not link {_surface(claim, left)!r} and "
-                f"{_surface(claim, right)!r} with {token.word!r}"
-            )
-    return failures
-
-
-# A summary speaks in the third person: "I" or "we" outside quotation marks is a quotation
-# whose marks and speaker were lost ("i could not be happier with him ."). Only the subject
-# forms count: "me" and "my" turn up in titles ("Child, Promise Me").
-_FIRST_PERSON = frozenset({"i", "we"})
-_QUOTE_MARK = re.compile(r"[\"`]|(?<![A-Za-z])'|'(?![A-Za-z])")
-
-
-def first_person_without_speaker(claim: TextFacts) -> str | None:
-    """The first-person subject of a sentence with no quotation mark and no speaker, if any."""
-    if _QUOTE_MARK.search(claim.prepared):
-        return None
-    for event in claim.events:
-        # "Meloni said", "she said" name a speaker; "we reiterated" is the first person again.
-        words = claim.prepared[event.start : event.end].lower().split()
-        if not (event.pronoun and _FIRST_PERSON.intersection(words)):
-            return None
-    for at, token in enumerate(claim.tokens):
-        if token.word not in _FIRST_PERSON:
-            continue
-        # "World War I", "Elizabeth I": a numeral after a name, not a speaker.
-        before = claim.tokens[at - 1] if at else None
-        if before is not None and (before.capitalised or claim.keys[at - 1] in claim.names):
-            continue
-        return claim.prepared[token.start : token.end]
-    return None
-
-
-# Words that make what follows uncertain: a claim that drops them states as fact what the
-# source only expects, suspects or reports ("judges who are thought to earn more than
-# £200,000" is not "judges earn more than £200,000").
-_HEDGES = frozenset(
-    """could may might allegedly reportedly thought believed suspected expected likely
-    possibly probably apparently appears appeared seems seemed feared""".split()
-)
-# How far before a source word its hedge may stand; in the claim, anywhere in the clause
-# ("appeared to fight and aimed a headbutt" hedges both).
-_HEDGE_REACH = 3
-
-
-def dropped_hedges(claim: TextFacts, units: Sequence[Unit]) -> list[str]:
-    """Facts every cited span hedges ("could reach", "thought to earn") stated flatly."""
-    failures: list[str] = []
-    # Most spans hedge nothing: then there is nothing to drop.
-    if not any(t.word in _HEDGES for u in units for t in u.facts.tokens):
-        return failures
-    keys = claim.keys
-    for at, token in enumerate(claim.tokens):
-        if not is_content_word(token.word) or _hedged(claim, at, len(claim.tokens)):
-            continue
-        following = _nearest_content(claim, at, 1)
-        said: list[bool] = []
-        for unit in units:
-            facts = unit.facts
-            for other, key in enumerate(facts.keys):
-                if key != keys[at]:
-                    continue
-                if following is not None and _nearest_content(facts, other, 1) != following:
-                    continue
-                said.append(_hedged(facts, other, _HEDGE_REACH))
-        if said and all(said):
-            failures.append(
-                f"the cited spans hedge {_surface(claim, keys[at])!r}; the sentence states it "
-                "as fact"
-            )
-    return failures
-
-
-def _hedged(facts: TextFacts, at: int, reach: int) -> bool:
-    """Whether a hedge word stands within `reach` words before token `at`, in its clause."""
-    for back in range(at - 1, max(at - 1 - reach, -1), -1):
-        between = facts.prepared[facts.tokens[back].end : facts.tokens[back + 1].start]
-        if SCOPE_BREAK.search(between):
-            return False
-        if facts.tokens[back].word in _HEDGES:
-            return True
-    return False
-
-
-def _nearest_content(claim: TextFacts, at: int, step: int) -> str | None:
-    """The key of the nearest content word before (step -1) or after (+1) token `at`."""
-    for _ in range(_LINK_REACH):
-        at += step
-        if not 0 <= at < len(claim.tokens):
-            return None
-        if is_content_word(claim.tokens[at].word):
-            return claim.keys[at]
-    return None
-
-
-def _links(facts: TextFacts, accepted: frozenset[str], left: str, right: str) -> bool:
-    """Whether a link word stands in these facts with `left` shortly before, `right` after."""
-    keys = facts.keys
-    for at, token in enumerate(facts.tokens):
-        if token.word not in accepted:
-            continue
-        before = keys[max(at - _SOURCE_REACH, 0) : at]
-        after = keys[at + 1 : at + 1 + _SOURCE_REACH]
-        if left in before and right in after:
-            return True
-    return False
-
-
-def copy_features(index: SourceIndex, claim: TextFacts) -> dict[str, float]:
+def copy_features(index: SourceIndex, claim: TextFacts) -> CopyFeatures:
     """How the claim copies the sources: one long stretch, or many short pieces."""
     keys = [k for k in claim.keys if k != "unk"]
     if not keys:
-        return {"density": 1.0, "longest": 1.0, "pieces": 0.0}
+        return CopyFeatures(density=1.0, longest=1.0, pieces=0.0)
     lengths = index.fragments(keys)
     total = len(keys)
-    return {
-        "density": sum(n * n for n in lengths) / (total * total),
-        "longest": max(lengths) / total,
-        "pieces": sum(1 for n in lengths if n) / total,
-    }
+    return CopyFeatures(
+        density=sum(n * n for n in lengths) / (total * total),
+        longest=max(lengths) / total,
+        pieces=sum(1 for n in lengths if n) / total,
+    )

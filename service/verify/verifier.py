@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import bm25s
 import numpy as np
@@ -10,16 +11,13 @@ import numpy as np
 from service.domain import Document, SourceGroups
 from service.text.normalize import normalize
 from service.verify.analysis import TextFacts, analyse
+from service.verify.findings import Check, CopyFeatures, Features, Finding
+from service.verify.index import SourceIndex
 from service.verify.resolve import Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
-from service.verify.support import (
-    SPECIFIC_KEYS,
-    Check,
-    SourceIndex,
-    check_support,
-    copy_features,
-)
+from service.verify.support import check_support, copy_features
 from service.verify.types import Citation, Claim, ClaimEvidence, Verdict
+from service.verify.wordkeys import SPECIFIC_KEYS
 
 # How many retrieved sentences are checked one by one, and how many may be stitched together.
 RETRIEVE_TOP = 8
@@ -30,8 +28,58 @@ STITCH_MIN_SHARED = 2
 STITCH_MIN_NEW = 2
 
 
+@dataclass(frozen=True)
+class _Subject:
+    """One statement being verified, analysed once; passed along, never kept on the verifier."""
+
+    claim: Claim
+    facts: TextFacts
+    copying: CopyFeatures
+
+    @property
+    def speaker(self) -> frozenset[str]:
+        """Whom the statement reports as speaking, by key."""
+        return self.facts.speakers
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Which sentences the grouping stage put together, by unit id."""
+
+    # (article id, sentence start) -> the group it belongs to.
+    group_of: dict[tuple[str, int], int]
+    members: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def of(cls, index: SourceIndex, groups: SourceGroups) -> _Groups:
+        """Map each group's members onto the index's units."""
+        by_position = {(u.sentence.article_id, u.sentence.start): u.index for u in index.units}
+        group_of: dict[tuple[str, int], int] = {}
+        members: list[tuple[int, ...]] = []
+        for group in groups.groups:
+            found = tuple(
+                by_position[(m.article_id, m.start)]
+                for m in group.members
+                if (m.article_id, m.start) in by_position
+            )
+            for unit in found:
+                sentence = index.units[unit].sentence
+                group_of[(sentence.article_id, sentence.start)] = len(members)
+            members.append(found)
+        return cls(group_of, tuple(members))
+
+    def of_unit(self, index: SourceIndex, unit: int) -> tuple[int, ...]:
+        """The units grouped with this one (itself included); none where it is in no group."""
+        sentence = index.units[unit].sentence
+        group = self.group_of.get((sentence.article_id, sentence.start))
+        return () if group is None else self.members[group]
+
+
 class Verifier:
-    """Checks claims against one request's documents; indexes are built once, here."""
+    """Checks claims against one request's documents; indexes are built once, here.
+
+    Only read after construction: one verifier serves concurrent calls to `verify`.
+    """
 
     def __init__(
         self,
@@ -42,35 +90,13 @@ class Verifier:
     ) -> None:
         self.calibration = calibration or default_calibration()
         self.index = SourceIndex(documents)
-        self.groups = groups
         self._doc_index = {d.id: i for i, d in enumerate(self.index.documents)}
         self._retriever: bm25s.BM25 | None = None
-        self._copying: dict[str, float] = {}
         if self.index.units:
             corpus = [_retrieval_terms(u.facts) or ["<empty>"] for u in self.index.units]
             self._retriever = bm25s.BM25()
             self._retriever.index(corpus, show_progress=False)
-        # (article id, sentence start) -> ids of the units grouped with it.
-        self._group_of: dict[tuple[str, int], int] = {}
-        self._group_units: list[list[int]] = []
-        if groups is not None:
-            by_position = {
-                (u.sentence.article_id, u.sentence.start): u.index for u in self.index.units
-            }
-            for group in groups.groups:
-                members = [
-                    by_position[(m.article_id, m.start)]
-                    for m in group.members
-                    if (m.article_id, m.start) in by_position
-                ]
-                for unit in members:
-                    self._group_of[
-                        (
-                            self.index.units[unit].sentence.article_id,
-                            self.index.units[unit].sentence.start,
-                        )
-                    ] = len(self._group_units)
-                self._group_units.append(members)
+        self._groups = _Groups.of(self.index, groups) if groups is not None else None
 
     # --- public -------------------------------------------------------------------------
 
@@ -81,44 +107,52 @@ class Verifier:
         if claim.kind == "quote":
             return self._verify_quote(claim)
         facts = analyse(claim.text, self.index.known_names, self.index.vocabulary)
-        self._copying = copy_features(self.index, facts)
-        speaker = self._speaker_keys(facts)
-        copied = self._whole_sentences_copied(claim)
-        if copied and claim.evidence:
-            # Given evidence is what is being checked: the copy must be what it points at
-            # (the same sentences, or the same words quoted from the copy's article when those
-            # words occur there more than once).
-            cited, _ = self._resolve_evidence(claim.evidence)
-            article = self.index.documents[self.index.units[copied[0]].document].id
-            same_words = any(
-                item.article_id == article
-                and item.quote is not None
-                and normalize(item.quote).text.strip(" \"'.,;:")
-                == normalize(claim.text).text.strip(" \"'.,;:")
-                for item in claim.evidence
-            )
-            copied = copied if set(copied) & set(cited) or same_words else []
+        subject = _Subject(claim, facts, copy_features(self.index, facts))
+        copied = self._copied_units(claim)
         if copied:
-            check = self._check_with_parts(claim, facts, copied, speaker)
-            return self._verdict(claim, facts, speaker, check, [], copied=True)
+            return self._verdict(subject, self._check_with_parts(subject, copied), [], copied=True)
+        best, reasons = self._best_check(subject)
+        if best is None:
+            return Verdict(False, 0.0, [], [*reasons, "no source sentence relates to the claim"])
+        return self._verdict(subject, best, reasons)
+
+    def _best_check(self, subject: _Subject) -> tuple[Check | None, list[str]]:
+        """The check of the cited evidence, or of retrieved sentences where those do better."""
         reasons: list[str] = []
         best: Check | None = None
-        if claim.evidence:
-            units, resolve_reasons = self._resolve_evidence(claim.evidence)
+        if subject.claim.evidence:
+            units, resolve_reasons = self._resolve_evidence(subject.claim.evidence)
             reasons.extend(resolve_reasons)
             if units:
-                best = self._check_with_parts(claim, facts, units, speaker)
+                best = self._check_with_parts(subject, units)
                 if not _passes(best):
                     reasons.append("the cited evidence does not support the sentence")
         if best is None or not _passes(best):
-            found = self._search(claim, facts, speaker)
+            found = self._search(subject)
             if found is not None and (best is None or _rank(found) > _rank(best)):
                 if best is not None and _passes(found):
                     reasons.append("support found in other sentences of the sources")
                 best = found
-        if best is None:
-            return Verdict(False, 0.0, [], [*reasons, "no source sentence relates to the claim"])
-        return self._verdict(claim, facts, speaker, best, reasons)
+        return best, reasons
+
+    def _copied_units(self, claim: Claim) -> list[int]:
+        """The sentences the statement copies whole, where its evidence points at them."""
+        copied = self._whole_sentences_copied(claim)
+        if not copied or not claim.evidence:
+            return copied
+        # Given evidence is what is being checked: the copy must be what it points at (the
+        # same sentences, or the same words quoted from the copy's article when those words
+        # occur there more than once).
+        cited, _ = self._resolve_evidence(claim.evidence)
+        article = self.index.documents[self.index.units[copied[0]].document].id
+        same_words = any(
+            item.article_id == article
+            and item.quote is not None
+            and normalize(item.quote).text.strip(" \"'.,;:")
+            == normalize(claim.text).text.strip(" \"'.,;:")
+            for item in claim.evidence
+        )
+        return copied if set(copied) & set(cited) or same_words else []
 
     def _whole_sentences_copied(self, claim: Claim) -> list[int]:
         """The content sentences a statement copies whole, word for word; else nothing.
@@ -180,80 +214,81 @@ class Verifier:
         return units, reasons
 
     def _resolve_one(self, item: ClaimEvidence) -> tuple[Span | None, str]:
+        """The span one piece of evidence points at, or why it points at none."""
         if item.article_id is not None and item.article_id not in self._doc_index:
             return None, f"unknown article {item.article_id!r}"
-        targets = (
-            [self._doc_index[item.article_id]]
-            if item.article_id is not None
-            else list(range(len(self.index.documents)))
-        )
-        if item.start is not None and item.end is not None and item.article_id is not None:
-            text = self.index.documents[targets[0]].text
-            in_range = 0 <= item.start < item.end <= len(text)
-            if in_range and (
-                item.quote is None or contains_passage(text[item.start : item.end], item.quote)
-            ):
-                return Span(item.article_id, item.start, item.end, "offsets"), ""
-            if item.quote is None:
-                return None, f"offsets {item.start}-{item.end} are outside {item.article_id}"
+        by_offsets = self._resolve_offsets(item)
+        if by_offsets is not None:
+            return by_offsets
         if item.quote is None or not item.quote.strip():
             return None, "evidence has neither a quote nor offsets"
+        return self._resolve_quote(item, item.quote)
+
+    def _resolve_offsets(self, item: ClaimEvidence) -> tuple[Span | None, str] | None:
+        """The span the offsets give, if they are usable; None to go on to the quote."""
+        if item.start is None or item.end is None or item.article_id is None:
+            return None
+        text = self.index.documents[self._doc_index[item.article_id]].text
+        in_range = 0 <= item.start < item.end <= len(text)
+        if in_range and (
+            item.quote is None or contains_passage(text[item.start : item.end], item.quote)
+        ):
+            return Span(item.article_id, item.start, item.end, "offsets"), ""
+        if item.quote is None:
+            return None, f"offsets {item.start}-{item.end} are outside {item.article_id}"
+        return None
+
+    def _resolve_quote(self, item: ClaimEvidence, quote: str) -> tuple[Span | None, str]:
+        """The span the quote copies, in its article (any article where none is named)."""
+        everywhere = range(len(self.index.documents))
+        targets = [self._doc_index[item.article_id]] if item.article_id is not None else everywhere
         for doc_index in targets:
-            span = resolve_quote(self.index.texts[doc_index], item.quote)
+            span = resolve_quote(self.index.texts[doc_index], quote)
             if span is not None:
                 return span, ""
         if item.article_id is not None:
             # The quote may be real but credited to the wrong article.
-            for doc_index in range(len(self.index.documents)):
-                span = resolve_quote(self.index.texts[doc_index], item.quote, fuzzy=False)
+            for doc_index in everywhere:
+                span = resolve_quote(self.index.texts[doc_index], quote, fuzzy=False)
                 if span is not None:
                     return span, ""
         where = item.article_id or "any article"
-        return None, f"quote not found in {where}: {_clip(item.quote)!r}"
+        return None, f"quote not found in {where}: {_clip(quote)!r}"
 
     # --- retrieval ----------------------------------------------------------------------
 
-    def _search(self, claim: Claim, facts: TextFacts, speaker: frozenset[str]) -> Check | None:
-        candidates = self._candidates(facts)
+    def _search(self, subject: _Subject) -> Check | None:
+        candidates = self._candidates(subject.facts)
         if not candidates:
             return None
-        singles = [self._check_with_parts(claim, facts, [u], speaker) for u in candidates]
+        singles = [self._check_with_parts(subject, [u]) for u in candidates]
         # Judge the sentences that say most of what the claim says: shopping for any sentence
         # that merely fails to contradict the claim would let corruptions through.
-        best = max(singles, key=_match)
-        if not best.uncovered:
-            return best
-        current = best
+        current = max(singles, key=_match)
         while len(current.units) < MAX_STITCHED and current.uncovered:
             # Stitching looks further than the first retrieval: at the sentences that best
             # state what is still missing, alongside the claim's names.
             missing_terms = [k.lstrip("#").lower() for k in current.uncovered]
-            candidates = list(
-                dict.fromkeys([*candidates, *self._retrieve([*missing_terms, *facts.names], 5)])
-            )
-            addition = self._best_addition(claim, facts, speaker, current, candidates)
+            retrieved = self._retrieve([*missing_terms, *subject.facts.names], 5)
+            candidates = list(dict.fromkeys([*candidates, *retrieved]))
+            addition = self._best_addition(subject, current, candidates)
             if addition is None:
                 break
             current = addition
         return current
 
     def _best_addition(
-        self,
-        claim: Claim,
-        facts: TextFacts,
-        speaker: frozenset[str],
-        current: Check,
-        candidates: list[int],
+        self, subject: _Subject, current: Check, candidates: list[int]
     ) -> Check | None:
         """The sentence that, stitched on, states the most of what is still missing."""
         best: Check | None = None
         for unit in candidates:
             if unit in current.units:
                 continue
-            shared = facts.content_set & self.index.units[unit].facts.content_set
+            shared = subject.facts.content_set & self.index.units[unit].facts.content_set
             if len(shared - current.uncovered) < STITCH_MIN_SHARED:
                 continue
-            trial = self._check_with_parts(claim, facts, [*current.units, unit], speaker)
+            trial = self._check_with_parts(subject, [*current.units, unit])
             # A stitched sentence must bring a whole piece (two missing words or numbers):
             # a lone name found elsewhere ("Rome") is a swap, not a second source.
             if len(current.uncovered - trial.uncovered) < STITCH_MIN_NEW:
@@ -294,37 +329,56 @@ class Verifier:
 
     # --- checking -----------------------------------------------------------------------
 
-    def _check_with_parts(
-        self, claim: Claim, facts: TextFacts, units: list[int], speaker: frozenset[str]
-    ) -> Check:
-        check = check_support(self.index, facts, units, speaker)
-        self._check_quotes(facts, check, speaker)
+    def _check_with_parts(self, subject: _Subject, units: Sequence[int]) -> Check:
+        """Every check of the statement against these units, combined once into one Check."""
+        support = check_support(self.index, subject.facts, units, subject.speaker)
+        findings = (
+            *support.findings,
+            *self._quote_findings(subject, support.units),
+            *self._part_findings(subject.claim, [*units, *support.extra_units]),
+        )
+        features = Features(support.features, subject.copying)
+        return Check(
+            units=support.units,
+            findings=findings,
+            missing=support.missing,
+            features=features,
+            score=self.calibration.score(features.as_dict()),
+            extra_units=support.extra_units,
+            uncovered=support.uncovered,
+        )
+
+    def _part_findings(self, claim: Claim, units: Sequence[int]) -> tuple[Finding, ...]:
+        """Each short part the claim names (who, where, when) must be stated by the units."""
+        findings: list[Finding] = []
         for part in claim.parts:
             part_facts = analyse(part, self.index.known_names)
-            part_check = check_support(
-                self.index, part_facts, [*units, *check.extra_units], frozenset()
-            )
-            if part_check.failures or part_check.missing:
-                check.failures.append(f"{part!r} not in cited spans")
-        check.features.update(self._copying)
-        check.features["score"] = self.calibration.score(check.features)
-        return check
+            part_support = check_support(self.index, part_facts, units, frozenset())
+            if part_support.findings or part_support.missing:
+                findings.append(Finding("part", f"{part!r} not in cited spans", True))
+        return tuple(findings)
 
-    def _check_quotes(self, facts: TextFacts, check: Check, speaker: frozenset[str]) -> None:
+    def _quote_findings(self, subject: _Subject, units: Sequence[int]) -> tuple[Finding, ...]:
         """Quoted words must be verbatim in the cited spans, said by the claimed speaker."""
-        for quoted in facts.quoted:
-            located = self._locate_in_units(quoted, check.units)
+        findings: list[Finding] = []
+        for quoted in subject.facts.quoted:
+            located = self._locate_in_units(quoted, units)
             if located is None:
-                check.failures.append(f"quoted words not in cited spans: {_clip(quoted)!r}")
+                reason = f"quoted words not in cited spans: {_clip(quoted)!r}"
+                findings.append(Finding("quote", reason, True))
                 continue
-            doc_index, start, end = located
-            if speaker:
-                attributed = self.index.speaker_of(doc_index, start, end)
-                if attributed is not None and not self.index.speaker_matches(speaker, attributed):
-                    check.failures.append(
-                        f"the source attributes {_clip(quoted)!r} to "
-                        f"{' '.join(sorted(attributed))}, not to the claimed speaker"
-                    )
+            if not subject.speaker:
+                continue
+            attributed = self.index.speaker_of(*located)
+            if attributed is not None and not self.index.speaker_matches(
+                subject.speaker, attributed
+            ):
+                reason = (
+                    f"the source attributes {_clip(quoted)!r} to "
+                    f"{' '.join(sorted(attributed))}, not to the claimed speaker"
+                )
+                findings.append(Finding("quote_speaker", reason))
+        return tuple(findings)
 
     def _locate_in_units(self, quoted: str, units: Sequence[int]) -> tuple[int, int, int] | None:
         documents = sorted({self.index.units[u].document for u in units})
@@ -333,9 +387,6 @@ class Verifier:
             if inside and all(u in units for u in inside):
                 return doc_index, start, end
         return None
-
-    def _speaker_keys(self, facts: TextFacts) -> frozenset[str]:
-        return facts.speakers
 
     # --- quotes -------------------------------------------------------------------------
 
@@ -353,31 +404,19 @@ class Verifier:
         ]
         if not occurrences:
             return Verdict(False, 0.0, [], [f"quotation not found verbatim: {_clip(claim.text)!r}"])
-        reasons: list[str] = []
         claimed = (
             analyse(claim.speaker, self.index.known_names).content_set
             if claim.speaker
             else frozenset()
         )
+        reasons: list[str] = []
         accepted: list[tuple[int, int, int]] = []
-        for doc_index, start, end in occurrences:
-            if claimed:
-                attributed = self.index.speaker_of(doc_index, start, end)
-                if attributed is None:
-                    mentioned = self._speaker_nearby(doc_index, start, end, claimed)
-                    if not mentioned:
-                        reasons.append(
-                            f"no speaker named for the quotation in "
-                            f"{self.index.documents[doc_index].id}"
-                        )
-                        continue
-                elif not self.index.speaker_matches(claimed, attributed):
-                    reasons.append(
-                        f"{self.index.documents[doc_index].id} attributes the quotation to "
-                        f"{' '.join(sorted(attributed))}, not {claim.speaker}"
-                    )
-                    continue
-            accepted.append((doc_index, start, end))
+        for occurrence in occurrences:
+            problem = self._misattributed(claim, claimed, *occurrence) if claimed else None
+            if problem is None:
+                accepted.append(occurrence)
+            else:
+                reasons.append(problem)
         if not accepted:
             return Verdict(False, 0.1, [], reasons)
         citations = [
@@ -385,6 +424,23 @@ class Verifier:
             for d, s, e in accepted
         ]
         return Verdict(True, 1.0, citations, [])
+
+    def _misattributed(
+        self, claim: Claim, claimed: frozenset[str], doc_index: int, start: int, end: int
+    ) -> str | None:
+        """Why this occurrence of a quotation is not the claimed speaker's; None if it is."""
+        document = self.index.documents[doc_index].id
+        attributed = self.index.speaker_of(doc_index, start, end)
+        if attributed is None:
+            if self._speaker_nearby(doc_index, start, end, claimed):
+                return None
+            return f"no speaker named for the quotation in {document}"
+        if self.index.speaker_matches(claimed, attributed):
+            return None
+        return (
+            f"{document} attributes the quotation to {' '.join(sorted(attributed))}, "
+            f"not {claim.speaker}"
+        )
 
     def _speaker_nearby(
         self, doc_index: int, start: int, end: int, claimed: frozenset[str]
@@ -398,67 +454,50 @@ class Verifier:
     # --- output -------------------------------------------------------------------------
 
     def _verdict(
-        self,
-        claim: Claim,
-        facts: TextFacts,
-        speaker: frozenset[str],
-        check: Check,
-        reasons: list[str],
-        copied: bool = False,
+        self, subject: _Subject, check: Check, reasons: list[str], copied: bool = False
     ) -> Verdict:
+        """The one place findings become a verdict: supported, score, citations, reasons."""
         supported = copied or _passes(check)
-        score = 1.0 if copied else check.features["score"]
+        score = 1.0 if copied else check.score
         if not supported:
             reasons = [*reasons, *check.failures]
-            if not check.failures:
+            if not check.findings:
                 reasons.append(
                     "too little of the sentence is in the cited spans"
                     + (f" (missing: {', '.join(check.missing[:6])})" if check.missing else "")
                 )
             # A hard failure outranks any overlap: the score says so.
-            score = min(score, THRESHOLD * 0.5) if check.failures else score
+            score = min(score, THRESHOLD * 0.5) if check.findings else score
         units = list(dict.fromkeys([*check.units, *check.extra_units]))
-        if supported and self.groups is not None:
-            units.extend(
-                u for u in self._corroborating(claim, facts, speaker, units) if u not in units
-            )
-        citations = [self._citation(u) for u in units]
+        if supported and self._groups is not None:
+            corroborating = self._corroborating(subject, units, self._groups)
+            units.extend(u for u in corroborating if u not in units)
         return Verdict(
             supported,
             round(min(max(score, 0.0), 1.0), 4),
-            citations,
+            [self._citation(u) for u in units],
             reasons,
-            details=dict(check.features),
+            details={**check.features.as_dict(), "score": check.score},
         )
 
-    def _corroborating(
-        self, claim: Claim, facts: TextFacts, speaker: frozenset[str], units: list[int]
-    ) -> list[int]:
+    def _corroborating(self, subject: _Subject, units: list[int], groups: _Groups) -> list[int]:
         """Sentences of other articles that support the claim by themselves.
 
         A syndicated copy that leaves out a detail is not cited: a citation must support the
         sentence, and a newsroom reads each cited outlet as having said all of it.
         """
         cited_docs = {self.index.units[u].document for u in units}
-        grouped: dict[int, list[int]] = {}
-        for unit in units:
-            sentence = self.index.units[unit].sentence
-            group = self._group_of.get((sentence.article_id, sentence.start))
-            if group is None:
-                continue
-            for member in self._group_units[group]:
-                doc = self.index.units[member].document
-                if doc not in cited_docs:
-                    grouped.setdefault(doc, []).append(member)
-        retrieved: dict[int, list[int]] = {}
-        for unit in self._candidates(facts):
-            doc = self.index.units[unit].document
+        by_document: dict[int, list[int]] = {}
+        grouped = [m for unit in units for m in groups.of_unit(self.index, unit)]
+        # Grouped sentences first, then retrieved ones, each article in document order.
+        for member in [*grouped, *self._candidates(subject.facts)]:
+            doc = self.index.units[member].document
             if doc not in cited_docs:
-                retrieved.setdefault(doc, []).append(unit)
+                by_document.setdefault(doc, []).append(member)
         found: list[int] = []
-        for doc in sorted(set(grouped) | set(retrieved)):
-            for member in dict.fromkeys([*grouped.get(doc, []), *retrieved.get(doc, [])]):
-                if _passes(self._check_with_parts(claim, facts, [member], speaker)):
+        for doc in sorted(by_document):
+            for member in dict.fromkeys(by_document[doc]):
+                if _passes(self._check_with_parts(subject, [member])):
                     found.append(member)
                     break
         return found
@@ -482,15 +521,16 @@ def _retrieval_terms(facts: TextFacts) -> list[str]:
 
 
 def _passes(check: Check) -> bool:
-    return check.features["score"] >= THRESHOLD and not check.failures
+    return check.score >= THRESHOLD and not check.findings
 
 
 def _rank(check: Check) -> tuple[bool, float, float]:
-    return (_passes(check), -len(check.failures), check.features["score"])
+    return (_passes(check), -len(check.findings), check.score)
 
 
 def _match(check: Check) -> tuple[float, float, float]:
-    return (check.features["match"], check.features["trigram_coverage"], check.features["score"])
+    support = check.features.support
+    return (support.match, support.trigram_coverage, check.score)
 
 
 def _clip(text: str, limit: int = 60) -> str:

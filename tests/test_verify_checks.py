@@ -1,0 +1,87 @@
+"""The verifier's checks one by one: each returns typed, immutable findings."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from service.verify.analysis import TextFacts, analyse
+from service.verify.checks import (
+    dropped_hedges,
+    first_person_without_speaker,
+    unlinked_connectives,
+)
+from service.verify.findings import Finding
+from service.verify.index import SourceIndex, Unit
+from service.verify.support import Pool, Support, check_negation, check_numbers, check_support
+from tests.test_verify import make_document
+
+
+def _index(*texts: str) -> SourceIndex:
+    return SourceIndex([make_document(f"a{i}", t) for i, t in enumerate(texts)])
+
+
+def _claim(index: SourceIndex, text: str) -> TextFacts:
+    return analyse(text, index.known_names, index.vocabulary)
+
+
+def _units(index: SourceIndex) -> list[Unit]:
+    return list(index.units)
+
+
+def test_a_changed_number_is_a_contradiction_a_missing_one_an_omission() -> None:
+    changed = _index("The plant employs 200 people.")
+    found = check_numbers(
+        changed, _claim(changed, "The plant employs 300 people."), Pool.of(_units(changed))
+    )
+    assert found.findings == (Finding("number", "300 not in cited spans", omission=False),)
+    assert found.unsupported == ("300",)
+    absent = _index("The plant employs many people.")
+    found = check_numbers(
+        absent, _claim(absent, "The plant employs 300 people."), Pool.of(_units(absent))
+    )
+    assert found.findings == (Finding("number", "300 not in cited spans", omission=True),)
+
+
+def test_a_negation_the_sources_lack_is_found() -> None:
+    index = _index("The council approved the housing plan on Tuesday.")
+    claim = _claim(index, "The council did not approve the housing plan on Tuesday.")
+    kinds = {f.kind for f in check_negation(claim, Pool.of(_units(index)))}
+    assert kinds == {"negation"}
+
+
+def test_a_dropped_hedge_is_found() -> None:
+    index = _index("The bridge could reopen to traffic in May.")
+    findings = dropped_hedges(
+        _claim(index, "The bridge will reopen to traffic in May."), _units(index)
+    )
+    assert {f.kind for f in findings} == {"hedge"}
+    assert any("'reopen'" in f.reason for f in findings)
+
+
+def test_a_link_no_source_makes_is_found() -> None:
+    index = _index("The mayor resigned on Friday.", "The river flooded the town centre.")
+    claim = _claim(index, "The mayor resigned after the river flooded the town centre.")
+    findings = unlinked_connectives(claim, _units(index))
+    assert [f.kind for f in findings] == ["link"]
+    assert "'after'" in findings[0].reason
+
+
+def test_first_person_outside_quotes_is_found() -> None:
+    index = _index("The coach said the team would win the match.")
+    findings = first_person_without_speaker(_claim(index, "We will win the match."))
+    assert [f.kind for f in findings] == ["first_person"]
+    assert first_person_without_speaker(_claim(index, "The team will win the match.")) == ()
+
+
+def test_findings_and_support_are_immutable() -> None:
+    index = _index("The plant employs 200 people.")
+    support = check_support(index, _claim(index, "The plant employs 300 people."), [0], frozenset())
+    assert isinstance(support, Support)
+    assert support.findings and all(isinstance(f, Finding) for f in support.findings)
+    assert support.features.failures == float(len(support.findings))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        support.findings[0].reason = "changed"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        support.features.coverage = 1.0  # type: ignore[misc]
