@@ -25,9 +25,10 @@ from typing import TypeVar
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from service.api.mapping import article_input  # noqa: E402
 from service.api.schemas import ArticleIn  # noqa: E402
 from service.config import Settings  # noqa: E402
-from service.domain import SourceGroups  # noqa: E402
+from service.domain import ArticleInput, SourceGroups  # noqa: E402
 from service.ingest.grouping import group_sentences  # noqa: E402
 from service.ingest.segment import ingest_articles  # noqa: E402
 
@@ -45,11 +46,14 @@ def timed(run: Callable[[], T], repeat: int) -> tuple[T, float]:
     return result, statistics.median(times)
 
 
-def load_seeds(folder: Path) -> list[ArticleIn]:
-    return [ArticleIn(**json.loads(p.read_text("utf-8"))) for p in sorted(folder.glob("*.json"))]
+def load_seeds(folder: Path) -> list[ArticleInput]:
+    return [
+        article_input(ArticleIn(**json.loads(p.read_text("utf-8"))))
+        for p in sorted(folder.glob("*.json"))
+    ]
 
 
-def load_frank(path: Path) -> list[ArticleIn]:
+def load_frank(path: Path) -> list[ArticleInput]:
     """FRANK articles, one per document, from the evals task file or the per-sentence file."""
     articles: dict[str, str] = {}
     for line in path.read_text("utf-8").splitlines():
@@ -59,7 +63,7 @@ def load_frank(path: Path) -> list[ArticleIn]:
                 articles.setdefault(article["id"], article["text"])
         else:
             articles.setdefault(row["doc_id"], row["article"])
-    return [ArticleIn(id=key[:12], text=text) for key, text in articles.items()]
+    return [ArticleInput(id=key[:12], body=text) for key, text in articles.items()]
 
 
 def describe_groups(groups: SourceGroups) -> str:
@@ -71,7 +75,7 @@ def describe_groups(groups: SourceGroups) -> str:
     )
 
 
-def bench_seeds(seeds: Sequence[ArticleIn], repeat: int, settings: Settings) -> None:
+def bench_seeds(seeds: Sequence[ArticleInput], repeat: int, settings: Settings) -> None:
     documents, ingest_ms = timed(lambda: ingest_articles(seeds, settings), repeat)
     groups, group_ms = timed(lambda: group_sentences(documents), repeat)
     print(f"== seeds ({len(seeds)} articles)")
@@ -89,7 +93,7 @@ def bench_seeds(seeds: Sequence[ArticleIn], repeat: int, settings: Settings) -> 
 
 
 def bench_frank(
-    frank: Sequence[ArticleIn], request_size: int, repeat: int, show: bool, settings: Settings
+    frank: Sequence[ArticleInput], request_size: int, repeat: int, show: bool, settings: Settings
 ) -> None:
     documents = ingest_articles(frank, settings)
     sentences = [s for doc in documents for s in doc.sentences]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from evals.metrics import CitedSentence
+from service.api.mapping import article_input, summarize_request
 from service.api.schemas import (
     ArticleIn,
     CitationOut,
@@ -18,7 +19,7 @@ from service.api.schemas import (
 from service.config import Settings
 from service.domain import Document, SourceGroups, SourceSentence
 from service.llm.base import Model
-from service.pipeline.summarize import prepare, summarize
+from service.pipeline.summarize import prepare
 from service.verify import Citation, Claim, ClaimEvidence, Verifier
 
 
@@ -78,7 +79,7 @@ class Sources:
 
 def load_sources(articles: Sequence[ArticleIn], settings: Settings) -> Sources:
     """Ingest and group the articles exactly as the pipeline does."""
-    prepared = prepare(articles, settings)
+    prepared = prepare([article_input(a) for a in articles], settings)
     return Sources(prepared.documents, prepared.groups, Verifier(prepared.documents))
 
 
@@ -88,7 +89,7 @@ async def run_system(
     """Summarise through the real pipeline and time the whole call."""
     request = SummarizeRequest(articles=list(articles), options=options)
     started = time.perf_counter()
-    response = await summarize(request, model=model, settings=settings)
+    response = await summarize_request(request, model=model, settings=settings)
     latency = time.perf_counter() - started
     summary = response.summary
     prose: list[SentenceOut] = [

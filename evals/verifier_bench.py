@@ -39,8 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from service.api.schemas import ArticleIn
-from service.domain import Document
+from service.domain import ArticleInput, Document
 from service.ingest.segment import ingest_article
 from service.verify import Claim, Verifier
 from service.verify.analysis import analyse, capitalised_words
@@ -77,7 +76,7 @@ L2 = 1.0
 
 def make_document(article_id: str, text: str) -> Document:
     """An article as the service ingests it: its sentences and page boilerplate marked."""
-    return ingest_article(ArticleIn(id=article_id, text=text))
+    return ingest_article(ArticleInput(id=article_id, body=text))
 
 
 # --- metrics -----------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service.api.app import field_path
+from service.api.errors import field_path
+from service.api.mapping import summarize_request, verify_request
 from service.api.schemas import (
     ArticleIn,
     SentenceOut,
@@ -31,7 +32,6 @@ from service.api.schemas import (
 )
 from service.config import Settings, get_settings
 from service.errors import ClientError, ConfigError, ModelError
-from service.pipeline.summarize import summarize, verify_sentences
 from service.registry import build_model
 
 EXIT_INPUT = 2
@@ -160,7 +160,9 @@ def _cmd_summarize(args: argparse.Namespace, settings: Settings) -> str:
 
     model = build_model(settings)
     progress = report if model.profile.reports_progress and not args.quiet else None
-    response = asyncio.run(summarize(request, model=model, settings=settings, progress=progress))
+    response = asyncio.run(
+        summarize_request(request, model=model, settings=settings, progress=progress)
+    )
     if args.json:
         return response.model_dump_json(indent=2)
     return render_text(response)
@@ -180,7 +182,7 @@ def _cmd_verify(args: argparse.Namespace, settings: Settings) -> str:
         )
     except ValidationError as exc:
         raise InputError(_validation_message(exc)) from exc
-    response = verify_sentences(request, settings)
+    response = verify_request(request, settings)
     return response.model_dump_json(indent=2) if args.json else _verify_text(response)
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.errors import ConfigError
 
 
 class Settings(BaseSettings):
@@ -66,5 +69,14 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment; a bad value is a ConfigError."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError("; ".join(_setting_problem(e) for e in exc.errors())) from exc
+
+
+def _setting_problem(error: ErrorDetails) -> str:
+    # Named as the operator set it: the variable, not the attribute.
+    where = "SUMMARIZER_" + "_".join(str(part) for part in error["loc"]).upper()
+    return f"{where}: {error['msg']}" if error["loc"] else error["msg"]

@@ -1,8 +1,44 @@
-"""In-memory forms of ingested articles, shared by every stage after ingest."""
+"""The domain's inputs and the in-memory forms of ingested articles, shared by every stage."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal
+
+InputFormat = Literal["text", "html"]
+
+
+@dataclass(frozen=True)
+class ArticleInput:
+    """A submitted article: its body as plain text or html, and what its sender says of it."""
+
+    id: str
+    body: str
+    input_format: InputFormat = "text"
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published_at: str | None = None
+
+
+@dataclass(frozen=True)
+class SummaryOptions:
+    """What one summary may hold, and whether failed sentences may be sent back for repair."""
+
+    max_key_points: int
+    max_quotes: int
+    repair: bool
+
+
+def first_repeated(ids: Iterable[str]) -> int | None:
+    """The position of the first id already seen earlier, None when every id is distinct."""
+    seen: set[str] = set()
+    for i, article_id in enumerate(ids):
+        if article_id in seen:
+            return i
+        seen.add(article_id)
+    return None
 
 
 @dataclass(frozen=True)
@@ -24,7 +60,7 @@ class Document:
     id: str
     text: str
     sentences: list[SourceSentence]
-    input_format: str = "text"
+    input_format: InputFormat = "text"
     title: str | None = None
     source: str | None = None
     url: str | None = None

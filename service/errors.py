@@ -1,4 +1,4 @@
-"""Typed errors, grouped by who must act: the client, or the model provider.
+"""Typed errors, grouped by who must act: the client, the operator, or the model provider.
 
 Anything else raised inside the service is a bug and surfaces as one.
 """
@@ -27,8 +27,13 @@ class ServiceError(Exception):
         return out
 
 
-class ConfigError(Exception):
-    """The operator's configuration cannot work (e.g. a real model with no server to reach)."""
+class ConfigError(ServiceError):
+    """The operator's configuration cannot work (e.g. a real model with no server to reach).
+
+    Refused at start-up where it can be seen then; at request time a 500, never the client's.
+    """
+
+    type = "configuration_error"
 
 
 class ClientError(ServiceError):
@@ -53,7 +58,6 @@ class ModelError(ServiceError):
 class ModelOutputError(ModelError):
     """The model kept answering with output that does not parse or validate."""
 
-    status_code = 502
     type = "model_bad_output"
 
     def __init__(

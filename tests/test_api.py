@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
+from service.api.routes import get_model
 from service.config import Settings
 from service.drafting.extractive import ExtractiveModel
 from tests.conftest import cited_objects, seed_articles
@@ -228,3 +229,33 @@ def test_readyz_reports_whether_a_real_model_server_answers() -> None:
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
     assert "unreachable" in response.json()["detail"]
+
+
+def test_a_window_too_small_for_the_reply_is_the_operators_fault_not_the_clients() -> None:
+    app = create_app(settings=Settings(), model=ExtractiveModel())
+    # Once the reply's 2,048 tokens are reserved, this model's window leaves no room for a prompt.
+    app.dependency_overrides[get_model] = lambda: ExtractiveModel(context_tokens=2_100)
+    client = TestClient(app, raise_server_exceptions=False)
+    body = _error(
+        client.post("/summarize", json={"articles": [_article()]}), 500, "configuration_error"
+    )
+    assert "field" not in body and "SUMMARIZER_CONTEXT_TOKENS" in body["detail"]
+
+
+class ClosableModel(ExtractiveModel):
+    """The extractive model, recording each call of `aclose`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = 0
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+def test_the_model_is_closed_once_when_the_app_stops() -> None:
+    model = ClosableModel()
+    with TestClient(create_app(settings=Settings(), model=model)) as client:
+        assert client.post("/summarize", json={"articles": seed_articles()}).status_code == 200
+        assert model.closed == 0
+    assert model.closed == 1

@@ -6,15 +6,14 @@ from typing import Any
 
 import pytest
 
-from service.api.schemas import ArticleIn
-from service.domain import Document
+from service.domain import ArticleInput, Document
 from service.ingest.furniture import inline_boilerplate_spans, mark_boilerplate
 from service.ingest.segment import ingest_article, split_sentences
 
 
 def seed(seeds: list[dict[str, Any]], prefix: str) -> Document:
     (found,) = [s for s in seeds if s["id"].startswith(prefix)]
-    return ingest_article(ArticleIn(id=found["id"], text=found["text"]))
+    return ingest_article(ArticleInput(id=found["id"], body=found["text"]))
 
 
 def marked(text: str) -> list[tuple[str, bool]]:

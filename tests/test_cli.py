@@ -126,3 +126,11 @@ def test_a_reply_larger_than_the_window_is_refused_at_start(
 ) -> None:
     monkeypatch.setenv("SUMMARIZER_MAX_OUTPUT_TOKENS", "30000")
     assert "SUMMARIZER_CONTEXT_TOKENS (16384)" in refused_at_start(capsys)
+
+
+def test_a_bad_setting_is_a_configuration_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SUMMARIZER_CONTEXT_TOKENS", "lots")
+    err = refused_at_start(capsys)
+    assert "configuration error" in err and "SUMMARIZER_CONTEXT_TOKENS" in err

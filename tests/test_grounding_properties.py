@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.api.app import create_app
+from service.api.mapping import summarize_request
 from service.api.schemas import ArticleIn, SummarizeRequest
 from service.config import Settings
 from service.drafting.extractive import ExtractiveModel
 from service.errors import ClientError
-from service.pipeline.summarize import summarize
 from tests.conftest import cited_objects
 
 WORDS = st.sampled_from(
@@ -49,7 +49,9 @@ def articles(draw: st.DrawFn) -> list[dict[str, Any]]:
 def test_every_summary_citation_slices_the_submitted_text(items: list[dict[str, Any]]) -> None:
     request = SummarizeRequest(articles=[ArticleIn.model_validate(a) for a in items])
     try:
-        response = asyncio.run(summarize(request, model=ExtractiveModel(), settings=Settings()))
+        response = asyncio.run(
+            summarize_request(request, model=ExtractiveModel(), settings=Settings())
+        )
     except ClientError:  # e.g. nothing summarisable: a typed 4xx, never anything else
         return
     texts = {a["id"]: a["text"] for a in items}

@@ -6,14 +6,13 @@ from typing import Any
 
 import pytest
 
-from service.api.schemas import ArticleIn
-from service.domain import Document, SourceGroups, SourceSentence
+from service.domain import ArticleInput, Document, SourceGroups, SourceSentence
 from service.ingest.grouping import group_sentences, normalise
 from service.ingest.segment import ingest_article
 
 
 def doc(article_id: str, text: str) -> Document:
-    return ingest_article(ArticleIn(id=article_id, text=text))
+    return ingest_article(ArticleInput(id=article_id, body=text))
 
 
 def seed_docs(seeds: list[dict[str, Any]], *prefixes: str) -> list[Document]:

@@ -8,21 +8,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from service.api.mapping import article_input
 from service.api.schemas import ArticleIn
 from service.config import Settings
-from service.domain import Document
+from service.domain import ArticleInput, Document
 from service.errors import ClientError
 from service.ingest.segment import ingest_article, ingest_articles, split_sentences
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 
-def article(text: str, article_id: str = "a1", **fields: Any) -> ArticleIn:
-    return ArticleIn(id=article_id, text=text, **fields)
+def article(text: str, article_id: str = "a1", **fields: Any) -> ArticleInput:
+    return ArticleInput(id=article_id, body=text, **fields)
 
 
-def html_article(html: str, article_id: str = "h1", **fields: Any) -> ArticleIn:
-    return ArticleIn(id=article_id, html=html, **fields)
+def html_article(html: str, article_id: str = "h1", **fields: Any) -> ArticleInput:
+    return ArticleInput(id=article_id, body=html, input_format="html", **fields)
 
 
 def assert_offsets_sound(doc: Document) -> None:
@@ -247,6 +248,6 @@ def test_articles_keep_request_order() -> None:
 
 def test_seed_articles_ingest_soundly(seeds: list[dict[str, Any]]) -> None:
     for seed in seeds:
-        doc = ingest_article(ArticleIn(**seed))
+        doc = ingest_article(article_input(ArticleIn(**seed)))
         assert doc.text == seed["text"]
         assert_offsets_sound(doc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -12,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from service.api.mapping import article_input, summarize_request, summarize_response
 from service.api.schemas import ArticleIn, SummarizeRequest, SummarizeResponse
 from service.config import Settings
+from service.domain import SummaryOptions
 from service.drafting.drafter import MAX_REDUCE_ROUNDS
 from service.drafting.drafts import (
     DraftEvent,
@@ -153,7 +156,7 @@ def assert_grounded(response: SummarizeResponse) -> int:
 
 
 async def test_mock_summary_of_seeds_is_grounded_and_informative() -> None:
-    response = await summarize(_request(), model=ExtractiveModel(), settings=Settings())
+    response = await summarize_request(_request(), model=ExtractiveModel(), settings=Settings())
     assert assert_grounded(response) >= 6
     text = " ".join(p.text for p in response.summary.key_points).lower()
     for topic in ("partnership", "critical minerals", "fighter", "space", "160th"):
@@ -167,8 +170,8 @@ async def test_mock_summary_of_seeds_is_grounded_and_informative() -> None:
 
 
 async def test_mock_is_deterministic() -> None:
-    first = await summarize(_request(), model=ExtractiveModel(), settings=Settings())
-    second = await summarize(_request(), model=ExtractiveModel(), settings=Settings())
+    first = await summarize_request(_request(), model=ExtractiveModel(), settings=Settings())
+    second = await summarize_request(_request(), model=ExtractiveModel(), settings=Settings())
     assert first.model_dump_json() == second.model_dump_json()
 
 
@@ -182,7 +185,7 @@ async def test_key_points_cite_every_source_that_states_them() -> None:
         "The meeting marked the first official in-person talks between Takaichi",
     )
     model = ScriptedModel(SummaryDraft(headline=TRUE_POINT, key_points=[point]))
-    response = await summarize(_request(), model=model, settings=Settings())
+    response = await summarize_request(_request(), model=model, settings=Settings())
     cited = {c.article_id for c in response.summary.key_points[0].citations}
     assert cited == {"002_8947275ea8fd0681", "004_cf31b5b404e68b4a"}
     assert response.summary.key_points[0].sources == 1
@@ -196,7 +199,7 @@ async def test_nothing_unverified_leaves_whatever_the_model_writes() -> None:
         quotes=[INVENTED_QUOTE, WRONG_SPEAKER],
     )
     model = ScriptedModel(draft)
-    response = await summarize(
+    response = await summarize_request(
         _request(_with_planted_instruction(), repair=False), model=model, settings=Settings()
     )
     assert_grounded(response)
@@ -223,7 +226,7 @@ async def test_failed_points_are_repaired_once_and_reverified() -> None:
 
     draft = SummaryDraft(headline=TRUE_POINT, key_points=[LIES[0], LIES[2]])
     model = ScriptedModel(draft, repair=repair)
-    response = await summarize(_request(), model=model, settings=Settings())
+    response = await summarize_request(_request(), model=model, settings=Settings())
     assert model.tasks == ["summarize", "repair"]
     assert response.verification.repaired == 1
     assert [p.text for p in response.summary.key_points] == [TRUE_POINT.text]
@@ -233,7 +236,7 @@ async def test_failed_points_are_repaired_once_and_reverified() -> None:
 
 async def test_fallback_to_extractive_when_nothing_survives() -> None:
     model = ScriptedModel(SummaryDraft(headline=LIES[0], key_points=LIES[:3]))
-    response = await summarize(_request(repair=False), model=model, settings=Settings())
+    response = await summarize_request(_request(repair=False), model=model, settings=Settings())
     assert response.run.fallback and response.run.fallback_reason
     assert response.run.model == "scripted"
     assert len(response.summary.key_points) >= 3
@@ -243,7 +246,7 @@ async def test_fallback_to_extractive_when_nothing_survives() -> None:
 async def test_map_reduce_when_sources_exceed_the_context() -> None:
     settings = Settings(context_tokens=2_048, max_output_tokens=512)
     messages: list[str] = []
-    response = await summarize(
+    response = await summarize_request(
         _request(),
         model=ExtractiveModel(context_tokens=2_048),
         settings=settings,
@@ -277,7 +280,7 @@ class SlowModel(ScriptedModel):
 async def test_deadline_becomes_a_typed_timeout() -> None:
     model = SlowModel(SummaryDraft(headline=TRUE_POINT, key_points=[TRUE_POINT]))
     with pytest.raises(ModelTimeout):
-        await summarize(_request(), model=model, settings=Settings(request_deadline_s=0.2))
+        await summarize_request(_request(), model=model, settings=Settings(request_deadline_s=0.2))
 
 
 DOUBTFUL = _sentence(
@@ -301,7 +304,7 @@ async def test_optional_judge_settles_doubtful_points_only() -> None:
     draft = SummaryDraft(headline=TRUE_POINT, key_points=[DOUBTFUL, LIES[0]])
     model = ScriptedModel(draft, judge=_judge_all(True))
     settings = Settings(judge=True, repair=False)
-    response = await summarize(_request(), model=model, settings=settings)
+    response = await summarize_request(_request(), model=model, settings=settings)
     # The doubtful paraphrase is accepted on the model's word; the wrong number never is.
     assert [p.text for p in response.summary.key_points] == [DOUBTFUL.text]
     assert response.verification.judged == 1
@@ -314,11 +317,13 @@ async def test_optional_judge_settles_doubtful_points_only() -> None:
 async def test_judge_is_off_by_default_and_a_no_keeps_the_drop() -> None:
     draft = SummaryDraft(headline=TRUE_POINT, key_points=[DOUBTFUL, TRUE_POINT])
     off = ScriptedModel(draft, judge=_judge_all(True))
-    response = await summarize(_request(repair=False), model=off, settings=Settings())
+    response = await summarize_request(_request(repair=False), model=off, settings=Settings())
     assert off.tasks == ["summarize"]
     assert DOUBTFUL.text in {d.text for d in response.verification.dropped}
     no = ScriptedModel(draft, judge=_judge_all(False))
-    response = await summarize(_request(repair=False), model=no, settings=Settings(judge=True))
+    response = await summarize_request(
+        _request(repair=False), model=no, settings=Settings(judge=True)
+    )
     assert no.tasks == ["summarize", "judge"]
     assert DOUBTFUL.text in {d.text for d in response.verification.dropped}
     v = response.verification
@@ -349,7 +354,9 @@ async def test_map_reduce_keeps_the_requested_limits(
 ) -> None:
     request = _one_event_of_frank_articles(max_key_points=max_key_points, max_quotes=1)
     settings = Settings(context_tokens=4_096, max_output_tokens=512)
-    response = await summarize(request, model=model_type(context_tokens=4_096), settings=settings)
+    response = await summarize_request(
+        request, model=model_type(context_tokens=4_096), settings=settings
+    )
     assert response.run.strategy == "map_reduce"
     assert 1 <= len(response.summary.key_points) <= max_key_points
     assert len(response.summary.quotes) <= 1
@@ -357,7 +364,7 @@ async def test_map_reduce_keeps_the_requested_limits(
 
 
 async def test_one_call_keeps_the_requested_limits_of_a_model_that_ignores_them() -> None:
-    response = await summarize(
+    response = await summarize_request(
         _request(max_key_points=2, max_quotes=1), model=GreedyModel(), settings=Settings()
     )
     assert response.run.strategy == "single"
@@ -380,7 +387,7 @@ class PacedModel(ExtractiveModel):
 
 async def test_the_deadline_bounds_the_request_not_each_call() -> None:
     # One call fits the deadline with room to spare...
-    single = await summarize(
+    single = await summarize_request(
         _request(),
         model=PacedModel(0.4, context_tokens=16_384),
         settings=Settings(request_deadline_s=0.7),
@@ -389,4 +396,18 @@ async def test_the_deadline_bounds_the_request_not_each_call() -> None:
     # ...but a map then a reduce, each as quick, do not fit it together.
     settings = Settings(context_tokens=2_048, max_output_tokens=512, request_deadline_s=0.7)
     with pytest.raises(ModelTimeout, match="deadline"):
-        await summarize(_request(), model=PacedModel(0.4, context_tokens=2_048), settings=settings)
+        await summarize_request(
+            _request(), model=PacedModel(0.4, context_tokens=2_048), settings=settings
+        )
+
+
+async def test_the_pipeline_takes_and_returns_immutable_domain_types() -> None:
+    articles = [article_input(a) for a in _request().articles]
+    options = SummaryOptions(max_key_points=8, max_quotes=4, repair=True)
+    result = await summarize(articles, options, model=ExtractiveModel(), settings=Settings())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.summary.key_points = ()  # type: ignore[misc]
+    assert isinstance(result.summary.key_points, tuple) and result.summary.key_points
+    # The HTTP body is the result read field by field: nothing added, nothing lost.
+    response = await summarize_request(_request(), model=ExtractiveModel(), settings=Settings())
+    assert summarize_response(result) == response

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from service.api.schemas import ArticleIn
-from service.domain import Document
+from service.domain import ArticleInput, Document
 from service.ingest.segment import ingest_article
 from service.verify import Claim, ClaimEvidence, Verifier
 from tests.test_verify import make_document
@@ -44,7 +43,7 @@ def test_a_changed_number_is_not_a_copy() -> None:
 
 def test_sentences_joined_across_boilerplate_are_not_a_copy() -> None:
     text = "The leaders met in Tokyo.\ntwitter\nfacebook\nThey agreed to deepen ties."
-    document = ingest_article(ArticleIn(id="b", text=text))
+    document = ingest_article(ArticleInput(id="b", body=text))
     assert any(s.boilerplate for s in document.sentences)
     claim = "The leaders met in Tokyo. twitter facebook They agreed to deepen ties."
     verdict = Verifier([document]).verify(Claim(claim))
@@ -57,7 +56,7 @@ def test_a_copy_of_a_caption_whose_words_also_end_a_longer_sentence() -> None:
         f"She sings in English and Tagalog and is known as the blonde Filipino {caption}.\n\n"
         f"{caption}\n\nShe moved to Manila last year."
     )
-    document = ingest_article(ArticleIn(id="c", text=text))
+    document = ingest_article(ArticleInput(id="c", body=text))
     assert caption in [s.text for s in document.sentences]
     verdict = Verifier([document]).verify(Claim(caption, evidence=(ClaimEvidence("c", caption),)))
     assert verdict.supported and verdict.score == 1.0

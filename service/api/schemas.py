@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from service.domain import InputFormat, first_repeated
+
 # Hard ceilings of the schema itself; the configured limits (Settings) are checked on top.
 MAX_ID_CHARS = 200
 MAX_SENTENCES = 500
@@ -39,18 +41,23 @@ class ArticleIn(Strict):
     def _one_body(self) -> ArticleIn:
         if (self.text is None) == (self.html is None):
             raise ValueError("give exactly one of `text` or `html`")
-        body = self.text if self.text is not None else self.html
-        if body is None or not body.strip():
+        if not self.body()[1].strip():
             raise ValueError("article body is empty or whitespace")
         return self
 
+    def body(self) -> tuple[InputFormat, str]:
+        """Which field holds the article, and what it holds."""
+        if self.text is not None:
+            return "text", self.text
+        if self.html is not None:
+            return "html", self.html
+        raise ValueError("give exactly one of `text` or `html`")
+
 
 def _unique_ids(articles: list[ArticleIn]) -> list[ArticleIn]:
-    seen: set[str] = set()
-    for article in articles:
-        if article.id in seen:
-            raise ValueError(f"duplicate article id {article.id!r}")
-        seen.add(article.id)
+    repeated = first_repeated(a.id for a in articles)
+    if repeated is not None:
+        raise ValueError(f"duplicate article id {articles[repeated].id!r}")
     return articles
 
 
@@ -134,7 +141,7 @@ class ArticleOut(BaseModel):
     id: str
     title: str | None = None
     source: str | None = None
-    input_format: Literal["text", "html"]
+    input_format: InputFormat
     text: str
     sentences: int
     boilerplate_sentences: int

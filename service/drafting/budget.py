@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from service.errors import ClientError
+from service.errors import ClientError, ConfigError
 from service.text.token_count import count_tokens
 
 ItemT = TypeVar("ItemT")
@@ -32,10 +32,10 @@ def pack(
     """
     room = budget_tokens - overhead_tokens
     if room <= 0:
-        raise ClientError(
+        # No request could be served: the operator's window or reply budget is at fault.
+        raise ConfigError(
             "the prompt's fixed part does not fit the model's context window; "
-            "raise SUMMARIZER_CONTEXT_TOKENS",
-            field="options",
+            "raise SUMMARIZER_CONTEXT_TOKENS"
         )
     if count_tokens(render(items)) <= room:
         return [list(items)]

@@ -9,9 +9,8 @@ from collections.abc import Iterator, Sequence
 import pysbd
 import trafilatura
 
-from service.api.schemas import ArticleIn
 from service.config import Settings
-from service.domain import Document, SourceSentence
+from service.domain import ArticleInput, Document, SourceSentence, first_repeated
 from service.errors import ClientError, PayloadTooLarge
 from service.ingest.furniture import Span, inline_boilerplate_spans, mark_boilerplate
 
@@ -41,25 +40,22 @@ _SENTENCE_END = re.compile("[.!?…。．！？ȸȹ☉☈☇☄)）」\"'”]")
 _segmenters = threading.local()
 
 
-def ingest_articles(articles: Sequence[ArticleIn], settings: Settings) -> list[Document]:
+def ingest_articles(articles: Sequence[ArticleInput], settings: Settings) -> list[Document]:
     """Ingest a request's articles in order, enforcing the configured input limits."""
     if len(articles) > settings.max_articles:
         raise PayloadTooLarge(
             f"{len(articles)} articles given; at most {settings.max_articles} are accepted",
             field="articles",
         )
-    seen: set[str] = set()
+    repeated = first_repeated(a.id for a in articles)
     for i, article in enumerate(articles):
-        if article.id in seen:
+        if i == repeated:
             raise ClientError(f"duplicate article id {article.id!r}", field=f"articles[{i}].id")
-        seen.add(article.id)
-        body_field = "text" if article.text is not None else "html"
-        body = article.text if article.text is not None else article.html
-        if body is not None and len(body) > settings.max_article_chars:
+        if len(article.body) > settings.max_article_chars:
             raise PayloadTooLarge(
-                f"article {article.id!r} has {len(body)} characters; "
+                f"article {article.id!r} has {len(article.body)} characters; "
                 f"at most {settings.max_article_chars} are accepted",
-                field=f"articles[{i}].{body_field}",
+                field=f"articles[{i}].{article.input_format}",
             )
     documents = []
     for i, article in enumerate(articles):
@@ -72,22 +68,17 @@ def ingest_articles(articles: Sequence[ArticleIn], settings: Settings) -> list[D
     return documents
 
 
-def ingest_article(article: ArticleIn) -> Document:
+def ingest_article(article: ArticleInput) -> Document:
     """One article as a Document: its text, sentences with offsets, and boilerplate marks."""
     title = article.title
-    if article.text is not None:
-        text = article.text
-        input_format = "text"
-    elif article.html is not None:
-        text = extract_html(article.html)
+    text = article.body
+    if article.input_format == "html":
+        text = extract_html(article.body)
         if not text.strip():
             raise ClientError(
                 f"no text could be extracted from the html of {article.id!r}", field="html"
             )
-        title = title or _html_title(article.html)
-        input_format = "html"
-    else:
-        raise ClientError(f"article {article.id!r} has neither text nor html", field="text")
+        title = title or _html_title(article.body)
     spans = split_sentences(text)
     marks = mark_boilerplate(text, spans)
     sentences = [
@@ -105,7 +96,7 @@ def ingest_article(article: ArticleIn) -> Document:
         id=article.id,
         text=text,
         sentences=sentences,
-        input_format=input_format,
+        input_format=article.input_format,
         title=title,
         source=article.source,
         url=article.url,

@@ -3,33 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from service.api.schemas import (
-    CitationOut,
-    DroppedSentence,
-    EventOut,
-    QuoteOut,
-    SentenceOut,
-    SummaryOut,
-)
 from service.domain import Document, SourceGroups
 from service.drafting.drafts import DraftEvent, DraftQuote, DraftSentence, SummaryDraft
+from service.pipeline.results import (
+    DroppedSentence,
+    Summary,
+    VerifiedEvent,
+    VerifiedQuote,
+    VerifiedSentence,
+)
 from service.verify import Citation, Claim, ClaimEvidence, Verdict, Verifier
 
+NO_SPAN = "no citation resolves to a span of the sources"
 
-@dataclass
+
+@dataclass(frozen=True)
 class Failure:
     """A draft sentence that failed verification, kept for repair and for the report."""
 
     field: str
     draft: DraftSentence | DraftQuote
     verdict: Verdict
+    reasons: tuple[str, ...]
 
-    @property
-    def reasons(self) -> list[str]:
-        return self.verdict.reasons
+    @classmethod
+    def of(cls, field: str, draft: DraftSentence | DraftQuote, verdict: Verdict) -> Failure:
+        """The failure of `draft` for the reasons its verdict gives."""
+        return cls(field, draft, verdict, tuple(verdict.reasons))
+
+    def noting(self, reasons: Sequence[str]) -> Failure:
+        """The same failure with more reasons, from a later attempt."""
+        return replace(self, reasons=(*self.reasons, *reasons))
 
 
 def claim_of(item: DraftSentence | DraftQuote) -> Claim:
@@ -59,32 +66,26 @@ class Assembler:
         self.verifier = verifier
         self.checked = 0
 
-    def grounded(self, citations: Sequence[Citation]) -> list[CitationOut]:
+    def grounded(self, citations: Sequence[Citation]) -> tuple[Citation, ...]:
         """Citations re-checked against the documents: the grounding invariant, enforced here."""
-        out = []
-        for c in citations:
-            text = self.texts.get(c.article_id)
-            if (
-                text is not None
-                and 0 <= c.start < c.end <= len(text)
-                and text[c.start : c.end] == c.text
-            ):
-                out.append(
-                    CitationOut(article_id=c.article_id, start=c.start, end=c.end, text=c.text)
-                )
-        return out
+        return tuple(
+            c
+            for c in citations
+            if (text := self.texts.get(c.article_id)) is not None
+            and 0 <= c.start < c.end <= len(text)
+            and text[c.start : c.end] == c.text
+        )
 
     def check(
         self, item: DraftSentence | DraftQuote, verdict: Verdict | None = None
-    ) -> tuple[Verdict, list[CitationOut]]:
+    ) -> tuple[Verdict, tuple[Citation, ...]]:
         """Verify one item (or take a verdict reached elsewhere); no citation, no pass."""
         if verdict is None:
             self.checked += 1
             verdict = self.verifier.verify(claim_of(item))
-        citations = self.grounded(verdict.citations) if verdict.supported else []
+        citations = self.grounded(verdict.citations) if verdict.supported else ()
         if verdict.supported and not citations:
-            verdict.supported = False
-            verdict.reasons.append("no citation resolves to a span of the sources")
+            verdict = replace(verdict, supported=False, reasons=[*verdict.reasons, NO_SPAN])
         return verdict, citations
 
     def _passing(
@@ -93,15 +94,15 @@ class Assembler:
         field: str,
         failures: list[Failure],
         verdict: Verdict | None = None,
-    ) -> tuple[Verdict, list[CitationOut]] | None:
+    ) -> tuple[Verdict, tuple[Citation, ...]] | None:
         """The verdict and citations of a passing item; a failing one is recorded, None."""
         verdict, citations = self.check(item, verdict)
         if not verdict.supported:
-            failures.append(Failure(field, item, verdict))
+            failures.append(Failure.of(field, item, verdict))
             return None
         return verdict, citations
 
-    def _support(self, verdict: Verdict, citations: list[CitationOut]) -> dict[str, Any]:
+    def _support(self, verdict: Verdict, citations: tuple[Citation, ...]) -> dict[str, Any]:
         return {
             "citations": citations,
             "score": verdict.score,
@@ -114,38 +115,38 @@ class Assembler:
         field: str,
         failures: list[Failure],
         verdict: Verdict | None = None,
-    ) -> SentenceOut | None:
+    ) -> VerifiedSentence | None:
         """A verified sentence, or None with the failure recorded."""
         passing = self._passing(item, field, failures, verdict)
-        return SentenceOut(text=item.text, **self._support(*passing)) if passing else None
+        return VerifiedSentence(text=item.text, **self._support(*passing)) if passing else None
 
-    def event(self, item: DraftEvent, failures: list[Failure]) -> EventOut | None:
+    def event(self, item: DraftEvent, failures: list[Failure]) -> VerifiedEvent | None:
         """The verified event sentence with its who/where/when parts."""
         passing = self._passing(item, "event", failures)
         if passing is None:
             return None
-        return EventOut(
+        return VerifiedEvent(
             text=item.text,
-            who=item.who,
+            who=tuple(item.who),
             where=item.where,
             when=item.when,
             **self._support(*passing),
         )
 
-    def quote(self, item: DraftQuote, field: str, failures: list[Failure]) -> QuoteOut | None:
+    def quote(self, item: DraftQuote, field: str, failures: list[Failure]) -> VerifiedQuote | None:
         """A verified quotation, attributed to the speaker the source names."""
         passing = self._passing(item, field, failures)
         if passing is None:
             return None
-        return QuoteOut(text=item.quote, speaker=item.speaker, **self._support(*passing))
+        return VerifiedQuote(text=item.quote, speaker=item.speaker, **self._support(*passing))
 
-    def summary(self, draft: SummaryDraft) -> tuple[SummaryOut, list[Failure]]:
+    def summary(self, draft: SummaryDraft) -> tuple[Summary, list[Failure]]:
         """Verify the whole draft; duplicates of an earlier sentence are not repeated."""
         failures: list[Failure] = []
         headline = self.sentence(draft.headline, "headline", failures)
         event = self.event(draft.event, failures) if draft.event is not None else None
         seen = {" ".join(headline.text.lower().split())} if headline else set()
-        points: list[SentenceOut] = []
+        points: list[VerifiedSentence] = []
         for i, item in enumerate(draft.key_points):
             key = " ".join(item.text.lower().split())
             if key in seen:
@@ -154,22 +155,22 @@ class Assembler:
             point = self.sentence(item, f"key_points[{i}]", failures)
             if point is not None:
                 points.append(point)
-        quotes = [
+        quotes = tuple(
             q
             for i, item in enumerate(draft.quotes)
             if (q := self.quote(item, f"quotes[{i}]", failures)) is not None
-        ]
-        summary = SummaryOut(headline=headline, event=event, key_points=points, quotes=quotes)
+        )
+        summary = Summary(headline=headline, event=event, key_points=tuple(points), quotes=quotes)
         return summary, failures
 
 
-def dropped(failures: Sequence[Failure]) -> list[DroppedSentence]:
+def dropped(failures: Sequence[Failure]) -> tuple[DroppedSentence, ...]:
     """The report's view of failures: field, text and every reason."""
-    return [
+    return tuple(
         DroppedSentence(
             field=f.field,
             text=f.draft.quote if isinstance(f.draft, DraftQuote) else f.draft.text,
-            reasons=f.reasons or ["not supported by the sources"],
+            reasons=f.reasons or ("not supported by the sources",),
         )
         for f in failures
-    ]
+    )

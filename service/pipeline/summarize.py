@@ -4,24 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from service.api.schemas import (
-    ArticleIn,
-    ArticleOut,
-    RunInfo,
-    SentenceIn,
-    SummarizeOptions,
-    SummarizeRequest,
-    SummarizeResponse,
-    SummaryOut,
-    VerificationReport,
-    VerifyRequest,
-    VerifyResponse,
-    VerifyResult,
-)
 from service.config import Settings
-from service.domain import Document, SourceGroups
+from service.domain import ArticleInput, Document, SourceGroups, SummaryOptions
 from service.drafting.drafter import Drafter, Progress
 from service.drafting.drafts import DraftSentence
 from service.drafting.extractive import summarise_groups
@@ -33,7 +19,14 @@ from service.llm.base import MeteredModel, Model
 from service.llm.deadline import request_deadline
 from service.pipeline.assemble import Assembler, Failure, claim_of, dropped
 from service.pipeline.judge import judge_doubtful
-from service.verify import Claim, ClaimEvidence, Verifier
+from service.pipeline.results import (
+    ArticleReport,
+    RunInfo,
+    SummaryResult,
+    VerificationReport,
+    VerifiedSentence,
+)
+from service.verify import Verifier
 
 
 @dataclass
@@ -45,7 +38,7 @@ class Prepared:
     verifier: Verifier
 
 
-def prepare(articles: Sequence[ArticleIn], settings: Settings) -> Prepared:
+def prepare(articles: Sequence[ArticleInput], settings: Settings) -> Prepared:
     """Ingest, exclude planted instructions, group near-duplicates, index for verification."""
     documents = exclude_planted_instructions(ingest_articles(articles, settings))
     if not any(doc.content_sentences for doc in documents):
@@ -57,20 +50,20 @@ def prepare(articles: Sequence[ArticleIn], settings: Settings) -> Prepared:
     return Prepared(documents, groups, Verifier(documents, groups))
 
 
-def _articles_out(prepared: Prepared) -> list[ArticleOut]:
-    return [
-        ArticleOut(
+def _article_reports(prepared: Prepared) -> tuple[ArticleReport, ...]:
+    return tuple(
+        ArticleReport(
             id=doc.id,
             title=doc.title,
             source=doc.source,
-            input_format="html" if doc.input_format == "html" else "text",
+            input_format=doc.input_format,
             text=doc.text,
             sentences=len(doc.sentences),
             boilerplate_sentences=sum(s.boilerplate for s in doc.sentences),
-            duplicates_of=prepared.groups.duplicates_of.get(doc.id, []),
+            duplicates_of=tuple(prepared.groups.duplicates_of.get(doc.id, [])),
         )
         for doc in prepared.documents
-    ]
+    )
 
 
 def _key_point_failures(
@@ -91,7 +84,7 @@ async def _second_opinion(
     model: Model,
     prepared: Prepared,
     assembler: Assembler,
-    summary: SummaryOut,
+    key_points: list[VerifiedSentence],
     failures: list[Failure],
 ) -> tuple[int, list[Failure]]:
     """Ask the model to judge key points the verifier was unsure about (never hard failures)."""
@@ -109,9 +102,10 @@ async def _second_opinion(
             assembler.sentence(draft, failure.field, retry, verdict) if verdict.supported else None
         )
         if point is None:
-            still_failing.append(Failure(failure.field, draft, verdict))
+            # A verdict the judge upheld can still fail on its spans; `retry` then says why.
+            still_failing.append(retry[0] if retry else Failure.of(failure.field, draft, verdict))
         else:
-            summary.key_points.append(point)
+            key_points.append(point)
             judged += 1
     return judged, still_failing
 
@@ -120,7 +114,7 @@ async def _repair(
     drafter: Drafter,
     prepared: Prepared,
     assembler: Assembler,
-    summary: SummaryOut,
+    key_points: list[VerifiedSentence],
     failures: list[Failure],
 ) -> tuple[int, list[Failure]]:
     """Send failed key points back once; keep what now verifies, report the rest."""
@@ -128,38 +122,38 @@ async def _repair(
     if not repairable:
         return 0, failures
     fixes = await drafter.repair(
-        prepared.groups.groups, [(draft, f.reasons) for f, draft in repairable]
+        prepared.groups.groups, [(draft, list(f.reasons)) for f, draft in repairable]
     )
     repaired = 0
     for (failure, _), fix in zip(repairable, fixes, strict=True):
         if fix is None:
-            failure.reasons.append("repair: the model could not ground it")
-            still_failing.append(failure)
+            still_failing.append(failure.noting(["repair: the model could not ground it"]))
             continue
         retry: list[Failure] = []
         point = assembler.sentence(fix, failure.field, retry)
-        known = {p.text for p in summary.key_points}
+        known = {p.text for p in key_points}
         if point is not None and point.text not in known:
-            summary.key_points.append(point)
+            key_points.append(point)
             repaired += 1
         else:
-            failure.reasons.extend(f"after repair: {r}" for f in retry for r in f.reasons)
-            still_failing.append(failure)
+            still_failing.append(
+                failure.noting([f"after repair: {r}" for f in retry for r in f.reasons])
+            )
     return repaired, still_failing
 
 
 async def summarize(
-    request: SummarizeRequest,
+    articles: Sequence[ArticleInput],
+    options: SummaryOptions,
     *,
     model: Model,
     settings: Settings,
     progress: Progress | None = None,
-) -> SummarizeResponse:
-    """A verified summary of the request's articles; nothing unverified is returned."""
-    prepared = await asyncio.to_thread(prepare, request.articles, settings)
-    options: SummarizeOptions = request.options
+) -> SummaryResult:
+    """A verified summary of the articles; nothing unverified is returned."""
+    prepared = await asyncio.to_thread(prepare, articles, settings)
     assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
-    # Every call (draft, reduce, judge, repair) is metered here, for the response's `run`.
+    # Every call (draft, reduce, judge, repair) is metered here, for the result's `run`.
     metered = MeteredModel(model)
     drafter = Drafter(
         metered,
@@ -175,12 +169,14 @@ async def summarize(
         summary, failures = await asyncio.to_thread(assembler.summary, result.draft)
         checked, passed = assembler.checked, assembler.checked - len(failures)
         repaired = judged = 0
+        key_points = list(summary.key_points)
         if failures and settings.judge and model.profile.can_judge:
             judged, failures = await _second_opinion(
-                metered, prepared, assembler, summary, failures
+                metered, prepared, assembler, key_points, failures
             )
         if failures and options.repair and settings.repair and model.profile.can_repair:
-            repaired, failures = await _repair(drafter, prepared, assembler, summary, failures)
+            repaired, failures = await _repair(drafter, prepared, assembler, key_points, failures)
+        summary = replace(summary, key_points=tuple(key_points))
 
     fallback_reason = None
     if not summary.key_points and model.profile.extractive_fallback:
@@ -191,74 +187,29 @@ async def summarize(
         )
         summary, _ = await asyncio.to_thread(assembler.summary, draft)
     # Whatever the model returned and however many calls it took, the request's limits hold.
-    del summary.key_points[options.max_key_points :]
-    del summary.quotes[options.max_quotes :]
+    summary = replace(
+        summary,
+        key_points=summary.key_points[: options.max_key_points],
+        quotes=summary.quotes[: options.max_quotes],
+    )
 
-    return SummarizeResponse(
+    return SummaryResult(
         summary=summary,
         verification=VerificationReport(
             checked=checked,
             passed=passed,
-            repaired=repaired,
             judged=judged,
+            repaired=repaired,
             dropped=dropped(failures),
         ),
-        articles=_articles_out(prepared),
+        articles=_article_reports(prepared),
         run=RunInfo(
             model=metered.last_model,
             strategy=result.strategy,
             calls=metered.usage.calls,
             prompt_tokens=metered.usage.prompt_tokens,
             completion_tokens=metered.usage.completion_tokens,
-            fallback=fallback_reason is not None,
             fallback_reason=fallback_reason,
-            prompt_versions=drafter.versions,
+            prompt_versions=dict(drafter.versions),
         ),
     )
-
-
-def _claim_of_input(item: str | SentenceIn) -> Claim:
-    """A /verify sentence (plain text, or text with citations) as a verifier claim."""
-    if isinstance(item, str):
-        return Claim(text=item)
-    assert isinstance(item, SentenceIn)
-    evidence = tuple(
-        ClaimEvidence(article_id=c.article_id, quote=c.text, start=c.start, end=c.end)
-        for c in item.citations or []
-    )
-    return Claim(text=item.text, evidence=evidence)
-
-
-def verify_sentences(request: VerifyRequest, settings: Settings) -> VerifyResponse:
-    """The verifier on its own: one result per input sentence, in order."""
-    if len(request.sentences) > settings.max_sentences_to_verify:
-        raise ClientError(
-            f"at most {settings.max_sentences_to_verify} sentences per request",
-            field="sentences",
-        )
-    ids = {a.id for a in request.articles}
-    for i, item in enumerate(request.sentences):
-        for j, citation in enumerate(getattr(item, "citations", None) or []):
-            if citation.article_id not in ids:
-                raise ClientError(
-                    f"citation names unknown article {citation.article_id!r}",
-                    field=f"sentences[{i}].citations[{j}].article_id",
-                )
-    prepared = prepare(request.articles, settings)
-    assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
-    results = []
-    for item in request.sentences:
-        claim = _claim_of_input(item)
-        verdict = prepared.verifier.verify(claim)
-        citations = assembler.grounded(verdict.citations)
-        supported = verdict.supported and bool(citations)
-        results.append(
-            VerifyResult(
-                text=claim.text,
-                supported=supported,
-                score=verdict.score,
-                citations=citations,
-                reasons=verdict.reasons,
-            )
-        )
-    return VerifyResponse(results=results)

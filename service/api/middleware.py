@@ -1,0 +1,122 @@
+"""What wraps every request: the body-size limit, and the Prometheus metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Collection, MutableMapping
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from service.api.errors import error_response
+from service.api.schemas import SummarizeResponse
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+CallNext = Callable[[Request], Awaitable[Response]]
+
+
+class BodyLimit:
+    """Rejects request bodies over the limit with 413, before they are read into memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(send)
+            return
+        # Read the body first (bounded), then replay it: the limit holds for chunked uploads too.
+        messages: list[Message] = []
+        seen = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                await self._reject(send)
+                return
+            if not message.get("more_body", False):
+                break
+        replay = iter(messages)
+
+        async def replayed_receive() -> Message:
+            return next(replay, None) or await receive()
+
+        await self.app(scope, replayed_receive, send)
+
+    async def _reject(self, send: Send) -> None:
+        response = error_response(
+            413,
+            "payload_too_large",
+            f"request body exceeds the limit of {self.max_bytes} bytes",
+            None,
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.body})
+
+
+class Metrics:
+    """The service's Prometheus metrics, in a registry of the app's own."""
+
+    def __init__(self, routes: Collection[str]) -> None:
+        # Other paths share one label, so that probing for URLs cannot grow the registry.
+        self.routes = routes
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total", "HTTP requests", ["route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "http_request_seconds", "Request latency", ["route"], registry=self.registry
+        )
+        self.sentences = Counter(
+            "summary_sentences_total",
+            "Summary sentences verified",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.model_calls = Counter("model_calls_total", "Model calls", registry=self.registry)
+        self.tokens = Counter(
+            "model_tokens_total", "Model tokens", ["kind"], registry=self.registry
+        )
+        self.fallbacks = Counter(
+            "summary_fallbacks_total", "Extractive fallbacks", registry=self.registry
+        )
+
+    def record(self, response: SummarizeResponse) -> None:
+        """Count one summary's sentences, model calls and tokens."""
+        report = response.verification
+        self.sentences.labels("returned").inc(report.passed + report.repaired)
+        self.sentences.labels("dropped").inc(len(report.dropped))
+        self.model_calls.inc(response.run.calls)
+        self.tokens.labels("prompt").inc(response.run.prompt_tokens)
+        self.tokens.labels("completion").inc(response.run.completion_tokens)
+        if response.run.fallback:
+            self.fallbacks.inc()
+
+    async def measure(self, request: Request, call_next: CallNext) -> Response:
+        """Middleware: count each request by route and status, and time it."""
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.url.path if request.url.path in self.routes else "other"
+        self.requests.labels(route, str(response.status_code)).inc()
+        self.latency.labels(route).observe(time.perf_counter() - started)
+        return response

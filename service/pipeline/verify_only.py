@@ -1,0 +1,55 @@
+"""The verifier on its own: sentences written elsewhere, checked against the articles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from service.config import Settings
+from service.domain import ArticleInput
+from service.errors import ClientError
+from service.pipeline.assemble import Assembler
+from service.pipeline.results import SentenceCheck, VerifyResult
+from service.pipeline.summarize import prepare
+from service.verify import Claim
+
+
+def _check_claims(
+    articles: Sequence[ArticleInput], claims: Sequence[Claim], settings: Settings
+) -> None:
+    """Refuse more sentences than configured, and citations of articles not given."""
+    if len(claims) > settings.max_sentences_to_verify:
+        raise ClientError(
+            f"at most {settings.max_sentences_to_verify} sentences per request",
+            field="sentences",
+        )
+    ids = {a.id for a in articles}
+    for i, claim in enumerate(claims):
+        for j, evidence in enumerate(claim.evidence):
+            if evidence.article_id not in ids:
+                raise ClientError(
+                    f"citation names unknown article {evidence.article_id!r}",
+                    field=f"sentences[{i}].citations[{j}].article_id",
+                )
+
+
+def verify_sentences(
+    articles: Sequence[ArticleInput], claims: Sequence[Claim], settings: Settings
+) -> VerifyResult:
+    """One check per claim, in order; a claim's evidence is what its writer cited."""
+    _check_claims(articles, claims, settings)
+    prepared = prepare(articles, settings)
+    assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
+    results = []
+    for claim in claims:
+        verdict = prepared.verifier.verify(claim)
+        citations = assembler.grounded(verdict.citations)
+        results.append(
+            SentenceCheck(
+                text=claim.text,
+                supported=verdict.supported and bool(citations),
+                score=verdict.score,
+                citations=citations,
+                reasons=tuple(verdict.reasons),
+            )
+        )
+    return VerifyResult(results=tuple(results))
