@@ -54,15 +54,22 @@ def _doubtful(
     ]
 
 
-def _settle(verdict: Verdict, judgement: Judgement, model: str) -> None:
-    """Move a doubtful verdict to the judge's side of the threshold, saying who moved it."""
-    verdict.supported = judgement.supported
-    verdict.score = (
+def _settled(verdict: Verdict, judgement: Judgement, model: str) -> Verdict:
+    """The verdict moved to the judge's side of the threshold, saying who moved it."""
+    score = (
         max(verdict.score, THRESHOLD)
         if judgement.supported
         else min(verdict.score, max(THRESHOLD - 0.01, 0.0))
     )
-    verdict.reasons.append(f"model judge ({model}): {judgement.reason}")
+    return _noted(
+        replace(verdict, supported=judgement.supported, score=score),
+        f"model judge ({model}): {judgement.reason}",
+    )
+
+
+def _noted(verdict: Verdict, reason: str) -> Verdict:
+    """The same verdict with one more reason."""
+    return replace(verdict, reasons=[*verdict.reasons, reason])
 
 
 async def judge_doubtful(
@@ -72,7 +79,7 @@ async def judge_doubtful(
     documents: Sequence[Document],
 ) -> list[Verdict]:
     """New verdicts where the model settled a doubtful one; the others are returned unchanged."""
-    out = [replace(v, citations=list(v.citations), reasons=list(v.reasons)) for v in verdicts]
+    out = list(verdicts)
     doubtful = _doubtful(claims, out, documents) if model.profile.can_judge else []
     if not doubtful:
         return out
@@ -82,14 +89,16 @@ async def judge_doubtful(
         reply = await model.execute(request)
     except ModelError as exc:
         for i in doubtful:
-            out[i].reasons.append(f"second-stage judge unavailable ({exc.type}): kept first stage")
+            out[i] = _noted(
+                out[i], f"second-stage judge unavailable ({exc.type}): kept first stage"
+            )
         return out
     answered: set[int] = set()
     for judgement in reply.output.judgements:
         if judgement.index in doubtful and judgement.index not in answered:
             answered.add(judgement.index)
-            _settle(out[judgement.index], judgement, reply.model)
+            out[judgement.index] = _settled(out[judgement.index], judgement, reply.model)
     for i in doubtful:
         if i not in answered:
-            out[i].reasons.append("second-stage judge gave no answer: kept first stage")
+            out[i] = _noted(out[i], "second-stage judge gave no answer: kept first stage")
     return out

@@ -41,7 +41,7 @@ class Claim:
     parts: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Verdict:
     """Whether a claim is supported, how confidently, by which spans, and why."""
 
