@@ -1,1 +1,1 @@
-"""service/api."""
+"""HTTP only: routes, request and response schemas, and the one mapping to and from domain types."""

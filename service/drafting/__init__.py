@@ -1,1 +1,1 @@
-"""service/drafting."""
+"""What the model is asked and answers: prompts, budgets, wire format, the extractive model."""

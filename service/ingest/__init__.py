@@ -1,1 +1,1 @@
-"""service/ingest."""
+"""Sources into citable sentences: segments, page furniture, prompt injection, duplicates."""

@@ -1,1 +1,1 @@
-"""service/llm."""
+"""The model interface, its OpenAI-SDK client, the reply cache and the request deadline."""

@@ -1,1 +1,1 @@
-"""service/pipeline."""
+"""One request end to end: summarise or verify, assemble verified outputs, judge, report."""

@@ -1,1 +1,1 @@
-"""service/text."""
+"""One home for language data and text arithmetic: word lists, numbers, normalisation, tokens."""
