@@ -12,6 +12,12 @@ fi
 # local-llm compiles llama.cpp the first time (about five minutes on two cores); pip caches the wheel.
 .venv/bin/python -m pip install -q -e ".[dev,local-llm]"
 
+# WordNet 3.0's files let a test rebuild the shipped WordNet table and compare (Debian's
+# wordnet-base; the service itself never needs them: the table ships in service/text/).
+if [ ! -f /usr/share/wordnet/data.noun ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  apt-get install -y -q wordnet-base >/dev/null 2>&1 || echo "(wordnet-base not installed: its test skips)"
+fi
+
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

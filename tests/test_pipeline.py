@@ -284,7 +284,7 @@ async def test_deadline_becomes_a_typed_timeout() -> None:
 
 
 DOUBTFUL = _sentence(
-    "Meloni arrived in Japan on Thursday for a three-day visit.",
+    "Meloni flew to Japan on Thursday for a three-day visit.",
     ANADOLU,
     "Meloni began a three-day visit Thursday to Japan",
 )

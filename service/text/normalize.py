@@ -16,6 +16,7 @@ import Stemmer  # type: ignore[import-not-found]
 
 from service.text.lexicon import (
     BASE_FORM,
+    LIGHT_VERB_MERGES,
     PLACE_KEY,
     REPORTING_VERBS,
     ROLE_KEY,
@@ -168,6 +169,7 @@ _MERGES: dict[tuple[str, ...], str] = {
     ("group", "of", "20"): "g20",
     ("group", "of", "twenty"): "g20",
     ("group", "of", "7"): "g7",
+    **LIGHT_VERB_MERGES,
 }
 _MAX_MERGE = max(len(k) for k in _MERGES)
 

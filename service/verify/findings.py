@@ -63,6 +63,8 @@ class SupportFeatures:
     stranded_names: float
     stranded_words: float
     conflicts: float
+    # The share of the claim's words the sentences state only in other words (WordNet).
+    reworded: float
 
 
 @dataclass(frozen=True)

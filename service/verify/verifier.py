@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import bm25s
 import numpy as np
@@ -17,7 +17,7 @@ from service.verify.resolve import Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
 from service.verify.support import check_support, copy_features
 from service.verify.types import Citation, Claim, ClaimEvidence, Verdict
-from service.verify.wordkeys import SPECIFIC_KEYS
+from service.verify.wordkeys import PLACE_KEYS, SPECIFIC_KEYS
 
 # How many retrieved sentences are checked one by one, and how many may be stitched together.
 RETRIEVE_TOP = 8
@@ -26,6 +26,10 @@ MAX_STITCHED = 3
 # the ones it adds, and add this many missing words or numbers.
 STITCH_MIN_SHARED = 2
 STITCH_MIN_NEW = 2
+# How far back (in sentences of the same article) a referring sentence looks for its name.
+ANTECEDENT_WINDOW = 3
+REFERRING_PRONOUNS = frozenset("he she they it his her their its".split())
+REFERRING_DETERMINERS = frozenset("the this that these those".split())
 
 
 @dataclass(frozen=True)
@@ -273,9 +277,37 @@ class Verifier:
             candidates = list(dict.fromkeys([*candidates, *retrieved]))
             addition = self._best_addition(subject, current, candidates)
             if addition is None:
+                addition = self._antecedent_addition(subject, current)
+            if addition is None:
                 break
             current = addition
         return current
+
+    def _antecedent_addition(self, subject: _Subject, current: Check) -> Check | None:
+        """The sentence that names who or what the best sentence refers to ("She said...",
+        "The country is due to..."), where the claim names it: the nearest earlier sentence
+        of the same article that names anything, if it names every name the claim still
+        lacks, and first among its names one of them. A best sentence that names someone the
+        claim does not is never completed this way: that is a swap, not a reference."""
+        unit = self.index.units[current.units[0]]
+        missing = current.uncovered & _referents(subject.facts)
+        if not missing or not _opens_with_reference(unit.facts):
+            return None
+        if _referents(unit.facts) - _referents(subject.facts):
+            return None
+        siblings = self.index.by_document[unit.document]
+        for position in range(unit.position - 1, max(unit.position - ANTECEDENT_WINDOW, 0) - 1, -1):
+            before = self.index.units[siblings[position]]
+            referents = _referents(before.facts)
+            named = [k for k in before.facts.content if k in referents]
+            if not named:
+                continue
+            if missing <= before.facts.content_set and named[0] in missing:
+                return self._check_with_parts(
+                    subject, [*current.units, before.index], resolved=len(missing)
+                )
+            return None
+        return None
 
     def _best_addition(
         self, subject: _Subject, current: Check, candidates: list[int]
@@ -329,9 +361,23 @@ class Verifier:
 
     # --- checking -----------------------------------------------------------------------
 
-    def _check_with_parts(self, subject: _Subject, units: Sequence[int]) -> Check:
-        """Every check of the statement against these units, combined once into one Check."""
+    def _check_with_parts(
+        self, subject: _Subject, units: Sequence[int], resolved: int = 0
+    ) -> Check:
+        """Every check of the statement against these units, combined once into one Check.
+        `resolved` names were taken from the last unit as the referent of the best unit's
+        pronoun: that unit is not a second fact, and those names are the best unit's own."""
         support = check_support(self.index, subject.facts, units, subject.speaker)
+        if resolved:
+            measured = support.features
+            support = replace(
+                support,
+                features=replace(
+                    measured,
+                    stitched=measured.stitched - 1,
+                    names_elsewhere=max(measured.names_elsewhere - resolved, 0.0),
+                ),
+            )
         findings = (
             *support.findings,
             *self._quote_findings(subject, support.units),
@@ -518,6 +564,23 @@ def _retrieval_terms(facts: TextFacts) -> list[str]:
     terms.extend(f"#{q.value:g}" for q in facts.numbers.quantities)
     terms.extend(sorted(facts.numbers.weekdays))
     return terms
+
+
+def _referents(facts: TextFacts) -> frozenset[str]:
+    """The keys of what a sentence names: people, organisations and places."""
+    return facts.names | (facts.content_set & PLACE_KEYS)
+
+
+def _opens_with_reference(facts: TextFacts) -> bool:
+    """Whether a sentence opens by referring back: a third-person pronoun, or a determiner
+    and a common noun ("The country", "This week the club")."""
+    words = [t for t in facts.tokens if t.word.isalpha()][:2]
+    if not words:
+        return False
+    first = words[0].word
+    if first in REFERRING_PRONOUNS:
+        return True
+    return first in REFERRING_DETERMINERS and len(words) > 1 and not words[1].capitalised
 
 
 def _passes(check: Check) -> bool:
