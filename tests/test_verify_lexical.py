@@ -106,3 +106,27 @@ def test_the_shipped_wordnet_table_is_what_the_build_script_makes() -> None:
         assert wordnet_tables.main([str(WORDNET)]) == 0
     with gzip.open(shipped, "rt", encoding="utf-8") as handle:
         assert handle.read() == out.getvalue()
+
+
+STORY = (
+    "An argument between two neighbours over loud music ended with one man in hospital. "
+    "Residents said the row started in the street late at night. "
+    "The two neighbours in Leeds had argued over loud music, residents said. "
+    "The club paid 12 million dollars for the striker, the newspaper reported. "
+    "The newspaper also reported that the club had spent 15 million on its stadium."
+)
+
+
+def test_a_sentence_telling_the_same_event_may_bring_the_place() -> None:
+    verifier = Verifier([ingest_article(ArticleInput(id="row", body=STORY))])
+    verdict = verifier.verify(
+        Claim("An argument between two neighbours in Leeds over loud music ended in hospital.")
+    )
+    assert verdict.supported, verdict.reasons
+    assert len(verdict.citations) == 2
+
+
+def test_a_number_is_never_brought_by_a_sentence_about_something_else() -> None:
+    verifier = Verifier([ingest_article(ArticleInput(id="row", body=STORY))])
+    verdict = verifier.verify(Claim("The club paid 15 million dollars for the striker."))
+    assert not verdict.supported

@@ -26,6 +26,7 @@ MAX_STITCHED = 3
 # the ones it adds, and add this many missing words or numbers.
 STITCH_MIN_SHARED = 2
 STITCH_MIN_NEW = 2
+STITCH_SAME_EVENT = 3
 # How far back (in sentences of the same article) a referring sentence looks for its name.
 ANTECEDENT_WINDOW = 3
 REFERRING_PRONOUNS = frozenset("he she they it his her their its".split())
@@ -318,12 +319,17 @@ class Verifier:
             if unit in current.units:
                 continue
             shared = subject.facts.content_set & self.index.units[unit].facts.content_set
-            if len(shared - current.uncovered) < STITCH_MIN_SHARED:
+            overlap = len(shared - current.uncovered)
+            if overlap < STITCH_MIN_SHARED:
                 continue
             trial = self._check_with_parts(subject, [*current.units, unit])
             # A stitched sentence must bring a whole piece (two missing words or numbers):
-            # a lone name found elsewhere ("Madrid") is a swap, not a second source.
-            if len(current.uncovered - trial.uncovered) < STITCH_MIN_NEW:
+            # a lone name found elsewhere ("Madrid") is a swap, not a second source; unless
+            # it says much of the same thing besides (the same event, told again with the
+            # name or the day), and the piece is not a number: a number's swap looks the same.
+            brought = current.uncovered - trial.uncovered
+            same_event = overlap >= STITCH_SAME_EVENT and not any(k[0] == "#" for k in brought)
+            if len(brought) < (1 if same_event else STITCH_MIN_NEW):
                 continue
             if best is None or _match(trial) > _match(best):
                 best = trial
