@@ -152,6 +152,9 @@ def assert_grounded(response: SummarizeResponse) -> int:
         assert obj.citations, obj
         for c in obj.citations:
             assert texts[c.article_id][c.start : c.end] == c.text
+            # The same span in UTF-16 code units, as a browser's String.slice counts them.
+            utf16 = texts[c.article_id].encode("utf-16-le")
+            assert utf16[2 * c.start_utf16 : 2 * c.end_utf16].decode("utf-16-le") == c.text
     return len(objects)
 
 

@@ -50,7 +50,7 @@ class FakeJudge:
 def _citation() -> Citation:
     document = seed_documents()[0]
     sentence = document.content_sentences[0]
-    return Citation(document.id, sentence.start, sentence.end, sentence.text)
+    return Citation.of_span(document.id, document.text, sentence.start, sentence.end)
 
 
 def _verdicts() -> tuple[list[Claim], list[Verdict]]:

@@ -77,12 +77,16 @@ class SummarizeRequest(Strict):
 
 
 class CitationOut(BaseModel):
-    """A span of one article: `articles[article_id].text[start:end] == text`."""
+    """A span of one article: `articles[article_id].text[start:end] == text`, in code points
+    (Python's string indices); `start_utf16`/`end_utf16` are the same span in UTF-16 code
+    units, so `text.slice(start_utf16, end_utf16)` in JavaScript gives `text` too."""
 
     article_id: str
     start: int
     end: int
     text: str
+    start_utf16: int
+    end_utf16: int
 
 
 class SentenceOut(BaseModel):

@@ -472,7 +472,7 @@ class Verifier:
         if not accepted:
             return Verdict(False, 0.1, [], reasons)
         citations = [
-            Citation(self.index.documents[d].id, s, e, self.index.documents[d].text[s:e])
+            Citation.of_span(self.index.documents[d].id, self.index.documents[d].text, s, e)
             for d, s, e in accepted
         ]
         return Verdict(True, 1.0, citations, [])
@@ -557,12 +557,7 @@ class Verifier:
     def _citation(self, unit: int) -> Citation:
         sentence = self.index.units[unit].sentence
         document = self.index.documents[self.index.units[unit].document]
-        return Citation(
-            sentence.article_id,
-            sentence.start,
-            sentence.end,
-            document.text[sentence.start : sentence.end],
-        )
+        return Citation.of_span(sentence.article_id, document.text, sentence.start, sentence.end)
 
 
 def _retrieval_terms(facts: TextFacts) -> list[str]:
