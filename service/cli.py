@@ -117,6 +117,7 @@ def render_text(response: SummarizeResponse) -> str:
         lines += ["", "Quotes"]
         for quote in summary.quotes:
             lines.append(wrap.fill(f"“{quote.text}” — {quote.speaker} [{_cite(quote, sources)}]"))
+    lines += _conflict_lines(response, sources, wrap)
     report, run = response.verification, response.run
     lines += [
         "",
@@ -129,6 +130,20 @@ def render_text(response: SummarizeResponse) -> str:
     for item in report.dropped:
         lines.append(wrap.fill(f"dropped {item.field}: {item.text} — {'; '.join(item.reasons)}"))
     return "\n".join(lines)
+
+
+def _conflict_lines(
+    response: SummarizeResponse, sources: dict[str, str], wrap: textwrap.TextWrapper
+) -> list[str]:
+    """What the independent sources disagree on, each side with its outlet."""
+    if not response.summary.conflicts:
+        return []
+    lines = ["", "Sources disagree"]
+    for conflict in response.summary.conflicts:
+        lines.append(f"- {conflict.about}")
+        for claim in conflict.claims:
+            lines.append(wrap.fill(f"  {_cite(claim, sources)}: {claim.text}"))
+    return lines
 
 
 def _verify_text(response: VerifyResponse) -> str:

@@ -113,11 +113,20 @@ class QuoteOut(SentenceOut):
     speaker: str | None = None
 
 
+class ConflictOut(BaseModel):
+    """A fact the independent sources disagree on: a cited claim from each side."""
+
+    about: str
+    claims: list[SentenceOut] = Field(min_length=2)
+
+
 class SummaryOut(BaseModel):
     headline: SentenceOut | None
     event: EventOut | None = None
     key_points: list[SentenceOut]
     quotes: list[QuoteOut] = Field(default_factory=list)
+    # Facts independent sources state differently; empty when none was found.
+    conflicts: list[ConflictOut] = Field(default_factory=list)
 
 
 class DroppedSentence(BaseModel):

@@ -11,11 +11,13 @@ from service.drafting.drafts import DraftEvent, DraftQuote, DraftSentence, Summa
 from service.pipeline.results import (
     DroppedSentence,
     Summary,
+    VerifiedConflict,
     VerifiedEvent,
     VerifiedQuote,
     VerifiedSentence,
 )
 from service.verify import Citation, Claim, ClaimEvidence, Verdict, Verifier
+from service.verify.conflicts import find_disagreements
 
 NO_SPAN = "no citation resolves to a span of the sources"
 
@@ -160,8 +162,36 @@ class Assembler:
             for i, item in enumerate(draft.quotes)
             if (q := self.quote(item, f"quotes[{i}]", failures)) is not None
         )
-        summary = Summary(headline=headline, event=event, key_points=tuple(points), quotes=quotes)
+        summary = Summary(
+            headline=headline,
+            event=event,
+            key_points=tuple(points),
+            quotes=quotes,
+            conflicts=self.conflicts(),
+        )
         return summary, failures
+
+    def conflicts(self) -> tuple[VerifiedConflict, ...]:
+        """What independent sources disagree on, each side as a verified source sentence
+        (whatever model wrote the summary: the sources are compared, not the draft)."""
+        found: list[VerifiedConflict] = []
+        index = self.verifier.index
+        for disagreement in find_disagreements(index, self.groups):
+            claims: list[VerifiedSentence] = []
+            for unit in disagreement.units:
+                sentence = index.units[unit].sentence
+                evidence = ClaimEvidence(
+                    article_id=sentence.article_id, start=sentence.start, end=sentence.end
+                )
+                verdict = self.verifier.verify(Claim(sentence.text, evidence=(evidence,)))
+                citations = self.grounded(verdict.citations) if verdict.supported else ()
+                if citations:
+                    claims.append(
+                        VerifiedSentence(text=sentence.text, **self._support(verdict, citations))
+                    )
+            if len(claims) == len(disagreement.units):
+                found.append(VerifiedConflict(about=disagreement.about, claims=tuple(claims)))
+        return tuple(found)
 
 
 def dropped(failures: Sequence[Failure]) -> tuple[DroppedSentence, ...]:

@@ -41,6 +41,14 @@ class VerifiedQuote(VerifiedSentence):
 
 
 @dataclass(frozen=True)
+class VerifiedConflict:
+    """A fact independent sources disagree on, with a verified claim from each side."""
+
+    about: str
+    claims: tuple[VerifiedSentence, ...]
+
+
+@dataclass(frozen=True)
 class Summary:
     """Only what the verifier supports; any part may be missing."""
 
@@ -48,6 +56,7 @@ class Summary:
     event: VerifiedEvent | None
     key_points: tuple[VerifiedSentence, ...]
     quotes: tuple[VerifiedQuote, ...]
+    conflicts: tuple[VerifiedConflict, ...] = ()
 
 
 @dataclass(frozen=True)

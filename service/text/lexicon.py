@@ -450,6 +450,20 @@ def wordnet_relations() -> Iterator[tuple[str, str, str]]:
                 yield kind, a, b
 
 
+# Status words: what state a reported thing is in. Two sources that put the same thing in
+# opposed states ("announced" against "being prepared", "killed" against "injured")
+# disagree. General English, by class.
+STATUS_CLASSES: dict[str, frozenset[str]] = {
+    "done": frozenset(
+        "announce issue release publish sign adopt approve unveil finalise finalize conclude "
+        "complete enact ratify".split()
+    ),
+    "pending": frozenset("prepare draft plan expect consider propose negotiate mull".split()),
+    "dead": frozenset("kill die dead death".split()),
+    "hurt": frozenset("injure wound hurt".split()),
+    "safe": frozenset("unharmed unhurt survive rescue".split()),
+}
+
 # Light-verb constructions: a common verb and a noun that together say what one verb says
 # ("hold talks" is "meet", "take part" is "participate"). General English, written as the
 # verb's forms, the words after it, then the verb they stand for.
