@@ -77,6 +77,8 @@ def logging_restored() -> Iterator[None]:
     """Undo what `configure_logging` (run by a served app's start-up) did to the process."""
     root = logging.getLogger()
     level, access_disabled = root.level, logging.getLogger("uvicorn.access").disabled
+    servers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.error")]
+    saved = [(s.level, list(s.handlers), s.propagate) for s in servers]
     try:
         yield
     finally:
@@ -84,6 +86,10 @@ def logging_restored() -> Iterator[None]:
             root.removeHandler(handler)
         root.setLevel(level)
         logging.getLogger("uvicorn.access").disabled = access_disabled
+        for server, (server_level, handlers, propagate) in zip(servers, saved, strict=True):
+            server.setLevel(server_level)
+            server.handlers[:] = handlers
+            server.propagate = propagate
 
 
 class CapturedLogs:

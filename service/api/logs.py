@@ -25,6 +25,14 @@ def drop_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMap
     return event
 
 
+def drop_color_message(
+    _: Any, __: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: uvicorn's copy of each message with terminal colours is noise."""
+    event.pop("color_message", None)
+    return event
+
+
 def _formatter(fmt: Literal["json", "text"]) -> structlog.stdlib.ProcessorFormatter:
     renderer: Any = (
         structlog.processors.JSONRenderer()
@@ -38,6 +46,7 @@ def _formatter(fmt: Literal["json", "text"]) -> structlog.stdlib.ProcessorFormat
             structlog.stdlib.add_logger_name,
             structlog.stdlib.ExtraAdder(),
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            drop_color_message,
             drop_secrets,
         ],
         processors=[
@@ -55,6 +64,7 @@ def configure_logging(
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(_formatter(fmt))
+    handler.setLevel(level)
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
         root.removeHandler(old)
@@ -65,6 +75,7 @@ def configure_logging(
     for name in ("uvicorn", "uvicorn.error"):
         server_logger = logging.getLogger(name)
         server_logger.handlers.clear()
+        server_logger.setLevel(logging.NOTSET)  # SUMMARIZER_LOG_LEVEL decides, at the root
         server_logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
 
