@@ -205,8 +205,12 @@ def _cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.logs import configure_logging
 
-    uvicorn.run(create_app(), host=args.host, port=args.port)
+    # JSON from the first line: the server's own logging set-up is replaced by the service's.
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None)
 
 
 def build_parser() -> argparse.ArgumentParser:

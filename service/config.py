@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+import limits
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service.errors import ConfigError
 
@@ -55,6 +65,39 @@ class Settings(BaseSettings):
     cache_dir: Path | None = None
     cache_ttl_s: float = Field(default=7 * 24 * 3600, gt=0)
 
+    # Operating it (README, "Running it for others"). API keys are configured as the SHA-256
+    # hex digests of the keys, never the keys: comma-separated here, one a line in the file.
+    # No digest anywhere: no key is asked for. /metrics takes only the metrics digests if set.
+    api_key_hashes: Annotated[tuple[str, ...], NoDecode] = ()
+    api_key_hashes_file: Path | None = None
+    metrics_key_hashes: Annotated[tuple[str, ...], NoDecode] = ()
+    # Per key (per client address with keys off), e.g. "60/minute;1000/hour"; unset: no limit.
+    rate_limit: str | None = None
+    # Shared state for several replicas (rate-limit windows); unset: in this process's memory.
+    redis_url: str | None = None
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("api_key_hashes", "metrics_key_hashes", mode="before")
+    @classmethod
+    def _digest_list(cls, value: object) -> object:
+        return parse_key_digests(value) if isinstance(value, str) else value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            limits.parse_many(value)  # ValueError names the string it could not read
+            return value
+        return None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected a redis://, rediss:// or unix:// URL")
+        return value or None
+
     @model_validator(mode="after")
     def _reply_fits_the_window(self) -> Settings:
         # Caught at start-up: otherwise every request would fail on a budget below zero.
@@ -65,6 +108,23 @@ class Settings(BaseSettings):
                 "inside the model's context window"
             )
         return self
+
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def parse_key_digests(text: str) -> tuple[str, ...]:
+    """SHA-256 hex digests separated by commas, spaces or lines; `#` starts a comment."""
+    lines = (line.split("#", 1)[0] for line in text.splitlines())
+    digests = tuple(d.lower() for line in lines for d in re.split(r"[\s,]+", line) if d)
+    for number, digest in enumerate(digests, start=1):
+        if not _SHA256_HEX.fullmatch(digest):
+            # Not shown: a key pasted here by mistake must not reach a log.
+            raise ValueError(
+                f"entry {number} ({len(digest)} characters) is not a SHA-256 hex digest "
+                "(64 hex digits): configure the digest of each key, never the key itself"
+            )
+    return digests
 
 
 @lru_cache(maxsize=1)

@@ -1,14 +1,20 @@
-"""The HTTP app: routes, typed JSON errors, the body limit and metrics, the model's lifetime."""
+"""The HTTP app: routes, typed JSON errors, keys, limits, logs, metrics, the model's lifetime."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from service.api.access import AccessGuard, document_access, open_paths_of
+from service.api.auth import KeyRing
 from service.api.errors import add_error_handlers
+from service.api.logs import configure_logging
 from service.api.middleware import BodyLimit, Metrics
+from service.api.ratelimit import RateLimiter
+from service.api.request_context import RequestContext, keep_request_id_on_errors
 from service.api.routes import ROUTES, router
 from service.config import Settings, get_settings
 from service.llm.base import Model
@@ -22,7 +28,19 @@ DESCRIPTION = (
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Serve, then close the model's connections when the server stops."""
+    """Set up the logs, serve, then close the model's connections when the server stops."""
+    settings: Settings = app.state.settings
+    configure_logging(settings.log_format, settings.log_level)
+    limiter: RateLimiter | None = app.state.limiter
+    logging.getLogger("service.api").info(
+        "serving",
+        extra={
+            "model": app.state.model.name,
+            "api_keys": len(app.state.keys.client_digests),
+            "rate_limit": settings.rate_limit,
+            "rate_limit_store": limiter.backend if limiter else None,
+        },
+    )
     yield
     model: Model = app.state.model
     await model.aclose()
@@ -38,8 +56,21 @@ def create_app(settings: Settings | None = None, model: Model | None = None) -> 
     # Built here, not at the first request: a configuration that cannot work stops start-up.
     app.state.model = model or build_model(app_settings)
     app.state.metrics = Metrics(ROUTES)
+    app.state.keys = KeyRing.from_settings(app_settings)
+    app.state.limiter = RateLimiter.from_settings(app_settings)
     add_error_handlers(app)
-    app.middleware("http")(app.state.metrics.measure)
+    keep_request_id_on_errors(app)
     app.include_router(router)
+    document_access(app, app.state.keys, app.state.limiter)
+    # The last added runs first: request id and log line, metrics, keys and rate limit (before
+    # the body is read), then the body limit.
     app.add_middleware(BodyLimit, max_bytes=app_settings.max_body_bytes)
+    app.add_middleware(
+        AccessGuard,
+        keys=app.state.keys,
+        limiter=app.state.limiter,
+        open_paths=open_paths_of(app),
+    )
+    app.middleware("http")(app.state.metrics.measure)
+    app.add_middleware(RequestContext, metrics=app.state.metrics)
     return app

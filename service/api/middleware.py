@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from service.api.errors import error_response
 from service.api.schemas import SummarizeResponse
+from service.telemetry import RetryReason
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -100,6 +101,43 @@ class Metrics:
         self.fallbacks = Counter(
             "summary_fallbacks_total", "Extractive fallbacks", registry=self.registry
         )
+        # Fed through service.telemetry by the stages below the API.
+        self.cache_lookups = Counter(
+            "cache_lookups_total", "Cache lookups", ["cache", "outcome"], registry=self.registry
+        )
+        self.retries = Counter(
+            "model_retries_total", "Model calls sent again", ["reason"], registry=self.registry
+        )
+        self.checker_calls = Counter(
+            "checker_calls_total", "Independent checker model calls", registry=self.registry
+        )
+        self.request_bytes = Histogram(
+            "http_request_bytes",
+            "Request body size",
+            ["route"],
+            buckets=(1e2, 1e3, 1e4, 1e5, 1e6, 5e6, 2e7),
+            registry=self.registry,
+        )
+
+    def cache_lookup(self, cache: str, *, hit: bool) -> None:
+        """A lookup in the named cache (service.telemetry.Recorder)."""
+        self.cache_lookups.labels(cache, "hit" if hit else "miss").inc()
+
+    def model_retry(self, reason: RetryReason) -> None:
+        """A model call sent again (service.telemetry.Recorder)."""
+        self.retries.labels(reason).inc()
+
+    def checker_call(self) -> None:
+        """A call to the checker model (service.telemetry.Recorder)."""
+        self.checker_calls.inc()
+
+    def observe_request_size(self, path: str, size: int) -> None:
+        """One request's body size, by route."""
+        self.request_bytes.labels(self.route(path)).observe(size)
+
+    def route(self, path: str) -> str:
+        """The route label of `path`: unknown paths share one."""
+        return path if path in self.routes else "other"
 
     def record(self, response: SummarizeResponse) -> None:
         """Count one summary's sentences, model calls and tokens."""
@@ -116,7 +154,7 @@ class Metrics:
         """Middleware: count each request by route and status, and time it."""
         started = time.perf_counter()
         response = await call_next(request)
-        route = request.url.path if request.url.path in self.routes else "other"
+        route = self.route(request.url.path)
         self.requests.labels(route, str(response.status_code)).inc()
         self.latency.labels(route).observe(time.perf_counter() - started)
         return response

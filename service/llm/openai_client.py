@@ -58,6 +58,7 @@ from service.errors import (
 )
 from service.llm.base import ChatMessage, ModelProfile, ModelReply, ModelRequest, OutputT, Usage
 from service.llm.deadline import seconds_left
+from service.telemetry import model_retry
 
 logger = logging.getLogger(__name__)
 
@@ -269,6 +270,7 @@ class OpenAIChatModel:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
             retry=retry_if_exception_type(_InvalidOutput),
+            before_sleep=lambda _: model_retry("invalid_output"),
             reraise=True,
         )
         attempts = 0
@@ -367,6 +369,7 @@ class OpenAIChatModel:
             retry=retry_if_exception(
                 lambda e: _is_transient(e) and not (probing and _rejects_format(e, mode))
             ),
+            before_sleep=lambda _: model_retry("transport"),
             reraise=True,
         )
         try:
