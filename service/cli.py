@@ -23,6 +23,7 @@ from service.api.errors import field_path
 from service.api.mapping import summarize_request, verify_request
 from service.api.schemas import (
     ArticleIn,
+    EventOut,
     SentenceOut,
     SummarizeOptions,
     SummarizeRequest,
@@ -102,13 +103,7 @@ def render_text(response: SummarizeResponse) -> str:
     if summary.headline:
         lines += [summary.headline.text, f"  [{_cite(summary.headline, sources)}]", ""]
     if summary.event:
-        event = summary.event
-        parts = [
-            f"who: {', '.join(event.who)}" if event.who else "",
-            f"where: {event.where}" if event.where else "",
-            f"when: {event.when}" if event.when else "",
-        ]
-        lines += ["Event", wrap.fill(event.text), "    " + " | ".join(p for p in parts if p), ""]
+        lines += _event_lines(summary.event, wrap)
     lines.append("Key points")
     for point in summary.key_points:
         lines.append(wrap.fill(f"- {point.text}"))
@@ -130,6 +125,19 @@ def render_text(response: SummarizeResponse) -> str:
     for item in report.dropped:
         lines.append(wrap.fill(f"dropped {item.field}: {item.text} — {'; '.join(item.reasons)}"))
     return "\n".join(lines)
+
+
+def _event_lines(event: EventOut, wrap: textwrap.TextWrapper) -> list[str]:
+    """The event sentence and its who/where/when (the date resolved, with the sources' words)."""
+    when = event.when or ""
+    if event.when_stated and event.when_stated != event.when:
+        when += f" ({event.when_stated})"
+    parts = [
+        f"who: {', '.join(event.who)}" if event.who else "",
+        f"where: {event.where}" if event.where else "",
+        f"when: {when}" if when else "",
+    ]
+    return ["Event", wrap.fill(event.text), "    " + " | ".join(p for p in parts if p), ""]
 
 
 def _conflict_lines(

@@ -104,7 +104,10 @@ class EventOut(SentenceOut):
 
     who: list[str] = Field(default_factory=list)
     where: str | None = None
+    # An ISO date (YYYY-MM-DD) where the articles' dates allow resolving the sources' words
+    # ("Friday" in an article of 2026-01-16), else those words; `when_stated` keeps them.
     when: str | None = None
+    when_stated: str | None = None
 
 
 class QuoteOut(SentenceOut):

@@ -16,6 +16,7 @@ from service.pipeline.results import (
     VerifiedQuote,
     VerifiedSentence,
 )
+from service.text.when import publication_date, resolve_when
 from service.verify import Citation, Claim, ClaimEvidence, Verdict, Verifier
 from service.verify.conflicts import find_disagreements
 
@@ -64,6 +65,11 @@ class Assembler:
         self, documents: Sequence[Document], groups: SourceGroups, verifier: Verifier
     ) -> None:
         self.texts = {doc.id: doc.text for doc in documents}
+        self.published = {
+            doc.id: day
+            for doc in documents
+            if (day := publication_date(doc.published_at)) is not None
+        }
         self.groups = groups
         self.verifier = verifier
         self.checked = 0
@@ -127,13 +133,27 @@ class Assembler:
         passing = self._passing(item, "event", failures)
         if passing is None:
             return None
+        verdict, citations = passing
         return VerifiedEvent(
             text=item.text,
             who=tuple(item.who),
             where=item.where,
-            when=item.when,
-            **self._support(*passing),
+            when=self._date_of(item.when, citations) or item.when,
+            when_stated=item.when,
+            **self._support(verdict, citations),
         )
+
+    def _date_of(self, when: str | None, citations: Sequence[Citation]) -> str | None:
+        """The ISO date `when` names, read against the date of the first cited article that
+        has one; else against the request's articles, where all their dates agree."""
+        if not when:
+            return None
+        cited = [self.published.get(c.article_id) for c in citations]
+        dated = [d for d in cited if d is not None]
+        if not dated:
+            dates = set(self.published.values())
+            dated = list(dates) if len(dates) == 1 else []
+        return resolve_when(when, dated[0]) if dated else None
 
     def quote(self, item: DraftQuote, field: str, failures: list[Failure]) -> VerifiedQuote | None:
         """A verified quotation, attributed to the speaker the source names."""

@@ -30,7 +30,10 @@ class VerifiedEvent(VerifiedSentence):
 
     who: tuple[str, ...] = ()
     where: str | None = None
+    # An ISO date where the sources allow ("Friday" in an article of Friday 16 January 2026
+    # is "2026-01-16"), else as stated; `when_stated` is always the sources' own words.
     when: str | None = None
+    when_stated: str | None = None
 
 
 @dataclass(frozen=True)
