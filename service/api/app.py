@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
-from service.api.errors import add_error_handlers
+from service.api.content import JsonBodiesOnly
+from service.api.errors import BugsAsErrors, add_error_handlers
 from service.api.middleware import BodyLimit, Metrics
 from service.api.routes import ROUTES, router
 from service.config import Settings, get_settings
@@ -31,15 +33,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, model: Model | None = None) -> FastAPI:
     """The API; settings and model default to the environment's, and can be overridden."""
     app_settings = settings or get_settings()
-    app = FastAPI(
-        title="Grounded summariser", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+    # /docs and /redoc load their scripts and styles from the package, not a CDN, and Swagger
+    # UI's online spec validator is off: the pages work offline.
+    app = FastAPIOffline(
+        title="Grounded summariser",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = app_settings
     # Built here, not at the first request: a configuration that cannot work stops start-up.
     app.state.model = model or build_model(app_settings)
     app.state.metrics = Metrics(ROUTES)
     add_error_handlers(app)
+    # Innermost: a bug is answered here, so the metrics count it and the connection stays open.
+    app.add_middleware(BugsAsErrors)
     app.middleware("http")(app.state.metrics.measure)
     app.include_router(router)
+    app.add_middleware(JsonBodiesOnly)
     app.add_middleware(BodyLimit, max_bytes=app_settings.max_body_bytes)
     return app
