@@ -111,6 +111,15 @@ def test_a_lone_surrogate_is_a_422_naming_the_field(
     assert "surrogate" in body["detail"]
 
 
+def test_a_sentence_given_as_text_is_told_what_is_wrong_with_the_text(client: TestClient) -> None:
+    # A sentence is text or an object: the object branch's "not an object" would only confuse.
+    payload = {"articles": [_article()], "sentences": ["bad \ud800 text."]}
+    body = _error(
+        client.post("/verify", content=raw(payload), headers=JSON), 422, "invalid_request"
+    )
+    assert "surrogate" in body["detail"] and "dictionary" not in body["detail"]
+
+
 def test_an_escaped_surrogate_pair_is_one_character_and_welcome(client: TestClient) -> None:
     text = "Leaders met in Tokyo \U0001f600 on Friday. Officials said the talks went well."
     response = client.post(

@@ -81,7 +81,7 @@ async def invalid_request(_: Request, exc: RequestValidationError) -> JSONRespon
         return error_response(
             400, "invalid_json", f"body is not valid JSON: {first.get('msg')}", None
         )
-    errors = _relevant(errors) if errors else errors
+    errors = _relevant(errors)
     # With union types (a sentence as text or object) the deepest error names the field.
     deepest = max(errors, key=lambda e: len(e.get("loc", ()))) if errors else first
     location = tuple(deepest.get("loc", ()))
