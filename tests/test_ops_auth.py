@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,12 @@ def test_health_probes_and_docs_stay_open(keyed: TestClient) -> None:
     assert keyed.get("/readyz").status_code == 200
     assert keyed.get("/openapi.json").status_code == 200
     assert keyed.get("/docs").status_code == 200
+    # The scripts and styles the docs pages load are served without a key too.
+    assets = re.findall(r'(?:src|href)="(/[^"/][^"]*)"', keyed.get("/docs").text)
+    assert assets
+    for asset in assets:
+        assert keyed.get(asset).status_code == 200, asset
+    _typed(keyed.get("/static-offline-docs-not-a-folder"), 401, "unauthorized")
 
 
 def test_other_routes_need_a_key(keyed: TestClient) -> None:

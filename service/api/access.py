@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers
+from starlette.routing import Mount
 
 from service.api.auth import KeyRing, Verdict, presented_key
 from service.api.errors import error_response
@@ -50,7 +51,7 @@ class AccessGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path in self.open_paths:
+        if scope["type"] != "http" or is_open(path, self.open_paths):
             await self.app(scope, receive, send)
             return
         access = self.keys.check(presented_key(Headers(scope=scope)), metrics=path == METRICS_PATH)
@@ -78,9 +79,18 @@ def _address(scope: Scope) -> str:
 
 
 def open_paths_of(app: FastAPI) -> frozenset[str]:
-    """The health probes and the app's own documentation pages."""
-    docs = (app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url)
-    return OPEN_PATHS | {path for path in docs if path}
+    """The health probes, the app's own documentation pages and the folders of static files
+    they load (a path ending in "/" opens everything under it)."""
+    docs = {app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url}
+    # Pages an app class serves itself (fastapi-offline's /docs) are recorded at creation.
+    docs |= set(getattr(app.state, "documentation_paths", ()))
+    mounts = {f"{route.path}/" for route in app.routes if isinstance(route, Mount)}
+    return OPEN_PATHS | {path for path in docs if path} | mounts
+
+
+def is_open(path: str, open_paths: Collection[str]) -> bool:
+    """Whether a path is one of the open ones, or under an open folder."""
+    return path in open_paths or any(p.endswith("/") and path.startswith(p) for p in open_paths)
 
 
 def document_access(app: FastAPI, keys: KeyRing, limiter: RateLimiter | None) -> None:
@@ -104,7 +114,7 @@ def document_access(app: FastAPI, keys: KeyRing, limiter: RateLimiter | None) ->
                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
             }
         for path, operations in schema.get("paths", {}).items():
-            if path in open_paths:
+            if is_open(path, open_paths):
                 continue
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})

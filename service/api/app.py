@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from service.api.access import AccessGuard, document_access, open_paths_of
 from service.api.auth import KeyRing
-from service.api.errors import add_error_handlers
+from service.api.content import JsonBodiesOnly
+from service.api.errors import BugsAsErrors, add_error_handlers
 from service.api.logs import configure_logging
 from service.api.middleware import BodyLimit, Metrics
 from service.api.ratelimit import RateLimiter
@@ -49,8 +51,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, model: Model | None = None) -> FastAPI:
     """The API; settings and model default to the environment's, and can be overridden."""
     app_settings = settings or get_settings()
-    app = FastAPI(
-        title="Grounded summariser", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+    # /docs and /redoc load their scripts and styles from the package, not a CDN, and Swagger
+    # UI's online spec validator is off: the pages work offline.
+    app = FastAPIOffline(
+        title="Grounded summariser",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
+    )
+    # What the app serves before any of ours is documentation: open even when keys are on.
+    app.state.documentation_paths = frozenset(
+        path for route in app.routes if isinstance(path := getattr(route, "path", None), str)
     )
     app.state.settings = app_settings
     # Built here, not at the first request: a configuration that cannot work stops start-up.
@@ -60,10 +72,13 @@ def create_app(settings: Settings | None = None, model: Model | None = None) -> 
     app.state.limiter = RateLimiter.from_settings(app_settings)
     add_error_handlers(app)
     keep_request_id_on_errors(app)
+    # Innermost: a bug is answered here, so the metrics count it and the connection stays open.
+    app.add_middleware(BugsAsErrors)
     app.include_router(router)
     document_access(app, app.state.keys, app.state.limiter)
     # The last added runs first: request id and log line, metrics, keys and rate limit (before
-    # the body is read), then the body limit.
+    # the body is read), the body limit, then the JSON-only check.
+    app.add_middleware(JsonBodiesOnly)
     app.add_middleware(BodyLimit, max_bytes=app_settings.max_body_bytes)
     app.add_middleware(
         AccessGuard,

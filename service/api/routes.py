@@ -6,7 +6,7 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -14,6 +14,7 @@ from service.api.mapping import summarize_request, verify_request
 from service.api.middleware import Metrics
 from service.api.schemas import (
     ErrorOut,
+    ReadyOut,
     SummarizeRequest,
     SummarizeResponse,
     VerifyRequest,
@@ -24,7 +25,13 @@ from service.llm.base import Model
 from service.registry import check_ready
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (400, 413, 422, 500, 502, 503, 504)
+    code: {"model": ErrorOut} for code in (400, 413, 415, 422, 500, 502, 503, 504)
+}
+METRICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The Prometheus text exposition format",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
 }
 
 
@@ -75,21 +82,15 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
 async def readyz(settings: SettingsDep, model: ModelDep) -> JSONResponse:
     """The configured model can be reached."""
     ready, reason = await check_ready(model, settings)
-    return JSONResponse(
-        status_code=200 if ready else 503,
-        content={
-            "status": "ready" if ready else "unavailable",
-            "model": model.name,
-            "detail": reason,
-        },
-    )
+    body = ReadyOut(status="ready" if ready else "unavailable", model=model.name, detail=reason)
+    return JSONResponse(status_code=200 if ready else 503, content=body.model_dump())
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse, responses=METRICS_RESPONSE)
 async def metrics_route(metrics: MetricsDep) -> Response:
     """Prometheus metrics."""
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict, JsonValue
 
+from service.api.strings import Identifier, Text
 from service.domain import InputFormat, first_repeated
 
 # Hard ceilings of the schema itself; the configured limits (Settings) are checked on top.
@@ -19,23 +21,56 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The schema states the one-of rule its validator enforces: one of `text` or `html` holds a
+# string that is not blank, the other is absent or null (as clients that send every field have it).
+ONE_BODY_SCHEMA: JsonDict = {
+    "oneOf": [
+        {
+            "required": [body],
+            "properties": {body: {"type": "string", "pattern": "\\S"}, other: {"type": "null"}},
+        }
+        for body, other in (("text", "html"), ("html", "text"))
+    ]
+}
+EXAMPLE_ARTICLES: list[JsonValue] = [
+    {
+        "id": "wire-1",
+        "source": "Example Wire",
+        "title": "Ministers agree river clean-up",
+        "text": "Environment ministers from three countries agreed on Tuesday to fund a "
+        "clean-up of the river. The plan will cost 40 million euros and run until 2030, "
+        "officials said.",
+    },
+    {
+        "id": "paper-2",
+        "source": "Example Paper",
+        "html": "<html><body><article><h1>River plan agreed</h1><p>Three countries will "
+        "spend 40 million euros cleaning the river by 2030, ministers announced on Tuesday."
+        "</p></article></body></html>",
+    },
+]
+
+
 class ArticleIn(Strict):
-    """One source article: plain `text` or `html` (exactly one)."""
+    """One source article: plain `text` or `html`, exactly one of them."""
 
-    id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
-    text: str | None = None
-    html: str | None = None
-    title: str | None = Field(default=None, max_length=2_000)
-    source: str | None = Field(default=None, max_length=500)
-    url: str | None = Field(default=None, max_length=4_000)
-    published_at: str | None = Field(default=None, max_length=100)
+    model_config = ConfigDict(json_schema_extra=ONE_BODY_SCHEMA)
 
-    @field_validator("id")
-    @classmethod
-    def _id_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("id must not be blank")
-        return value
+    id: Identifier = Field(
+        min_length=1,
+        max_length=MAX_ID_CHARS,
+        description="unique within the request; no control, format or line-break characters",
+    )
+    text: Text | None = Field(
+        default=None, description="the article as plain text (give this or `html`, not both)"
+    )
+    html: Text | None = Field(
+        default=None, description="the article as an HTML page (give this or `text`, not both)"
+    )
+    title: Text | None = Field(default=None, max_length=2_000)
+    source: Text | None = Field(default=None, max_length=500)
+    url: Text | None = Field(default=None, max_length=4_000)
+    published_at: Text | None = Field(default=None, max_length=100)
 
     @model_validator(mode="after")
     def _one_body(self) -> ArticleIn:
@@ -64,12 +99,19 @@ def _unique_ids(articles: list[ArticleIn]) -> list[ArticleIn]:
 class SummarizeOptions(Strict):
     """Per-request knobs."""
 
-    max_key_points: int = Field(default=8, ge=1, le=20)
-    max_quotes: int = Field(default=4, ge=0, le=10)
-    repair: bool = True
+    # Strict: a number or a boolean is one in JSON ("5" and 1 are refused, as the schema says).
+    max_key_points: int = Field(default=8, ge=1, le=20, strict=True)
+    max_quotes: int = Field(default=4, ge=0, le=10, strict=True)
+    repair: bool = Field(default=True, strict=True)
 
 
 class SummarizeRequest(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"articles": EXAMPLE_ARTICLES, "options": {"max_key_points": 4}}]
+        },
+    )
+
     articles: list[ArticleIn] = Field(min_length=1)
     options: SummarizeOptions = Field(default_factory=SummarizeOptions)
 
@@ -188,10 +230,10 @@ class SummarizeResponse(BaseModel):
 class CitationIn(Strict):
     """A claimed source span: offsets, a verbatim quote, or both."""
 
-    article_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
-    start: int | None = Field(default=None, ge=0)
-    end: int | None = Field(default=None, ge=0)
-    text: str | None = None
+    article_id: Identifier = Field(min_length=1, max_length=MAX_ID_CHARS)
+    start: int | None = Field(default=None, ge=0, strict=True)
+    end: int | None = Field(default=None, ge=0, strict=True)
+    text: Text | None = None
 
     @model_validator(mode="after")
     def _has_location(self) -> CitationIn:
@@ -203,13 +245,30 @@ class CitationIn(Strict):
 
 
 class SentenceIn(Strict):
-    text: str = Field(min_length=1, max_length=5_000)
+    text: Text = Field(min_length=1, max_length=5_000)
     citations: list[CitationIn] | None = None
 
 
 class VerifyRequest(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "articles": EXAMPLE_ARTICLES,
+                    "sentences": [
+                        "The plan will cost 40 million euros.",
+                        {
+                            "text": "The plan runs until 2035.",
+                            "citations": [{"article_id": "wire-1", "text": "until 2030"}],
+                        },
+                    ],
+                }
+            ]
+        },
+    )
+
     articles: list[ArticleIn] = Field(min_length=1)
-    sentences: list[str | SentenceIn] = Field(min_length=1, max_length=MAX_SENTENCES)
+    sentences: list[Text | SentenceIn] = Field(min_length=1, max_length=MAX_SENTENCES)
 
     _check_ids = field_validator("articles")(_unique_ids)
 
@@ -230,3 +289,11 @@ class ErrorOut(BaseModel):
     type: str
     detail: str
     field: str | None = None
+
+
+class ReadyOut(BaseModel):
+    """Whether the configured model answers; `detail` says why not."""
+
+    status: Literal["ready", "unavailable"]
+    model: str
+    detail: str | None = None
