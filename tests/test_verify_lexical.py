@@ -130,3 +130,25 @@ def test_a_number_is_never_brought_by_a_sentence_about_something_else() -> None:
     verifier = Verifier([ingest_article(ArticleInput(id="row", body=STORY))])
     verdict = verifier.verify(Claim("The club paid 15 million dollars for the striker."))
     assert not verdict.supported
+
+
+def test_a_name_written_without_its_accents_is_the_same_name() -> None:
+    text = "Gisèle Lévesque told the court in Avignon that she felt humiliated."
+    verifier = Verifier([ingest_article(ArticleInput(id="court", body=text))])
+    for claim in (
+        "Gisele Levesque told the court in Avignon that she felt humiliated.",
+        "gisele levesque told the court she felt humiliated .",
+    ):
+        verdict = verifier.verify(Claim(claim))
+        assert verdict.supported, (claim, verdict.reasons)
+    assert not verifier.verify(
+        Claim("Gisele Lemaire told the court she felt humiliated.")
+    ).supported
+
+
+def test_accent_folding_keeps_other_scripts_as_they_are() -> None:
+    from service.text.normalize import fold_accents
+
+    assert fold_accents("pélicot") == "pelicot"
+    assert fold_accents("がんばって") == "がんばって"
+    assert fold_accents("søren") == "søren"

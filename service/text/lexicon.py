@@ -61,7 +61,8 @@ REPORTING_VERBS = frozenset(
     """
     said says say saying told tells added adds noted notes stressed stresses stated states
     declared declares explained explains remarked remarks emphasised emphasized emphasises
-    emphasizes underlined wrote writes responded responds replied replies
+    emphasizes underlined wrote writes responded responds replied replies claimed claims
+    insisted insists argued argues
     """.split()
 )
 
