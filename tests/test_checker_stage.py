@@ -55,7 +55,7 @@ def checker_at(url: str, timeout_s: float = 10.0) -> OpenAIChecker:
 def _citation() -> Citation:
     document = seed_documents()[0]
     sentence = document.content_sentences[0]
-    return Citation(document.id, sentence.start, sentence.end, sentence.text)
+    return Citation.of_span(document.id, document.text, sentence.start, sentence.end)
 
 
 def _questions() -> list[Question]:
