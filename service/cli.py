@@ -33,7 +33,7 @@ from service.api.schemas import (
 )
 from service.config import Settings, get_settings
 from service.errors import ClientError, ConfigError, ModelError
-from service.registry import build_model
+from service.registry import build_checker, build_model
 
 EXIT_INPUT = 2
 EXIT_MODEL = 3
@@ -184,7 +184,13 @@ def _cmd_summarize(args: argparse.Namespace, settings: Settings) -> str:
     model = build_model(settings)
     progress = report if model.profile.reports_progress and not args.quiet else None
     response = asyncio.run(
-        summarize_request(request, model=model, settings=settings, progress=progress)
+        summarize_request(
+            request,
+            model=model,
+            settings=settings,
+            progress=progress,
+            checker=build_checker(settings),
+        )
     )
     if args.json:
         return response.model_dump_json(indent=2)
@@ -205,7 +211,7 @@ def _cmd_verify(args: argparse.Namespace, settings: Settings) -> str:
         )
     except ValidationError as exc:
         raise InputError(_validation_message(exc)) from exc
-    response = verify_request(request, settings)
+    response = asyncio.run(verify_request(request, settings, build_checker(settings)))
     return response.model_dump_json(indent=2) if args.json else _verify_text(response)
 
 

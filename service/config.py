@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,11 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+# Where the openai SDK sends requests when no base URL is configured.
+DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 
 
 class Settings(BaseSettings):
@@ -57,8 +63,20 @@ class Settings(BaseSettings):
 
     # Verification: whether failing sentences are sent back to a real model once.
     repair: bool = True
-    # Whether a real model may judge sentences the verifier scores as doubtful (a second
-    # opinion from the same model that wrote them: off unless the operator trusts it).
+
+    # The independent checker (optional): an OpenAI-compatible model that only judges whether
+    # the cited spans support a sentence, never the model that wrote it. It decides the
+    # sentences the rules pass with a score below `checker_confirm_below` (1.0: every pass
+    # that is not a verbatim copy) and the rules' soft rejections; never a hard veto.
+    checker_model: str | None = None
+    checker_base_url: str | None = None
+    checker_api_key: SecretStr | None = None
+    checker_timeout_s: float = Field(default=30.0, gt=0)
+    checker_confirm_below: float = Field(default=0.7, ge=0.5, le=1.0)
+    # Ask for the JSON verdict with the server's structured output (instruct models); off for
+    # models that answer yes or no (MiniCheck), which are asked in plain text.
+    checker_structured: bool = False
+    # Deprecated and ignored (with a warning): it let the writer judge its own sentences.
     judge: bool = False
 
     # Where real-model replies are cached on disk (unset: no cache); the mock is never cached.
@@ -108,6 +126,41 @@ class Settings(BaseSettings):
                 "inside the model's context window"
             )
         return self
+
+    @model_validator(mode="after")
+    def _checker_is_independent(self) -> Settings:
+        if self.judge:
+            logger.warning(
+                "SUMMARIZER_JUDGE is deprecated and ignored: the writer no longer judges its "
+                "own sentences; name an independent checker with SUMMARIZER_CHECKER_MODEL"
+            )
+        if self.checker_model is None:
+            return self
+        if self.checker_base_url is None and self.checker_api_key is None:
+            raise ValueError(
+                f"SUMMARIZER_CHECKER_MODEL={self.checker_model!r} needs "
+                "SUMMARIZER_CHECKER_BASE_URL (a local OpenAI-compatible server) or "
+                "SUMMARIZER_CHECKER_API_KEY (for OpenAI)"
+            )
+        if self.model == self.checker_model and _same_server(
+            self.openai_base_url, self.checker_base_url
+        ):
+            raise ValueError(
+                f"the checker is the writer ({self.checker_model!r} at "
+                f"{self.checker_base_url or DEFAULT_OPENAI_BASE_URL}): a model does not check "
+                "its own sentences; name another model or server in SUMMARIZER_CHECKER_MODEL "
+                "or SUMMARIZER_CHECKER_BASE_URL"
+            )
+        return self
+
+
+def _same_server(a: str | None, b: str | None) -> bool:
+    """Whether two base URLs name one server (unset: the openai SDK's default)."""
+    return _canonical_url(a) == _canonical_url(b)
+
+
+def _canonical_url(url: str | None) -> str:
+    return (url or DEFAULT_OPENAI_BASE_URL).strip().rstrip("/").lower()
 
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")

@@ -20,7 +20,8 @@ from service.api.request_context import RequestContext, keep_request_id_on_error
 from service.api.routes import ROUTES, router
 from service.config import Settings, get_settings
 from service.llm.base import Model
-from service.registry import build_model
+from service.llm.checker import Checker
+from service.registry import build_checker, build_model
 
 DESCRIPTION = (
     "Summarises a set of news articles about one event. Every returned sentence cites "
@@ -30,7 +31,8 @@ DESCRIPTION = (
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Set up the logs, serve, then close the model's connections when the server stops."""
+    """Set up the logs, serve, then close the model's (and the checker's) connections when the
+    server stops."""
     settings: Settings = app.state.settings
     configure_logging(settings.log_format, settings.log_level)
     limiter: RateLimiter | None = app.state.limiter
@@ -46,10 +48,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     model: Model = app.state.model
     await model.aclose()
+    checker: Checker | None = app.state.checker
+    if checker is not None:
+        await checker.aclose()
 
 
-def create_app(settings: Settings | None = None, model: Model | None = None) -> FastAPI:
-    """The API; settings and model default to the environment's, and can be overridden."""
+def create_app(
+    settings: Settings | None = None, model: Model | None = None, checker: Checker | None = None
+) -> FastAPI:
+    """The API; settings, model and checker default to the environment's, and can be
+    overridden."""
     app_settings = settings or get_settings()
     # /docs and /redoc load their scripts and styles from the package, not a CDN, and Swagger
     # UI's online spec validator is off: the pages work offline.
@@ -67,6 +75,7 @@ def create_app(settings: Settings | None = None, model: Model | None = None) -> 
     app.state.settings = app_settings
     # Built here, not at the first request: a configuration that cannot work stops start-up.
     app.state.model = model or build_model(app_settings)
+    app.state.checker = checker or build_checker(app_settings)
     app.state.metrics = Metrics(ROUTES)
     app.state.keys = KeyRing.from_settings(app_settings)
     app.state.limiter = RateLimiter.from_settings(app_settings)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from service.api.errors import error_response
-from service.api.schemas import SummarizeResponse
+from service.api.schemas import CheckerReportOut, SummarizeResponse
 from service.telemetry import RetryReason
 
 Scope = MutableMapping[str, Any]
@@ -111,6 +111,7 @@ class Metrics:
         self.checker_calls = Counter(
             "checker_calls_total", "Independent checker model calls", registry=self.registry
         )
+        self.checker = CheckerMetrics(self.registry)
         self.request_bytes = Histogram(
             "http_request_bytes",
             "Request body size",
@@ -142,13 +143,14 @@ class Metrics:
     def record(self, response: SummarizeResponse) -> None:
         """Count one summary's sentences, model calls and tokens."""
         report = response.verification
-        self.sentences.labels("returned").inc(report.passed + report.repaired)
+        self.sentences.labels("returned").inc(report.passed + report.judged + report.repaired)
         self.sentences.labels("dropped").inc(len(report.dropped))
         self.model_calls.inc(response.run.calls)
         self.tokens.labels("prompt").inc(response.run.prompt_tokens)
         self.tokens.labels("completion").inc(response.run.completion_tokens)
         if response.run.fallback:
             self.fallbacks.inc()
+        self.checker.record(response.verification.checker)
 
     async def measure(self, request: Request, call_next: CallNext) -> Response:
         """Middleware: count each request by route and status, and time it."""
@@ -158,3 +160,36 @@ class Metrics:
         self.requests.labels(route, str(response.status_code)).inc()
         self.latency.labels(route).observe(time.perf_counter() - started)
         return response
+
+
+# --- the independent checker ---------------------------------------------------------------
+
+
+class CheckerMetrics:
+    """The independent checker's verdicts and latency, from /summarize and /verify (its calls
+    are `checker_calls_total`, counted through service.telemetry as they are made)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.verdicts = Counter(
+            "checker_verdicts_total",
+            "Sentences the independent checker was asked about, by why and by its answer",
+            ["rules", "answer"],
+            registry=registry,
+        )
+        self.overturned = Counter(
+            "checker_overturned_total",
+            "Rules' decisions the independent checker changed",
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "checker_call_seconds", "Latency of one independent-checker call", registry=registry
+        )
+
+    def record(self, report: CheckerReportOut | None) -> None:
+        """Count one response's checks (nothing where no checker is configured)."""
+        if report is None:
+            return
+        for verdict in report.verdicts:
+            self.verdicts.labels(verdict.rules, verdict.answer).inc()
+            self.latency.observe(verdict.latency_ms / 1000)
+        self.overturned.inc(report.overturned)

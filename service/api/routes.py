@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +21,7 @@ from service.api.schemas import (
 )
 from service.config import Settings
 from service.llm.base import Model
+from service.llm.checker import Checker
 from service.registry import check_ready
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -47,6 +47,12 @@ def get_model(request: Request) -> Model:
     return model
 
 
+def get_checker(request: Request) -> Checker | None:
+    """The app's independent checker, None where none is configured (override as above)."""
+    checker: Checker | None = request.app.state.checker
+    return checker
+
+
 def get_metrics(request: Request) -> Metrics:
     """The app's metrics (override with `app.dependency_overrides`)."""
     metrics: Metrics = request.app.state.metrics
@@ -56,24 +62,33 @@ def get_metrics(request: Request) -> Metrics:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ModelDep = Annotated[Model, Depends(get_model)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+CheckerDep = Annotated[Checker | None, Depends(get_checker)]
 
 router = APIRouter()
 
 
 @router.post("/summarize", response_model=SummarizeResponse, responses=ERROR_RESPONSES)
 async def summarize_route(
-    body: SummarizeRequest, settings: SettingsDep, model: ModelDep, metrics: MetricsDep
+    body: SummarizeRequest,
+    settings: SettingsDep,
+    model: ModelDep,
+    metrics: MetricsDep,
+    checker: CheckerDep,
 ) -> SummarizeResponse:
     """Summarise the articles; only verified sentences are returned."""
-    response = await summarize_request(body, model=model, settings=settings)
+    response = await summarize_request(body, model=model, settings=settings, checker=checker)
     metrics.record(response)
     return response
 
 
 @router.post("/verify", response_model=VerifyResponse, responses=ERROR_RESPONSES)
-async def verify_route(body: VerifyRequest, settings: SettingsDep) -> VerifyResponse:
+async def verify_route(
+    body: VerifyRequest, settings: SettingsDep, metrics: MetricsDep, checker: CheckerDep
+) -> VerifyResponse:
     """Check sentences written elsewhere against the articles."""
-    return await asyncio.to_thread(verify_request, body, settings)
+    response = await verify_request(body, settings, checker)
+    metrics.checker.record(response.checker)
+    return response
 
 
 @router.get("/healthz")

@@ -182,15 +182,47 @@ class DroppedSentence(BaseModel):
     reasons: list[str]
 
 
+class CheckedSentenceOut(BaseModel):
+    """One sentence the independent checker was asked about: why (`rules`), its `answer`,
+    and the decision after it (`supported`; a `failed` check leaves the rules' decision)."""
+
+    field: str
+    text: str
+    stage: Literal["draft", "repair", "verify"]
+    rules: Literal["passed", "soft_rejection"]
+    answer: Literal["supported", "unsupported", "failed"]
+    supported: bool
+    reason: str
+    latency_ms: float
+
+
+class CheckerReportOut(BaseModel):
+    """The independent checker's part in this response: its model, what it was asked and
+    answered, how many decisions it `overturned`, its `calls` and wall-clock `latency_ms`."""
+
+    model: str
+    prompt_version: int
+    asked: int
+    supported: int
+    unsupported: int
+    failed: int
+    overturned: int
+    calls: int
+    latency_ms: float
+    verdicts: list[CheckedSentenceOut]
+
+
 class VerificationReport(BaseModel):
-    """`checked` sentences: `passed` the verifier, `judged` supported by the optional model
-    judge, `repaired` after one repair call; the rest are `dropped`, with reasons."""
+    """`checked` sentences: `passed` the verifier, `judged` supported by the independent
+    checker after the rules rejected them softly, `repaired` after one repair call; the rest
+    are `dropped`, with reasons. `checker` is null where no checker is configured."""
 
     checked: int
     passed: int
     judged: int = 0
     repaired: int
     dropped: list[DroppedSentence]
+    checker: CheckerReportOut | None = None
 
 
 class ArticleOut(BaseModel):
@@ -283,6 +315,8 @@ class VerifyResult(BaseModel):
 
 class VerifyResponse(BaseModel):
     results: list[VerifyResult]
+    # Null where no independent checker is configured.
+    checker: CheckerReportOut | None = None
 
 
 class ErrorOut(BaseModel):

@@ -128,9 +128,11 @@ class Assembler:
         passing = self._passing(item, field, failures, verdict)
         return VerifiedSentence(text=item.text, **self._support(*passing)) if passing else None
 
-    def event(self, item: DraftEvent, failures: list[Failure]) -> VerifiedEvent | None:
+    def event(
+        self, item: DraftEvent, failures: list[Failure], verdict: Verdict | None = None
+    ) -> VerifiedEvent | None:
         """The verified event sentence with its who/where/when parts."""
-        passing = self._passing(item, "event", failures)
+        passing = self._passing(item, "event", failures, verdict)
         if passing is None:
             return None
         verdict, citations = passing

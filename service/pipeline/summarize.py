@@ -9,24 +9,26 @@ from dataclasses import dataclass, replace
 from service.config import Settings
 from service.domain import ArticleInput, Document, SourceGroups, SummaryOptions
 from service.drafting.drafter import Drafter, Progress
-from service.drafting.drafts import DraftSentence
+from service.drafting.drafts import DraftSentence, SummaryDraft
 from service.drafting.extractive import summarise_groups
 from service.errors import ClientError
 from service.ingest.grouping import group_sentences
 from service.ingest.prompt_injection import exclude_planted_instructions
 from service.ingest.segment import ingest_articles
 from service.llm.base import MeteredModel, Model
+from service.llm.checker import Checker
 from service.llm.deadline import request_deadline
-from service.pipeline.assemble import Assembler, Failure, claim_of, dropped
-from service.pipeline.judge import judge_doubtful
+from service.pipeline.assemble import Assembler, Failure, dropped
+from service.pipeline.checker import CheckerStage, Question, check_summary
 from service.pipeline.results import (
     ArticleReport,
     RunInfo,
+    Summary,
     SummaryResult,
     VerificationReport,
     VerifiedSentence,
 )
-from service.verify import Verifier
+from service.verify import Verdict, Verifier
 
 
 @dataclass
@@ -69,7 +71,7 @@ def _article_reports(prepared: Prepared) -> tuple[ArticleReport, ...]:
 def _key_point_failures(
     failures: list[Failure],
 ) -> tuple[list[tuple[Failure, DraftSentence]], list[Failure]]:
-    """Failed key points (the only part a judge or a repair may bring back), and the rest."""
+    """Failed key points (the only part a repair may bring back), and the rest."""
     points: list[tuple[Failure, DraftSentence]] = []
     others: list[Failure] = []
     for failure in failures:
@@ -80,34 +82,27 @@ def _key_point_failures(
     return points, others
 
 
-async def _second_opinion(
-    model: Model,
-    prepared: Prepared,
+async def _fix_verdicts(
     assembler: Assembler,
-    key_points: list[VerifiedSentence],
-    failures: list[Failure],
-) -> tuple[int, list[Failure]]:
-    """Ask the model to judge key points the verifier was unsure about (never hard failures)."""
-    points, still_failing = _key_point_failures(failures)
-    if not points:
-        return 0, failures
-    claims = [claim_of(draft) for _, draft in points]
-    verdicts = await judge_doubtful(
-        model, claims, [f.verdict for f, _ in points], prepared.documents
-    )
-    judged = 0
-    for (failure, draft), verdict in zip(points, verdicts, strict=True):
-        retry: list[Failure] = []
-        point = (
-            assembler.sentence(draft, failure.field, retry, verdict) if verdict.supported else None
-        )
-        if point is None:
-            # A verdict the judge upheld can still fail on its spans; `retry` then says why.
-            still_failing.append(retry[0] if retry else Failure.of(failure.field, draft, verdict))
-        else:
-            key_points.append(point)
-            judged += 1
-    return judged, still_failing
+    fields: Sequence[str],
+    fixes: Sequence[DraftSentence | None],
+    stage: CheckerStage | None,
+) -> list[Verdict | None]:
+    """The verdict on each repaired sentence: the rules', then the checker's where it decides."""
+    verdicts: list[Verdict | None] = [
+        None if fix is None else assembler.check(fix)[0] for fix in fixes
+    ]
+    if stage is None:
+        return verdicts
+    asked = [
+        (i, Question(fields[i], fix.text, verdict))
+        for i, (fix, verdict) in enumerate(zip(fixes, verdicts, strict=True))
+        if fix is not None and verdict is not None
+    ]
+    decided = await stage.decide([q for _, q in asked], "repair")
+    for (i, _), verdict in zip(asked, decided, strict=True):
+        verdicts[i] = verdict
+    return verdicts
 
 
 async def _repair(
@@ -116,21 +111,24 @@ async def _repair(
     assembler: Assembler,
     key_points: list[VerifiedSentence],
     failures: list[Failure],
+    stage: CheckerStage | None,
 ) -> tuple[int, list[Failure]]:
-    """Send failed key points back once; keep what now verifies, report the rest."""
+    """Send failed key points back once; keep what now verifies (re-checked by the checker,
+    when there is one, as the draft was), report the rest."""
     repairable, still_failing = _key_point_failures(failures)
     if not repairable:
         return 0, failures
     fixes = await drafter.repair(
         prepared.groups.groups, [(draft, list(f.reasons)) for f, draft in repairable]
     )
+    verdicts = await _fix_verdicts(assembler, [f.field for f, _ in repairable], fixes, stage)
     repaired = 0
-    for (failure, _), fix in zip(repairable, fixes, strict=True):
+    for (failure, _), fix, verdict in zip(repairable, fixes, verdicts, strict=True):
         if fix is None:
             still_failing.append(failure.noting(["repair: the model could not ground it"]))
             continue
         retry: list[Failure] = []
-        point = assembler.sentence(fix, failure.field, retry)
+        point = assembler.sentence(fix, failure.field, retry, verdict)
         known = {p.text for p in key_points}
         if point is not None and point.text not in known:
             key_points.append(point)
@@ -142,6 +140,38 @@ async def _repair(
     return repaired, still_failing
 
 
+async def _verified(
+    draft: SummaryDraft,
+    drafter: Drafter,
+    prepared: Prepared,
+    assembler: Assembler,
+    repair: bool,
+    stage: CheckerStage | None,
+) -> tuple[Summary, VerificationReport]:
+    """Verify the draft, let the checker settle what the rules cannot, repair once, report."""
+    summary, failures = await asyncio.to_thread(assembler.summary, draft)
+    checked, passed = assembler.checked, assembler.checked - len(failures)
+    repaired = judged = 0
+    if stage is not None:
+        settled = await check_summary(stage, assembler, draft, summary, failures)
+        summary, failures, judged = settled.summary, settled.failures, settled.accepted
+        passed -= settled.rejected
+    key_points = list(summary.key_points)
+    if failures and repair:
+        repaired, failures = await _repair(
+            drafter, prepared, assembler, key_points, failures, stage
+        )
+    report = VerificationReport(
+        checked=checked,
+        passed=passed,
+        judged=judged,
+        repaired=repaired,
+        dropped=dropped(failures),
+        checker=stage.report() if stage is not None else None,
+    )
+    return replace(summary, key_points=tuple(key_points)), report
+
+
 async def summarize(
     articles: Sequence[ArticleInput],
     options: SummaryOptions,
@@ -149,11 +179,17 @@ async def summarize(
     model: Model,
     settings: Settings,
     progress: Progress | None = None,
+    checker: Checker | None = None,
 ) -> SummaryResult:
-    """A verified summary of the articles; nothing unverified is returned."""
+    """A verified summary of the articles; nothing unverified is returned.
+
+    With an independent `checker`, the statements the rules cannot settle alone are its to
+    decide (after the draft and again after repair); hard vetoes stay the rules'.
+    """
     prepared = await asyncio.to_thread(prepare, articles, settings)
     assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
-    # Every call (draft, reduce, judge, repair) is metered here, for the result's `run`.
+    # Every call of the writer (draft, reduce, repair) is metered here, for the result's `run`;
+    # the checker's calls are its own report's.
     metered = MeteredModel(model)
     drafter = Drafter(
         metered,
@@ -163,20 +199,12 @@ async def summarize(
         options.max_quotes,
         progress,
     )
+    stage = None if checker is None else CheckerStage(checker, settings.checker_confirm_below)
+    repair = options.repair and settings.repair and model.profile.can_repair
     # One deadline for all of the request's calls, however many map-reduce and repair make.
     async with request_deadline(settings.request_deadline_s):
         result = await drafter.write(prepared.groups.groups)
-        summary, failures = await asyncio.to_thread(assembler.summary, result.draft)
-        checked, passed = assembler.checked, assembler.checked - len(failures)
-        repaired = judged = 0
-        key_points = list(summary.key_points)
-        if failures and settings.judge and model.profile.can_judge:
-            judged, failures = await _second_opinion(
-                metered, prepared, assembler, key_points, failures
-            )
-        if failures and options.repair and settings.repair and model.profile.can_repair:
-            repaired, failures = await _repair(drafter, prepared, assembler, key_points, failures)
-        summary = replace(summary, key_points=tuple(key_points))
+        summary, report = await _verified(result.draft, drafter, prepared, assembler, repair, stage)
 
     fallback_reason = None
     if not summary.key_points and model.profile.extractive_fallback:
@@ -195,13 +223,7 @@ async def summarize(
 
     return SummaryResult(
         summary=summary,
-        verification=VerificationReport(
-            checked=checked,
-            passed=passed,
-            judged=judged,
-            repaired=repaired,
-            dropped=dropped(failures),
-        ),
+        verification=report,
         articles=_article_reports(prepared),
         run=RunInfo(
             model=metered.last_model,

@@ -68,3 +68,11 @@ class Verdict:
     reasons: list[str] = field(default_factory=list)
     # The measurements the score was computed from (for reports and calibration).
     details: dict[str, float] = field(default_factory=dict)
+    # The reasons of hard failures (a number, date or name the spans lack, a quotation not
+    # verbatim, a negation flip...): no second stage may overturn a vetoed verdict.
+    vetoes: tuple[str, ...] = ()
+
+    @property
+    def vetoed(self) -> bool:
+        """Whether a hard failure decides this verdict, whatever a checker model says."""
+        return bool(self.vetoes)

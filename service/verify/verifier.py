@@ -455,7 +455,8 @@ class Verifier:
             if self.index.units_overlapping(occ[0], occ[1], occ[2])
         ]
         if not occurrences:
-            return Verdict(False, 0.0, [], [f"quotation not found verbatim: {_clip(claim.text)!r}"])
+            reason = f"quotation not found verbatim: {_clip(claim.text)!r}"
+            return Verdict(False, 0.0, [], [reason], vetoes=(reason,))
         claimed = (
             analyse(claim.speaker, self.index.known_names).content_set
             if claim.speaker
@@ -470,7 +471,7 @@ class Verifier:
             else:
                 reasons.append(problem)
         if not accepted:
-            return Verdict(False, 0.1, [], reasons)
+            return Verdict(False, 0.1, [], reasons, vetoes=tuple(reasons))
         citations = [
             Citation.of_span(self.index.documents[d].id, self.index.documents[d].text, s, e)
             for d, s, e in accepted
@@ -530,6 +531,7 @@ class Verifier:
             [self._citation(u) for u in units],
             reasons,
             details={**check.features.as_dict(), "score": check.score},
+            vetoes=() if supported else tuple(f.reason for f in check.findings if f.hard),
         )
 
     def _corroborating(self, subject: _Subject, units: list[int], groups: _Groups) -> list[int]:
