@@ -18,6 +18,7 @@ from service.api.errors import error_response
 from service.api.middleware import ASGIApp, Receive, Scope, Send
 from service.api.ratelimit import RateLimiter
 from service.api.schemas import ErrorOut
+from service.api.viewer import VIEWER_PATHS
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 METRICS_PATH = "/metrics"
@@ -78,9 +79,9 @@ def _address(scope: Scope) -> str:
 
 
 def open_paths_of(app: FastAPI) -> frozenset[str]:
-    """The health probes and the app's own documentation pages."""
+    """The health probes, the app's own documentation pages and the evidence viewer's files."""
     docs = (app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url)
-    return OPEN_PATHS | {path for path in docs if path}
+    return OPEN_PATHS | VIEWER_PATHS | {path for path in docs if path}
 
 
 def document_access(app: FastAPI, keys: KeyRing, limiter: RateLimiter | None) -> None:
