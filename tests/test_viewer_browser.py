@@ -479,6 +479,16 @@ def test_a_phone_gets_one_column_and_no_sideways_scroll(browser: Browser, url: s
         assert page.evaluate(UNNAMED_CONTROLS_JS) == []
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "viewer-phone.png"))
+        # And each has a way down to its place in the source.
+        first = points[widest]["citations"][0]
+        outlets = {a["id"]: a["source"] or a["title"] or a["id"] for a in body["articles"]}
+        page.get_by_role("button", name=f"Show span 1 in {outlets[first['article_id']]}").click()
+        mark = page.locator(f'article.source[data-article-id="{first["article_id"]}"] mark').first
+        page.wait_for_function(
+            "(m) => m.getBoundingClientRect().top >= 0", arg=mark.element_handle()
+        )
+        box = mark.bounding_box()
+        assert box and 0 <= box["y"] < PHONE["height"]
 
 
 def test_progress_shows_while_the_service_works_and_can_be_cancelled(

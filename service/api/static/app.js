@@ -502,7 +502,9 @@
       const [from, to] = [points[k], points[k + 1]];
       const piece = text.slice(from, to);
       const covering = valid.filter((r) => r.start <= from && r.end >= to).map((r) => r.index);
-      pieces.append(covering.length ? el("mark", { dataset: { cite: covering.join(" ") } }, piece) : document.createTextNode(piece));
+      // A mark lists every citation covering it: the spans of one sentence may overlap.
+      const covered = covering.length ? el("mark", { dataset: { cite: covering.join(" ") } }, piece) : null;
+      pieces.append(covered || document.createTextNode(piece));
     }
     pane.box.replaceChildren(pieces);
     pane.marked = valid.length > 0;
@@ -571,6 +573,7 @@
     const headingId = `source-${index}`;
     const box = el("div", { class: "text", tabindex: "0", role: "region", "aria-label": `Text of ${name}` });
     const url = article.url && httpUrl(article.url);
+    const link = url ? [" · ", el("a", { href: url, rel: "noopener noreferrer", target: "_blank" }, "original")] : null;
     const copies = (article.duplicates_of || []).map((id) => (byId.has(id) ? outlet(byId.get(id)) : id));
     const facts = [article.id, article.input_format];
     if (typeof article.sentences === "number") {
@@ -581,7 +584,7 @@
       { class: "source", dataset: { articleId: article.id }, "aria-labelledby": headingId },
       el("h3", { id: headingId }, name),
       article.title && article.title !== name ? el("p", { class: "title" }, article.title) : null,
-      el("p", { class: "note" }, facts.join(" · "), url ? [" · ", el("a", { href: url, rel: "noopener noreferrer", target: "_blank" }, "original")] : null),
+      el("p", { class: "note" }, facts.join(" · "), link),
       copies.length ? el("p", { class: "copies" }, `Copies: ${copies.join(", ")} (counted as one source)`) : null,
       box,
     );
@@ -598,100 +601,101 @@
     return el("section", { class: "part" }, el("h3", {}, title), children);
   }
 
+  const items = (values, render, props = { class: "points" }) =>
+    el("ol", props, values.map((value, i) => el("li", {}, render(value, i))));
+
+  const reasons = (list) => (list.length ? el("ul", { class: "reasons" }, list.map((r) => el("li", {}, r))) : null);
+
+  const outletOf = (id) => (state.panes.has(id) ? outlet(state.panes.get(id).article) : id);
+
+  function eventFacts(event) {
+    const fact = (term, value) => (value ? [el("dt", {}, term), el("dd", {}, value)] : null);
+    return el(
+      "dl",
+      { class: "facts" },
+      fact("Who", (event.who || []).join(", ")),
+      fact("Where", event.where),
+      fact("When", event.when),
+    );
+  }
+
   function summarySections(body) {
     const s = body.summary;
     const parts = [];
-    if (s.headline) parts.push(section("Headline", sentenceBlock(s.headline, "summary.headline", sourcesNote(s.headline))));
+    if (s.headline) {
+      parts.push(section("Headline", sentenceBlock(s.headline, "summary.headline", sourcesNote(s.headline))));
+    }
     if (s.event) {
-      const facts = el(
-        "dl",
-        { class: "facts" },
-        s.event.who && s.event.who.length ? [el("dt", {}, "Who"), el("dd", {}, s.event.who.join(", "))] : null,
-        s.event.where ? [el("dt", {}, "Where"), el("dd", {}, s.event.where)] : null,
-        s.event.when ? [el("dt", {}, "When"), el("dd", {}, s.event.when)] : null,
-      );
-      parts.push(section("Event", sentenceBlock(s.event, "summary.event", [sourcesNote(s.event), facts])));
+      const extras = [sourcesNote(s.event), eventFacts(s.event)];
+      parts.push(section("Event", sentenceBlock(s.event, "summary.event", extras)));
     }
-    parts.push(
-      section(
-        "Key points",
-        s.key_points.length
-          ? el("ol", { class: "points" }, s.key_points.map((p, i) => el("li", {}, sentenceBlock(p, `summary.key_points.${i}`, sourcesNote(p)))))
-          : el("p", { class: "note" }, "No key point survived verification."),
-      ),
-    );
+    const point = (p, i) => sentenceBlock(p, `summary.key_points.${i}`, sourcesNote(p));
+    const none = el("p", { class: "note" }, "No key point survived verification.");
+    parts.push(section("Key points", s.key_points.length ? items(s.key_points, point) : none));
     if (s.quotes.length) {
-      const quotes = s.quotes.map((q, i) =>
-        el("li", {}, sentenceBlock(q, `summary.quotes.${i}`, [q.speaker ? el("span", { class: "speaker" }, `said by ${q.speaker}`) : null, sourcesNote(q)])),
-      );
-      parts.push(section("Quotes", el("ol", { class: "points" }, quotes)));
+      const speaker = (q) => (q.speaker ? el("span", { class: "speaker" }, `said by ${q.speaker}`) : null);
+      const quote = (q, i) => sentenceBlock(q, `summary.quotes.${i}`, [speaker(q), sourcesNote(q)]);
+      parts.push(section("Quotes", items(s.quotes, quote)));
     }
-    parts.push(conflictSection(s.conflicts));
-    parts.push(verificationSection(body.verification));
-    parts.push(runSection(body.run));
+    parts.push(conflictSection(s.conflicts), verificationSection(body.verification), runSection(body.run));
     return parts;
   }
 
   function conflictSection(conflicts) {
-    if (!conflicts.length) return section("Sources disagree", el("p", { class: "note" }, "No conflict found between independent sources."));
-    return section(
-      "Sources disagree",
-      conflicts.map((conflict, i) =>
-        el(
-          "div",
-          { class: "conflict" },
-          el("h4", {}, conflict.about),
-          el(
-            "div",
-            { class: "claims" },
-            conflict.claims.map((claim, j) => {
-              const names = [...new Set(claim.citations.map((c) => (state.panes.has(c.article_id) ? outlet(state.panes.get(c.article_id).article) : c.article_id)))];
-              return el("div", { class: "claim" }, el("p", { class: "claim-outlet" }, names.join(", ")), sentenceBlock(claim, `summary.conflicts.${i}.claims.${j}`, null));
-            }),
-          ),
-        ),
-      ),
-    );
+    if (!conflicts.length) {
+      return section("Sources disagree", el("p", { class: "note" }, "No conflict found between independent sources."));
+    }
+    const claim = (c, path) => {
+      const names = [...new Set(c.citations.map((citation) => outletOf(citation.article_id)))];
+      return el("div", { class: "claim" }, el("p", { class: "claim-outlet" }, names.join(", ")), sentenceBlock(c, path, null));
+    };
+    // The sides of one disagreement next to each other (stacked on a narrow screen).
+    const conflict = (c, i) =>
+      el(
+        "div",
+        { class: "conflict" },
+        el("h4", {}, c.about),
+        el("div", { class: "claims" }, c.claims.map((side, j) => claim(side, `summary.conflicts.${i}.claims.${j}`))),
+      );
+    return section("Sources disagree", conflicts.map(conflict));
   }
 
   function verificationSection(v) {
-    const counts = `${v.checked} checked · ${v.passed} passed · ${v.judged ?? 0} judged · ${v.repaired} repaired · ${v.dropped.length} dropped`;
+    const counts = [
+      `${v.checked} checked`,
+      `${v.passed} passed`,
+      `${v.judged ?? 0} judged`,
+      `${v.repaired} repaired`,
+      `${v.dropped.length} dropped`,
+    ].join(" · ");
+    const one = (d) => [
+      el("p", { class: "dropped-text" }, el("span", { class: "field" }, d.field), " ", d.text),
+      reasons(d.reasons),
+    ];
     const dropped = v.dropped.length
-      ? el(
-          "ul",
-          { class: "dropped", "aria-label": "Dropped sentences" },
-          v.dropped.map((d) =>
-            el("li", {}, el("p", { class: "dropped-text" }, el("span", { class: "field" }, d.field), " ", d.text), el("ul", { class: "reasons" }, d.reasons.map((r) => el("li", {}, r)))),
-          ),
-        )
+      ? items(v.dropped, one, { class: "dropped", "aria-label": "Dropped sentences" })
       : el("p", { class: "note" }, "Nothing was dropped: every sentence the model wrote was verified.");
     return section("Verification", el("p", { class: "counts" }, counts), el("h4", {}, "Dropped by the verifier"), dropped);
   }
 
   function runSection(r) {
-    const parts = [`model ${r.model}`, r.strategy, plural(r.calls, "call"), `${r.prompt_tokens} prompt + ${r.completion_tokens} completion tokens`];
+    const parts = [
+      `model ${r.model}`,
+      r.strategy,
+      plural(r.calls, "call"),
+      `${r.prompt_tokens} prompt + ${r.completion_tokens} completion tokens`,
+    ];
     if (r.fallback) parts.push(`extractive fallback: ${r.fallback_reason || "yes"}`);
     return section("Run", el("p", { class: "note" }, parts.join(" · ")));
   }
 
   function verifySection(body) {
-    return section(
-      "Verified sentences",
-      el(
-        "ol",
-        { class: "points" },
-        body.results.map((result, i) =>
-          el(
-            "li",
-            {},
-            sentenceBlock(result, `results.${i}`, [
-              el("span", { class: result.supported ? "verdict good" : "verdict bad" }, result.supported ? "supported" : "not supported"),
-              result.reasons.length ? el("ul", { class: "reasons" }, result.reasons.map((r) => el("li", {}, r))) : null,
-            ]),
-          ),
-        ),
-      ),
-    );
+    const result = (r, i) =>
+      sentenceBlock(r, `results.${i}`, [
+        el("span", { class: r.supported ? "verdict good" : "verdict bad" }, r.supported ? "supported" : "not supported"),
+        reasons(r.reasons),
+      ]);
+    return section("Verified sentences", items(body.results, result));
   }
 
   // --- Keyboard: j / k anywhere, arrows on a sentence -----------------------------------------
