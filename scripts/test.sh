@@ -19,6 +19,14 @@ if ! command -v redis-server >/dev/null 2>&1 && command -v apt-get >/dev/null 2>
     || echo "warning: could not install redis-server; the tests that need it will skip"
 fi
 
+# The evidence viewer's browser tests drive Debian's chromium with Playwright (no browser download).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q chromium >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } \
+    || echo "warning: could not install chromium; the browser tests will skip"
+fi
+
 # WordNet 3.0's files let a test rebuild the shipped WordNet table and compare (Debian's
 # wordnet-base; the service itself never needs them: the table ships in service/text/).
 if [ ! -f /usr/share/wordnet/data.noun ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then

@@ -19,6 +19,7 @@ from service.api.errors import error_response
 from service.api.middleware import ASGIApp, Receive, Scope, Send
 from service.api.ratelimit import RateLimiter
 from service.api.schemas import ErrorOut
+from service.api.viewer import VIEWER_PATHS
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 METRICS_PATH = "/metrics"
@@ -80,17 +81,20 @@ def _address(scope: Scope) -> str:
 
 def open_paths_of(app: FastAPI) -> frozenset[str]:
     """The health probes, the app's own documentation pages and the folders of static files
-    they load (a path ending in "/" opens everything under it)."""
+    they load (an entry ending in "/*" opens everything under that folder), and the evidence
+    viewer's files."""
     docs = {app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url}
     # Pages an app class serves itself (fastapi-offline's /docs) are recorded at creation.
     docs |= set(getattr(app.state, "documentation_paths", ()))
-    mounts = {f"{route.path}/" for route in app.routes if isinstance(route, Mount)}
-    return OPEN_PATHS | {path for path in docs if path} | mounts
+    mounts = {f"{route.path}/*" for route in app.routes if isinstance(route, Mount)}
+    return OPEN_PATHS | VIEWER_PATHS | {path for path in docs if path} | mounts
 
 
 def is_open(path: str, open_paths: Collection[str]) -> bool:
-    """Whether a path is one of the open ones, or under an open folder."""
-    return path in open_paths or any(p.endswith("/") and path.startswith(p) for p in open_paths)
+    """Whether a path is one of the open ones, or under an open folder ("/static/*")."""
+    return path in open_paths or any(
+        p.endswith("/*") and path.startswith(p[:-1]) for p in open_paths
+    )
 
 
 def document_access(app: FastAPI, keys: KeyRing, limiter: RateLimiter | None) -> None:

@@ -18,6 +18,7 @@ from service.api.middleware import BodyLimit, Metrics
 from service.api.ratelimit import RateLimiter
 from service.api.request_context import RequestContext, keep_request_id_on_errors
 from service.api.routes import ROUTES, router
+from service.api.viewer import router as viewer_router
 from service.config import Settings, get_settings
 from service.llm.base import Model
 from service.llm.checker import Checker
@@ -84,6 +85,7 @@ def create_app(
     # Innermost: a bug is answered here, so the metrics count it and the connection stays open.
     app.add_middleware(BugsAsErrors)
     app.include_router(router)
+    app.include_router(viewer_router)
     document_access(app, app.state.keys, app.state.limiter)
     # The last added runs first: request id and log line, metrics, keys and rate limit (before
     # the body is read), the body limit, then the JSON-only check.
