@@ -11,10 +11,12 @@ from fastapi import FastAPI
 from service.api.access import AccessGuard, document_access, open_paths_of
 from service.api.auth import KeyRing
 from service.api.errors import add_error_handlers
+from service.api.jobs import install_jobs
 from service.api.logs import configure_logging
 from service.api.middleware import BodyLimit, Metrics
 from service.api.ratelimit import RateLimiter
 from service.api.request_context import RequestContext, keep_request_id_on_errors
+from service.api.response_cache import BodyStore, build_store
 from service.api.routes import ROUTES, router
 from service.config import Settings, get_settings
 from service.llm.base import Model
@@ -42,6 +44,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         },
     )
     yield
+    await app.state.jobs.aclose()
+    store: BodyStore | None = app.state.response_cache
+    if store is not None:
+        await store.aclose()
     model: Model = app.state.model
     await model.aclose()
 
@@ -60,7 +66,9 @@ def create_app(settings: Settings | None = None, model: Model | None = None) -> 
     app.state.limiter = RateLimiter.from_settings(app_settings)
     add_error_handlers(app)
     keep_request_id_on_errors(app)
+    app.state.response_cache = build_store(app_settings)
     app.include_router(router)
+    install_jobs(app, app_settings, app.state.model, app.state.response_cache)
     document_access(app, app.state.keys, app.state.limiter)
     # The last added runs first: request id and log line, metrics, keys and rate limit (before
     # the body is read), then the body limit.

@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from service.api.mapping import summarize_request, verify_request
+from service.api.mapping import verify_request
 from service.api.middleware import Metrics
+from service.api.response_cache import BodyStore, answer_summarize
 from service.api.schemas import (
     ErrorOut,
     SummarizeRequest,
@@ -46,21 +47,33 @@ def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
+def get_response_cache(request: Request) -> BodyStore | None:
+    """The app's response cache, None when it is off (override with `app.dependency_overrides`)."""
+    store: BodyStore | None = request.app.state.response_cache
+    return store
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ModelDep = Annotated[Model, Depends(get_model)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+CacheDep = Annotated[BodyStore | None, Depends(get_response_cache)]
 
 router = APIRouter()
 
 
 @router.post("/summarize", response_model=SummarizeResponse, responses=ERROR_RESPONSES)
 async def summarize_route(
-    body: SummarizeRequest, settings: SettingsDep, model: ModelDep, metrics: MetricsDep
-) -> SummarizeResponse:
+    body: SummarizeRequest,
+    settings: SettingsDep,
+    model: ModelDep,
+    metrics: MetricsDep,
+    cache: CacheDep,
+) -> Response:
     """Summarise the articles; only verified sentences are returned."""
-    response = await summarize_request(body, model=model, settings=settings)
-    metrics.record(response)
-    return response
+    answer = await answer_summarize(body, model=model, settings=settings, store=cache)
+    if answer.fresh is not None:  # a cache hit verified nothing and called no model
+        metrics.record(answer.fresh)
+    return Response(answer.body, media_type="application/json")
 
 
 @router.post("/verify", response_model=VerifyResponse, responses=ERROR_RESPONSES)
