@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 from fastapi.testclient import TestClient
@@ -24,14 +25,14 @@ from fastapi.testclient import TestClient
 from devtools.fake_openai_server import create_app as create_model_server
 from devtools.fake_openai_server import serve_in_thread
 from devtools.faults import FaultConfig
-from devtools.processes import stop
+from devtools.processes import free_port, stop
 from service.api.app import create_app
 from service.config import Settings
 from service.jobs.records import JobRecord
 from service.jobs.redis_queue import RedisJobs
 from tests.conftest import REPO, seed_articles
 from tests.ops_support import logging_restored, running_redis
-from tests.test_jobs import BOILERPLATE, submit, wait_for
+from tests.test_jobs import BOILERPLATE, SMALL, submit, wait_for
 
 MODEL_LATENCY_S = 1.0
 HEARTBEAT_S = 3
@@ -93,6 +94,7 @@ class Worker:
 def workers(cluster: Cluster, count: int, tmp_path: Path) -> Iterator[list[Worker]]:
     """`count` worker processes, each running one job at a time; stopped at the end."""
     started: list[Worker] = []
+    tmp_path.mkdir(parents=True, exist_ok=True)
     try:
         for number in range(count):
             log = tmp_path / f"worker-{number}.log"
@@ -203,3 +205,74 @@ def test_a_worker_needs_redis() -> None:
     assert result.returncode == 2
     assert "SUMMARIZER_REDIS_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@contextmanager
+def served(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
+    """`python -m service serve --workers N` on a free port; yields its base URL once healthy."""
+    port = free_port()
+    command = [sys.executable, "-m", "service", "serve", "--port", str(port)]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [*command, "--workers", str(workers)],
+            cwd=REPO,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        # Both processes must be up before the test means anything: each logs "serving".
+        while log.read_text().count('"serving"') < workers:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        yield url
+    finally:
+        stop(process)
+
+
+def test_serve_with_several_processes_keeps_jobs_in_redis_or_refuses_them(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    env = cluster.worker_env()
+    with workers(cluster, 1, tmp_path), served(env, 2, tmp_path / "serve.log") as url:
+        created = httpx.post(f"{url}/jobs", json=SMALL, timeout=10)
+        assert created.status_code == 202, created.text
+        job = f"{url}/jobs/{created.json()['id']}"
+        # Whichever process answers, the job is there: it lives in Redis.
+        seen = [httpx.get(job, timeout=10) for _ in range(12)]
+        assert all(response.status_code == 200 for response in seen)
+        deadline = time.monotonic() + 60
+        while httpx.get(job, timeout=10).json()["status"] != "done":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    alone = {k: v for k, v in env.items() if k != "SUMMARIZER_REDIS_URL"}
+    with served(alone, 2, tmp_path / "alone.log") as url:
+        refused = httpx.post(f"{url}/jobs", json=SMALL, timeout=10)
+        assert refused.status_code == 503
+        assert refused.json()["type"] == "jobs_unavailable"
+        assert httpx.post(f"{url}/summarize", json=SMALL, timeout=60).status_code == 200
+
+
+def test_a_worker_stopped_with_sigterm_hands_its_job_back_at_once(
+    cluster: Cluster, api: TestClient, tmp_path: Path
+) -> None:
+    with workers(cluster, 1, tmp_path / "first") as (first,):
+        job_id = submit(api, BODY)
+        running = wait_for(api, job_id, "running", "done")
+        assert running["status"] == "running"
+        first.process.terminate()
+        assert first.process.wait(timeout=30) == 0, first.output()
+        # Back in the queue without waiting for a heartbeat to go stale.
+        assert api.get(f"/jobs/{job_id}").json()["status"] == "queued"
+    with workers(cluster, 1, tmp_path / "second"):
+        assert wait_for(api, job_id, "done", "failed", timeout_s=60)["status"] == "done"
