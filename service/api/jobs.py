@@ -54,6 +54,8 @@ class JobOut(BaseModel):
 
 
 class JobNotFound(ServiceError):
+    """No job has this id: it never existed, or it has expired."""
+
     status_code = 404
     type = "job_not_found"
 

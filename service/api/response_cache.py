@@ -30,6 +30,7 @@ from service.api.schemas import SummarizeRequest, SummarizeResponse
 from service.config import Settings
 from service.drafting.drafter import Progress
 from service.drafting.prompts import prompts_dir
+from service.errors import ConfigError
 from service.llm.base import Model
 from service.telemetry import cache_lookup
 
@@ -208,7 +209,13 @@ def build_store(settings: Settings) -> BodyStore | None:
     if not settings.response_cache or settings.response_cache_max_bytes == 0:
         return None
     if settings.redis_url is not None:
-        return RedisStore(settings.redis_url, settings.response_cache_ttl_s)
+        try:
+            return RedisStore(settings.redis_url, settings.response_cache_ttl_s)
+        except ImportError as exc:
+            raise ConfigError(
+                "SUMMARIZER_REDIS_URL is set but the Redis driver is not installed: "
+                "pip install 'grounded-summarizer[redis]'"
+            ) from exc
     return MemoryStore(settings.response_cache_max_bytes, settings.response_cache_ttl_s)
 
 
