@@ -83,9 +83,12 @@ def main() -> None:
     seeds = {"articles": _seed_articles()}
     large = {"articles": _frank_articles(args.large)}
     chars = sum(len(a["text"]) for a in large["articles"])
-    small_window = Settings(context_tokens=8_192, max_output_tokens=1_024, max_articles=200)
+    # No response cache: a repeated request would be answered without running the pipeline.
+    small_window = Settings(
+        context_tokens=8_192, max_output_tokens=1_024, max_articles=200, response_cache=False
+    )
     workloads = [
-        ("seeds (5 articles)", Settings(), seeds, args.repeat),
+        ("seeds (5 articles)", Settings(response_cache=False), seeds, args.repeat),
         (f"FRANK {args.large} articles, {chars:,} chars", small_window, large, 3),
     ]
     print(f"{'workload':40} {'p50 ms':>8} {'p95 ms':>8} {'peak MiB':>9} {'calls':>6}  strategy")

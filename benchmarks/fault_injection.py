@@ -245,6 +245,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "SUMMARIZER_MODEL_TIMEOUT_S": str(args.model_timeout),
             "SUMMARIZER_REQUEST_DEADLINE_S": str(args.deadline),
             "SUMMARIZER_MAX_CONCURRENT_MODEL_CALLS": str(args.model_concurrency),
+            # Every request must reach the model: a repeated one is not answered from cache.
+            "SUMMARIZER_RESPONSE_CACHE": "false",
         }
     )
     bodies = build_requests(args.requests, args.seed)

@@ -2,7 +2,8 @@
 
 python -m service summarize PATH... [--json]
 python -m service verify --articles PATH... SENTENCE... [--json]
-python -m service serve [--host H] [--port P]
+python -m service serve [--host H] [--port P] [--workers N]
+python -m service worker [--concurrency N]
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import textwrap
 import time
@@ -224,7 +226,33 @@ def _cmd_serve(args: argparse.Namespace) -> None:
     # JSON from the first line: the server's own logging set-up is replaced by the service's.
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None)
+    app = create_app()  # a configuration that cannot work stops here, in every case
+    if args.workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+        return
+    # Several processes on one socket: each builds its own app from the same environment.
+    if settings.redis_url is None:
+        # A job taken by one process would be unknown to the others: jobs need Redis here.
+        os.environ["SUMMARIZER_EMBEDDED_JOBS"] = "false"
+    target = "service.api.app:create_app"
+    uvicorn.run(
+        target,
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+    )
+
+
+def _cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
+    from service.api.jobs import serve_worker
+    from service.api.logs import configure_logging
+
+    if settings.redis_url is None:
+        raise ConfigError("a worker runs jobs queued in Redis: set SUMMARIZER_REDIS_URL")
+    configure_logging(settings.log_format, settings.log_level)
+    asyncio.run(serve_worker(settings, args.concurrency or settings.job_concurrency))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -248,7 +276,17 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("serve", help="run the HTTP API")
     r.add_argument("--host", default="127.0.0.1")
     r.add_argument("--port", type=int, default=8000)
+    r.add_argument("--workers", type=_positive, default=1, help="server processes (uvicorn's)")
+    w = sub.add_parser("worker", help="run jobs queued in Redis (SUMMARIZER_REDIS_URL)")
+    w.add_argument("--concurrency", type=_positive, help="jobs run at once (default: settings)")
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -261,6 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(_cmd_summarize(args, settings))
         elif args.command == "verify":
             print(_cmd_verify(args, settings))
+        elif args.command == "worker":
+            _cmd_worker(args, settings)
         else:
             _cmd_serve(args)
     except (InputError, ClientError, ValidationError) as exc:

@@ -93,6 +93,22 @@ class Settings(BaseSettings):
     rate_limit: str | None = None
     # Shared state for several replicas (rate-limit windows); unset: in this process's memory.
     redis_url: str | None = None
+    # Jobs and the response cache (README, "Scaling out"): in Redis when redis_url is set,
+    # else in this process. A finished job and its result are kept for job_ttl_s.
+    job_ttl_s: int = Field(default=86_400, ge=60)
+    # In-process jobs: how many run at once, and how many may wait or run before a 503.
+    job_concurrency: int = Field(default=2, ge=1)
+    job_max_pending: int = Field(default=100, ge=1)
+    # `serve --workers N` turns this off without Redis: a job is known only to its process.
+    embedded_jobs: bool = True
+    # Queued in Redis: a job whose worker went silent for job_heartbeat_s is run again by
+    # another worker, up to job_max_attempts runs in all.
+    job_heartbeat_s: int = Field(default=20, ge=2)
+    job_max_attempts: int = Field(default=3, ge=1, le=10)
+    # Identical /summarize requests answered from a cache (bodies up to the byte bound).
+    response_cache: bool = True
+    response_cache_ttl_s: int = Field(default=86_400, ge=1)
+    response_cache_max_bytes: int = Field(default=64_000_000, ge=0)
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

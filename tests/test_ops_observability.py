@@ -196,7 +196,8 @@ def test_request_sizes_are_measured_declared_or_streamed() -> None:
 
 
 def test_model_reply_cache_hits_and_misses_are_counted(tmp_path: Path) -> None:
-    client = client_with(CachedModel(ExtractiveModel(), tmp_path / "cache"))
+    # The response cache is off: it would answer the repeated request before any model call.
+    client = client_with(CachedModel(ExtractiveModel(), tmp_path / "cache"), response_cache=False)
     body = {"articles": seed_articles()}
     assert client.post("/summarize", json=body).status_code == 200
     misses = sample(client, "cache_lookups_total", cache="model_reply", outcome="miss")

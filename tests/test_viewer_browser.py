@@ -527,9 +527,7 @@ class LyingModel:
     """A model that writes one true key point and some false ones: the verifier drops those."""
 
     name = "lying"
-    profile = ModelProfile(
-        offline=True, can_repair=False, extractive_fallback=False
-    )
+    profile = ModelProfile(offline=True, can_repair=False, extractive_fallback=False)
     context_tokens = 16_384
 
     async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:

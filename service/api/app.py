@@ -13,10 +13,12 @@ from service.api.access import AccessGuard, document_access, open_paths_of
 from service.api.auth import KeyRing
 from service.api.content import JsonBodiesOnly
 from service.api.errors import BugsAsErrors, add_error_handlers
+from service.api.jobs import install_jobs
 from service.api.logs import configure_logging
 from service.api.middleware import BodyLimit, Metrics
 from service.api.ratelimit import RateLimiter
 from service.api.request_context import RequestContext, keep_request_id_on_errors
+from service.api.response_cache import BodyStore, build_store
 from service.api.routes import ROUTES, router
 from service.api.viewer import router as viewer_router
 from service.config import Settings, get_settings
@@ -47,6 +49,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         },
     )
     yield
+    await app.state.jobs.aclose()
+    store: BodyStore | None = app.state.response_cache
+    if store is not None:
+        await store.aclose()
     model: Model = app.state.model
     await model.aclose()
     checker: Checker | None = app.state.checker
@@ -84,8 +90,10 @@ def create_app(
     keep_request_id_on_errors(app)
     # Innermost: a bug is answered here, so the metrics count it and the connection stays open.
     app.add_middleware(BugsAsErrors)
+    app.state.response_cache = build_store(app_settings)
     app.include_router(router)
     app.include_router(viewer_router)
+    install_jobs(app, app_settings, app.state.model, app.state.response_cache, app.state.checker)
     document_access(app, app.state.keys, app.state.limiter)
     # The last added runs first: request id and log line, metrics, keys and rate limit (before
     # the body is read), the body limit, then the JSON-only check.

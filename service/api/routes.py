@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from service.api.mapping import summarize_request, verify_request
+from service.api.mapping import verify_request
 from service.api.middleware import Metrics
+from service.api.response_cache import BodyStore, answer_summarize
 from service.api.schemas import (
     ErrorOut,
     ReadyOut,
@@ -59,10 +60,17 @@ def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
+def get_response_cache(request: Request) -> BodyStore | None:
+    """The app's response cache, None when it is off (override with `app.dependency_overrides`)."""
+    store: BodyStore | None = request.app.state.response_cache
+    return store
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ModelDep = Annotated[Model, Depends(get_model)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 CheckerDep = Annotated[Checker | None, Depends(get_checker)]
+CacheDep = Annotated[BodyStore | None, Depends(get_response_cache)]
 
 router = APIRouter()
 
@@ -74,11 +82,15 @@ async def summarize_route(
     model: ModelDep,
     metrics: MetricsDep,
     checker: CheckerDep,
-) -> SummarizeResponse:
+    cache: CacheDep,
+) -> Response:
     """Summarise the articles; only verified sentences are returned."""
-    response = await summarize_request(body, model=model, settings=settings, checker=checker)
-    metrics.record(response)
-    return response
+    answer = await answer_summarize(
+        body, model=model, settings=settings, store=cache, checker=checker
+    )
+    if answer.fresh is not None:  # a cache hit verified nothing and called no model
+        metrics.record(answer.fresh)
+    return Response(answer.body, media_type="application/json")
 
 
 @router.post("/verify", response_model=VerifyResponse, responses=ERROR_RESPONSES)
