@@ -21,8 +21,9 @@ CONFIG = schemathesis.Config.from_dict(
         "checks": {
             # Rules JSON Schema cannot state make a schema-valid request the client's typed
             # error: unique ids, a summarisable sentence, citations naming a submitted article
-            # (422), a body within the configured limits (413).
-            "positive_data_acceptance": {"expected-statuses": ["2xx", "413", "422"]},
+            # (422), a body within the configured limits (413), an id naming an existing job
+            # (`GET /jobs/{id}` of any other id is the documented 404).
+            "positive_data_acceptance": {"expected-statuses": ["2xx", "404", "413", "422"]},
             # The service's ways of refusing a request; 413 (over a limit) is one of them.
             "negative_data_rejection": {"expected-statuses": ["400", "413", "415", "422"]},
         }
