@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from service.domain import InputFormat, first_repeated
+from service.domain import InputFormat, OnModelFailure, first_repeated
 
 # Hard ceilings of the schema itself; the configured limits (Settings) are checked on top.
 MAX_ID_CHARS = 200
@@ -67,6 +67,12 @@ class SummarizeOptions(Strict):
     max_key_points: int = Field(default=8, ge=1, le=20)
     max_quotes: int = Field(default=4, ge=0, le=10)
     repair: bool = True
+    on_model_failure: OnModelFailure = Field(
+        default="error",
+        description="When the model fails or the deadline passes: `error` answers the typed "
+        "502/503/504; `extractive` answers 200 with the extractive summary, `run.fallback` set "
+        "and `run.fallback_reason` naming the failure.",
+    )
 
 
 class SummarizeRequest(Strict):

@@ -11,7 +11,7 @@ from service.domain import ArticleInput, Document, SourceGroups, SummaryOptions
 from service.drafting.drafter import Drafter, Progress
 from service.drafting.drafts import DraftSentence
 from service.drafting.extractive import summarise_groups
-from service.errors import ClientError
+from service.errors import ClientError, ModelError
 from service.ingest.grouping import group_sentences
 from service.ingest.prompt_injection import exclude_planted_instructions
 from service.ingest.segment import ingest_articles
@@ -22,6 +22,7 @@ from service.pipeline.judge import judge_doubtful
 from service.pipeline.results import (
     ArticleReport,
     RunInfo,
+    Summary,
     SummaryResult,
     VerificationReport,
     VerifiedSentence,
@@ -142,6 +143,44 @@ async def _repair(
     return repaired, still_failing
 
 
+@dataclass
+class _Drafted:
+    """What the model's calls gave, once verified: the summary and the verification counts."""
+
+    summary: Summary
+    failures: list[Failure]
+    checked: int = 0
+    passed: int = 0
+    judged: int = 0
+    repaired: int = 0
+
+
+async def _model_summary(
+    model: Model,
+    drafter: Drafter,
+    prepared: Prepared,
+    assembler: Assembler,
+    options: SummaryOptions,
+    settings: Settings,
+) -> _Drafted:
+    """Draft, verify, judge and repair, all of the request's calls under one deadline."""
+    async with request_deadline(settings.request_deadline_s):
+        result = await drafter.write(prepared.groups.groups)
+        summary, failures = await asyncio.to_thread(assembler.summary, result.draft)
+        out = _Drafted(summary, failures, assembler.checked, assembler.checked - len(failures))
+        key_points = list(summary.key_points)
+        if out.failures and settings.judge and model.profile.can_judge:
+            out.judged, out.failures = await _second_opinion(
+                model, prepared, assembler, key_points, out.failures
+            )
+        if out.failures and options.repair and settings.repair and model.profile.can_repair:
+            out.repaired, out.failures = await _repair(
+                drafter, prepared, assembler, key_points, out.failures
+            )
+        out.summary = replace(summary, key_points=tuple(key_points))
+    return out
+
+
 async def summarize(
     articles: Sequence[ArticleInput],
     options: SummaryOptions,
@@ -163,25 +202,21 @@ async def summarize(
         options.max_quotes,
         progress,
     )
-    # One deadline for all of the request's calls, however many map-reduce and repair make.
-    async with request_deadline(settings.request_deadline_s):
-        result = await drafter.write(prepared.groups.groups)
-        summary, failures = await asyncio.to_thread(assembler.summary, result.draft)
-        checked, passed = assembler.checked, assembler.checked - len(failures)
-        repaired = judged = 0
-        key_points = list(summary.key_points)
-        if failures and settings.judge and model.profile.can_judge:
-            judged, failures = await _second_opinion(
-                metered, prepared, assembler, key_points, failures
-            )
-        if failures and options.repair and settings.repair and model.profile.can_repair:
-            repaired, failures = await _repair(drafter, prepared, assembler, key_points, failures)
-        summary = replace(summary, key_points=tuple(key_points))
-
     fallback_reason = None
-    if not summary.key_points and model.profile.extractive_fallback:
-        # Nothing the model wrote survived: answer with the extractive summary, marked as such.
+    try:
+        drafted = await _model_summary(metered, drafter, prepared, assembler, options, settings)
+    except ModelError as exc:
+        if options.on_model_failure != "extractive":
+            raise
+        # The client asked for the extractive summary rather than the error: marked as such.
+        drafted = _Drafted(Summary(headline=None, event=None, key_points=(), quotes=()), [])
+        fallback_reason = f"model failed ({exc.type}): {exc.detail}"
+    nothing_survived = fallback_reason is None and not drafted.summary.key_points
+    if nothing_survived and model.profile.extractive_fallback:
         fallback_reason = "no sentence written by the model passed verification"
+    summary = drafted.summary
+    if fallback_reason is not None:
+        # Nothing the model wrote is given: answer with the extractive summary, marked as such.
         draft = await asyncio.to_thread(
             summarise_groups, prepared.groups.groups, options.max_key_points, options.max_quotes
         )
@@ -196,16 +231,16 @@ async def summarize(
     return SummaryResult(
         summary=summary,
         verification=VerificationReport(
-            checked=checked,
-            passed=passed,
-            judged=judged,
-            repaired=repaired,
-            dropped=dropped(failures),
+            checked=drafted.checked,
+            passed=drafted.passed,
+            judged=drafted.judged,
+            repaired=drafted.repaired,
+            dropped=dropped(drafted.failures),
         ),
         articles=_article_reports(prepared),
         run=RunInfo(
             model=metered.last_model,
-            strategy=result.strategy,
+            strategy=drafter.strategy,
             calls=metered.usage.calls,
             prompt_tokens=metered.usage.prompt_tokens,
             completion_tokens=metered.usage.completion_tokens,
