@@ -9,9 +9,12 @@ model as a GGUF file inside the package, so nothing is downloaded at run time:
         SUMMARIZER_CONTEXT_TOKENS=8192 python -m service summarize seeds/
 
 `--print-command` prints the `python -m llama_cpp.server ...` line instead of running it.
-The server computes on every core this process may use (`--n-threads` to choose): left to
-itself llama-cpp-python generates on half of them, one on a two-core machine, where a
-4,000-token prompt then takes minutes.
+The server computes on every core this process may use that the machine is not already busy
+with (`--n-threads` to choose): left to itself llama-cpp-python generates on half of them, one
+on a two-core machine, where a 4,000-token prompt then takes minutes. Busy cores are left out
+because ggml's threads meet after every layer: one thread waiting for a core stalls the others,
+so on a loaded machine two threads generated 30 times slower than one (0.3 against 10.8 tokens
+a second, two cores at a load average of 7: `python -m benchmarks.bench_local_threads`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,20 @@ def usable_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def free_cores(cores: int, load: float) -> int:
+    """Of `cores`, those a `load` (runnable processes on average) leaves free; at least one."""
+    return max(1, min(cores, cores - round(load)))
+
+
+def default_threads() -> int:
+    """Threads for the server: every usable core not already busy (the 1-minute load)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 0.0
+    return free_cores(usable_cores(), load)
+
+
 class LocalModelMissing(RuntimeError):
     """The optional local-model packages are not installed."""
 
@@ -79,9 +96,9 @@ def server_command(
 ) -> list[str]:
     """The command line that starts llama.cpp's OpenAI-compatible server on `gguf`.
 
-    `n_threads` (default: every usable core) is used both to read the prompt and to generate.
+    `n_threads` (default: every free usable core) both reads the prompt and generates.
     """
-    threads = str(n_threads or usable_cores())
+    threads = str(n_threads or default_threads())
     return [
         sys.executable,
         "-m",
@@ -167,8 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--n-threads",
         type=int,
         default=None,
-        help=f"CPU threads for the prompt and generation (default: every usable core, here "
-        f"{usable_cores()})",
+        help=f"CPU threads for the prompt and generation (default: every usable core the "
+        f"machine is not busy with, now {default_threads()} of {usable_cores()})",
     )
     parser.add_argument("--print-command", action="store_true", help="print it, do not run it")
     args = parser.parse_args(argv)

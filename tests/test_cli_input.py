@@ -4,6 +4,7 @@ on stderr naming the file (or the flag, or the variable) and exit 2."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from pathlib import Path
 from typing import Any
@@ -79,10 +80,17 @@ def test_every_verify_command_in_the_readme_runs_as_written(
     )
     monkeypatch.chdir(tmp_path)
     for command in commands:
-        argv = shlex.split(command.replace("PATH...", "seeds/"))[3:]
-        code, out, err = run(capsys, *argv)
-        assert code == 0, (command, err)
-        assert "SUPPORTED" in out
+        # As written, and with each optional flag it shows.
+        for form in (re.sub(r"\[(.*?)\]", "", command), re.sub(r"\[(.*?)\]", r"\1", command)):
+            argv = shlex.split(form.replace("PATH...", "seeds/"))[3:]
+            code, out, err = run(capsys, *argv)
+            assert code == 0, (form, err)
+            if "--json" in argv:
+                results = json.loads(out)["results"]
+            else:
+                results = [line for line in out.splitlines() if "SUPPORTED" in line[:11]]
+            given = [a for a in argv if " " in a] or ["from claims.txt", "2 of them"]
+            assert len(results) == len(given), (form, out)
 
 
 def test_articles_must_come_first_after_the_flag(capsys: pytest.CaptureFixture[str]) -> None:

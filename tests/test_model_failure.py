@@ -175,7 +175,8 @@ def test_the_cli_flag_and_its_hint(
     assert failed_err.splitlines()[-1].endswith(
         "; --on-model-failure extractive prints the extractive summary instead"
     )
-    # Each model call shows on the progress lines, and how it ended.
+    # The time limits, then each model call on the progress lines, and how it ended.
+    assert "mock-server: each call may take 60s an attempt; the whole request 180s" in failed_err
     assert "model call 1 (summarize): asking mock-server" in failed_err
     assert "model call 1 (summarize): failed after" in failed_err
     assert answered == 0, err

@@ -138,6 +138,11 @@ async def _summarize(
     progress = None
     if model.profile.reports_progress and not quiet:
         progress = Reporter()
+        progress(
+            f"{model.name}: each call may take {settings.model_timeout_s:g}s an attempt; "
+            f"the whole request {settings.request_deadline_s:g}s (SUMMARIZER_MODEL_TIMEOUT_S, "
+            "SUMMARIZER_REQUEST_DEADLINE_S)"
+        )
         model = ReportingModel(model, progress)
     try:
         response = await summarize_request(

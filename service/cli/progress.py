@@ -41,7 +41,7 @@ class ReportingModel:
         self.calls += 1
         label = f"model call {self.calls} ({request.task})"
         prompt = sum(count_tokens(m.content) for m in request.messages)
-        self.report(f"{label}: asking {self.name}, {prompt} prompt tokens")
+        self.report(f"{label}: asking {self.name}, a prompt of about {prompt} tokens")
         started = time.monotonic()
         try:
             reply = await self.inner.execute(request)
