@@ -1,9 +1,15 @@
-# The API image; the `local-llm` build argument adds llama.cpp's server for the model service.
+# The service image. EXTRAS names the package extras to install, comma-separated:
+# docker-compose.yml builds the API with "redis" and the model server with "local-llm".
+# Compilers are installed only for local-llm (llama-cpp-python builds llama.cpp from source):
+# the API image has none.
 FROM python:3.11-slim
 ARG EXTRAS=""
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends build-essential cmake \
-    && rm -rf /var/lib/apt/lists/*
+RUN case ",${EXTRAS}," in \
+      *,local-llm,*) apt-get update \
+        && apt-get install -y --no-install-recommends build-essential cmake \
+        && rm -rf /var/lib/apt/lists/* ;; \
+    esac
 COPY pyproject.toml README.md ./
 COPY service ./service
 COPY evals ./evals

@@ -13,7 +13,8 @@ the prompt. `--capability` makes the server refuse formats as weaker servers do,
 `--reasoning-tokens N` makes it a reasoning model as OpenAI serves them: it refuses
 `max_tokens` and any temperature but 1, and spends N tokens of the limit thinking first.
 `GET /_mock/stats` reports what was injected, and every planted sentence, so a benchmark can
-prove none of them reached a client.
+prove none of them reached a client. `--checker yes|no|fail|garbage` serves an independent
+checker instead, answering every request the same way (`--checker-style json|word`).
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ _SCHEMA_BLOCK_RE = re.compile(r"<json_schema>\s*(\{.*?\})\s*</json_schema>", re.
 _TASKS = {
     drafts.SummaryDraft: "summarize",
     drafts.RepairDraft: "repair",
-    drafts.JudgeDraft: "judge",
 }
 _REPLY_CACHE_SIZE = 256
 # The id listed at /v1/models: its own name, so that it is never mistaken for the in-process mock.
@@ -119,6 +119,8 @@ class ServerStats:
     refused_formats: int = 0
     refused_parameters: Counter[str] = field(default_factory=Counter)
     planted: set[str] = field(default_factory=set)
+    # Checker mode: every claim the server was asked to check, in arrival order.
+    claims: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -132,6 +134,7 @@ class ServerStats:
             "refused_formats": self.refused_formats,
             "refused_parameters": dict(self.refused_parameters),
             "planted": sorted(self.planted),
+            "claims": list(self.claims),
         }
 
 
@@ -160,8 +163,10 @@ def create_app(
     capability: Capability = Capability.JSON_SCHEMA,
     model_name: str = MODEL_NAME,
     reasoning_tokens: int | None = None,
+    checker: CheckerMode | None = None,
 ) -> FastAPI:
-    """The OpenAI-compatible app serving `model` (the mock model by default)."""
+    """The OpenAI-compatible app serving `model` (the mock model by default), or, with
+    `checker`, an independent checker that answers every request as that mode says."""
     served = model if model is not None else _default_model()
     config = faults or FaultConfig()
     planner = FaultPlanner(config)
@@ -213,7 +218,8 @@ def create_app(
         _check_capability(capability, body, stats)
         if reasoning_tokens is not None:
             _check_reasoning_parameters(body, stats)
-        output_type = _output_type(body)
+        # A checker is asked in plain text, with no schema to tell a draft by.
+        output_type = _output_type(body) if checker is None else None
 
         decision = planner.decide(body_key(payload))
         rng = random.Random(decision.rng_seed)
@@ -226,6 +232,9 @@ def create_app(
             return _http_fault(fault, config.retry_after_s)
         if fault is FaultKind.STALL:
             await asyncio.sleep(config.stall_s)
+        if checker is not None:
+            return _checker_response(checker, body, stats)
+        assert output_type is not None
 
         messages = [
             ChatMessage(role=_ROLES[m.role], content=m.text())
@@ -422,6 +431,56 @@ def _completion(
     }
 
 
+# --- checker mode ------------------------------------------------------------------------
+# The server as an independent checker that answers every request the same way: one that
+# approves everything (it must not overturn a hard veto), one that rejects everything, one
+# whose server fails, one whose replies hold no verdict; in JSON, as an instruct model is asked
+# to answer, or in a word, as a MiniCheck model answers.
+
+
+class CheckerAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    FAIL = "fail"  # a 500 on every request
+    GARBAGE = "garbage"  # a reply that is neither a verdict nor yes or no
+
+
+class CheckerStyle(StrEnum):
+    JSON = "json"
+    WORD = "word"
+
+
+@dataclass(frozen=True)
+class CheckerMode:
+    answer: CheckerAnswer
+    style: CheckerStyle = CheckerStyle.JSON
+
+
+_CLAIM_RE = re.compile(r"^Claim: (.*)$", re.MULTILINE)
+
+
+def _checker_response(
+    mode: CheckerMode, body: ChatCompletionBody, stats: ServerStats
+) -> JSONResponse:
+    prompt = "\n".join(m.text() for m in body.messages)
+    claim = _CLAIM_RE.findall(prompt)
+    stats.claims.append(claim[-1] if claim else "")
+    if mode.answer is CheckerAnswer.FAIL:
+        return _error(500, "The checker had an error (checker mode)", kind="server_error")
+    if mode.answer is CheckerAnswer.GARBAGE:
+        content = "I am not sure what you would like me to check."
+    elif mode.style is CheckerStyle.WORD:
+        content = "Yes" if mode.answer is CheckerAnswer.YES else "No"
+    else:
+        supported = mode.answer is CheckerAnswer.YES
+        reason = "all facts stated" if supported else "the document does not state it"
+        content = json.dumps({"supported": supported, "reason": reason})
+    stats.replies_ok += 1
+    return JSONResponse(
+        _completion(body.model, content, "stop", count_tokens(prompt), count_tokens(content))
+    )
+
+
 @contextmanager
 def serve_in_thread(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve `app` from a background thread (a free port by default); yields its `/v1` URL."""
@@ -469,6 +528,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="act as a reasoning model: refuse max_tokens and temperatures other than 1, "
         "and spend N tokens of the limit thinking before the reply",
     )
+    parser.add_argument(
+        "--checker",
+        type=CheckerAnswer,
+        choices=list(CheckerAnswer),
+        default=None,
+        help="serve an independent checker that answers every request so: yes, no, "
+        "fail (500s) or garbage (no verdict)",
+    )
+    parser.add_argument(
+        "--checker-style",
+        type=CheckerStyle,
+        choices=list(CheckerStyle),
+        default=CheckerStyle.JSON,
+        help='how the checker answers: json ({"supported": ...}) or word (Yes/No, as MiniCheck)',
+    )
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of faulty replies")
     parser.add_argument(
         "--faults",
@@ -515,6 +589,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         capability=args.capability,
         model_name=args.model_name,
         reasoning_tokens=args.reasoning_tokens,
+        checker=None if args.checker is None else CheckerMode(args.checker, args.checker_style),
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

@@ -25,7 +25,6 @@ from service.drafting.drafts import (
     DraftQuote,
     DraftSentence,
     Evidence,
-    JudgeDraft,
     RepairDraft,
     SummaryDraft,
 )
@@ -174,13 +173,6 @@ def plant(output: BaseModel, rng: random.Random) -> tuple[BaseModel, list[str]]:
         return _plant_summary(output, rng)
     if isinstance(output, RepairDraft):
         return _plant_repair(output, rng)
-    if isinstance(output, JudgeDraft):
-        # A judge that approves everything: the pipeline must not take its word alone.
-        lenient = output.model_copy(deep=True)
-        for judgement in lenient.judgements:
-            judgement.supported = True
-            judgement.reason = "fully supported"
-        return lenient, []
     return output, []
 
 

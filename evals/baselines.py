@@ -19,6 +19,7 @@ from sumy.utils import get_stop_words
 from evals.metrics import CitedSentence
 from service.api.schemas import CitationOut
 from service.domain import Document, SentenceGroup, SourceGroups, SourceSentence
+from service.text.utf16 import utf16_offset
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 
@@ -56,7 +57,8 @@ def lead(documents: Sequence[Document], groups: SourceGroups, budget: int) -> li
                     seen.add(group_id)
                     chosen.append(sentence)
         depth += 1
-    return [_cite(s, index) for s in chosen]
+    texts = {d.id: d.text for d in documents}
+    return [_cite(s, index, texts) for s in chosen]
 
 
 def lexrank(
@@ -85,7 +87,8 @@ def lexrank(
     if not paragraphs:
         return []
     picked = _lexrank_summarizer()(ObjectDocumentModel(paragraphs), budget)
-    return [_cite(by_text[str(s)], index) for s in picked]
+    texts = {d.id: d.text for d in documents}
+    return [_cite(by_text[str(s)], index, texts) for s in picked]
 
 
 @lru_cache(maxsize=1)
@@ -114,14 +117,20 @@ def _candidates(doc: Document, index: GroupIndex) -> list[tuple[SourceSentence, 
     return out
 
 
-def _cite(sentence: SourceSentence, index: GroupIndex) -> CitedSentence:
+def _cite(sentence: SourceSentence, index: GroupIndex, texts: dict[str, str]) -> CitedSentence:
     """The sentence with one citation per article of its group, its own span first."""
     group = index.get((sentence.article_id, sentence.index))
     members = [sentence, *(group.members if group else ())]
     citations: dict[str, CitationOut] = {}
     for m in members:
         if m.article_id not in citations and not m.boilerplate:
+            text = texts[m.article_id]
             citations[m.article_id] = CitationOut(
-                article_id=m.article_id, start=m.start, end=m.end, text=m.text
+                article_id=m.article_id,
+                start=m.start,
+                end=m.end,
+                text=m.text,
+                start_utf16=utf16_offset(text, m.start),
+                end_utf16=utf16_offset(text, m.end),
             )
     return CitedSentence(text=sentence.text, citations=tuple(citations.values()))

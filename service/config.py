@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import difflib
+import logging
 import os
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal, get_args, get_origin
 
 import annotated_types
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+import limits
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+# Where the openai SDK sends requests when no base URL is configured.
+DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 
 
 class Settings(BaseSettings):
@@ -52,13 +68,58 @@ class Settings(BaseSettings):
 
     # Verification: whether failing sentences are sent back to a real model once.
     repair: bool = True
-    # Whether a real model may judge sentences the verifier scores as doubtful (a second
-    # opinion from the same model that wrote them: off unless the operator trusts it).
+
+    # The independent checker (optional): an OpenAI-compatible model that only judges whether
+    # the cited spans support a sentence, never the model that wrote it. It decides the
+    # sentences the rules pass with a score below `checker_confirm_below` (1.0: every pass
+    # that is not a verbatim copy) and the rules' soft rejections; never a hard veto.
+    checker_model: str | None = None
+    checker_base_url: str | None = None
+    checker_api_key: SecretStr | None = None
+    checker_timeout_s: float = Field(default=30.0, gt=0)
+    checker_confirm_below: float = Field(default=0.7, ge=0.5, le=1.0)
+    # Ask for the JSON verdict with the server's structured output (instruct models); off for
+    # models that answer yes or no (MiniCheck), which are asked in plain text.
+    checker_structured: bool = False
+    # Deprecated and ignored (with a warning): it let the writer judge its own sentences.
     judge: bool = False
 
     # Where real-model replies are cached on disk (unset: no cache); the mock is never cached.
     cache_dir: Path | None = None
     cache_ttl_s: float = Field(default=7 * 24 * 3600, gt=0)
+
+    # Operating it (README, "Running it for others"). API keys are configured as the SHA-256
+    # hex digests of the keys, never the keys: comma-separated here, one a line in the file.
+    # No digest anywhere: no key is asked for. /metrics takes only the metrics digests if set.
+    api_key_hashes: Annotated[tuple[str, ...], NoDecode] = ()
+    api_key_hashes_file: Path | None = None
+    metrics_key_hashes: Annotated[tuple[str, ...], NoDecode] = ()
+    # Per key (per client address with keys off), e.g. "60/minute;1000/hour"; unset: no limit.
+    rate_limit: str | None = None
+    # Shared state for several replicas (rate-limit windows); unset: in this process's memory.
+    redis_url: str | None = None
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("api_key_hashes", "metrics_key_hashes", mode="before")
+    @classmethod
+    def _digest_list(cls, value: object) -> object:
+        return parse_key_digests(value) if isinstance(value, str) else value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            limits.parse_many(value)  # ValueError names the string it could not read
+            return value
+        return None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected a redis://, rediss:// or unix:// URL")
+        return value or None
 
     @model_validator(mode="after")
     def _reply_fits_the_window(self) -> Settings:
@@ -70,6 +131,58 @@ class Settings(BaseSettings):
                 "inside the model's context window"
             )
         return self
+
+    @model_validator(mode="after")
+    def _checker_is_independent(self) -> Settings:
+        if self.judge:
+            logger.warning(
+                "SUMMARIZER_JUDGE is deprecated and ignored: the writer no longer judges its "
+                "own sentences; name an independent checker with SUMMARIZER_CHECKER_MODEL"
+            )
+        if self.checker_model is None:
+            return self
+        if self.checker_base_url is None and self.checker_api_key is None:
+            raise ValueError(
+                f"SUMMARIZER_CHECKER_MODEL={self.checker_model!r} needs "
+                "SUMMARIZER_CHECKER_BASE_URL (a local OpenAI-compatible server) or "
+                "SUMMARIZER_CHECKER_API_KEY (for OpenAI)"
+            )
+        if self.model == self.checker_model and _same_server(
+            self.openai_base_url, self.checker_base_url
+        ):
+            raise ValueError(
+                f"the checker is the writer ({self.checker_model!r} at "
+                f"{self.checker_base_url or DEFAULT_OPENAI_BASE_URL}): a model does not check "
+                "its own sentences; name another model or server in SUMMARIZER_CHECKER_MODEL "
+                "or SUMMARIZER_CHECKER_BASE_URL"
+            )
+        return self
+
+
+def _same_server(a: str | None, b: str | None) -> bool:
+    """Whether two base URLs name one server (unset: the openai SDK's default)."""
+    return _canonical_url(a) == _canonical_url(b)
+
+
+def _canonical_url(url: str | None) -> str:
+    return (url or DEFAULT_OPENAI_BASE_URL).strip().rstrip("/").lower()
+
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def parse_key_digests(text: str) -> tuple[str, ...]:
+    """SHA-256 hex digests separated by commas, spaces or lines; `#` starts a comment."""
+    lines = (line.split("#", 1)[0] for line in text.splitlines())
+    digests = tuple(d.lower() for line in lines for d in re.split(r"[\s,]+", line) if d)
+    for number, digest in enumerate(digests, start=1):
+        if not _SHA256_HEX.fullmatch(digest):
+            # Not shown: a key pasted here by mistake must not reach a log.
+            raise ValueError(
+                f"entry {number} ({len(digest)} characters) is not a SHA-256 hex digest "
+                "(64 hex digits): configure the digest of each key, never the key itself"
+            )
+    return digests
 
 
 @lru_cache(maxsize=1)
@@ -85,28 +198,35 @@ _PREFIX = "SUMMARIZER_"
 _BOOLEAN = "true or false (also 1/0, yes/no, on/off)"
 # A name held inside another counts as meant only from this length ("S" is in every name).
 _MIN_HELD = 4
-_KINDS = {int: "an integer", float: "a number", str: "text", Path: "a folder path"}
+_KINDS = {int: "an integer", float: "a number", str: "text", Path: "a path"}
 
 
 def _setting_problem(error: ErrorDetails) -> str:
     # Named as the operator set it: the variable and its value, then what it accepts.
     if not error["loc"]:
-        return error["msg"]
+        return error["msg"].removeprefix("Value error, ")
     name = str(error["loc"][0])
     field = Settings.model_fields.get(name)
     variable = _PREFIX + name.upper() if field is not None else name.upper()
     if field is None:
         return f"{variable}: {error['msg']}"
-    secret = field.annotation in (SecretStr, SecretStr | None)
-    given = "(hidden)" if secret else repr(error.get("input"))
-    return f"{variable}={given} is not accepted: it must be {accepted_values(field)}"
+    # A key pasted where its digest belongs must not reach a log: secrets are never echoed.
+    secret = "key" in name or SecretStr in (field.annotation, *get_args(field.annotation))
+    given = "" if secret else f"={error.get('input')!r}"
+    if error["type"] in ("value_error", "assertion_error"):
+        # The setting's own validator says what is wrong, and what it wants.
+        return f"{variable}{given}: {error['msg'].removeprefix('Value error, ')}"
+    return f"{variable}{given} is not accepted: it must be {accepted_values(field)}"
 
 
 def accepted_values(field: FieldInfo) -> str:
     """What a setting accepts, in words: its kind and its bounds."""
-    if field.annotation is bool:
+    annotation = field.annotation
+    if annotation is bool:
         return _BOOLEAN
-    kind = next((words for t, words in _KINDS.items() if field.annotation in (t, t | None)), None)
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(str(choice) for choice in get_args(annotation))
+    kind = next((words for t, words in _KINDS.items() if annotation in (t, t | None)), None)
     bounds = []
     for limit in field.metadata:
         if isinstance(limit, annotated_types.Ge):

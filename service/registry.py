@@ -1,4 +1,4 @@
-"""Choosing the model from configuration, and asking whether it is reachable."""
+"""Choosing the model (and the optional checker) from configuration; is the model reachable."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from service.config import Settings
 from service.drafting.extractive import ExtractiveModel
 from service.llm.base import Model
 from service.llm.cache import CachedModel
+from service.llm.checker import Checker, OpenAIChecker, StructuredChecker
 
 
 def build_model(settings: Settings) -> Model:
@@ -22,6 +23,36 @@ def build_model(settings: Settings) -> Model:
     if settings.cache_dir is not None:
         model = CachedModel(model, settings.cache_dir, settings.cache_ttl_s)
     return model
+
+
+def build_checker(settings: Settings) -> Checker | None:
+    """The independent checker `SUMMARIZER_CHECKER_*` name, or None where none is configured.
+
+    Settings have already refused a checker that is the writer (same server, same model).
+    """
+    if settings.checker_model is None:
+        return None
+    key = settings.checker_api_key.get_secret_value() if settings.checker_api_key else None
+    if settings.checker_structured:
+        from service.llm.openai_client import OpenAIChatModel
+
+        model = OpenAIChatModel(
+            settings.checker_model,
+            base_url=settings.checker_base_url,
+            api_key=key,
+            timeout_s=settings.checker_timeout_s,
+            max_attempts=2,
+            transport_attempts=2,
+            max_concurrent_calls=settings.max_concurrent_model_calls,
+        )
+        return StructuredChecker(model, settings.checker_timeout_s)
+    return OpenAIChecker(
+        settings.checker_model,
+        base_url=settings.checker_base_url,
+        api_key=key,
+        timeout_s=settings.checker_timeout_s,
+        max_concurrent_calls=settings.max_concurrent_model_calls,
+    )
 
 
 async def check_ready(model: Model, settings: Settings, timeout_s: float = 5.0) -> tuple[bool, str]:

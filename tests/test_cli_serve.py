@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -54,23 +55,23 @@ def test_serve_warns_that_the_mock_ignores_the_server_url() -> None:
         text=True,
     )
     assert server.stderr is not None
-    lines: list[str] = []
+    records: list[dict[str, str]] = []
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             line = server.stderr.readline()
             if not line:
                 break
-            lines.append(line.rstrip())
-            if "Application startup complete" in line:
+            records.append(json.loads(line))  # the service logs JSON from its first line
+            if "Application startup complete" in records[-1]["event"]:
                 break
-        running = next(line for line in lines if "Uvicorn running on http://127.0.0.1:" in line)
+        running = next(r["event"] for r in records if "Uvicorn running on" in r["event"])
         port = int(running.split("127.0.0.1:")[1].split()[0])
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
     finally:
         server.terminate()
         server.wait(timeout=30)
-    warnings = [line for line in lines if line.startswith("WARNING:")]
-    assert len(warnings) == 1, lines
-    assert "in-process extractive model" in warnings[0]
-    assert "OPENAI_BASE_URL (http://127.0.0.1:9/v1) is not used" in warnings[0]
+    warnings = [r for r in records if r["level"] == "warning"]
+    assert len(warnings) == 1, records
+    assert "in-process extractive model" in warnings[0]["event"]
+    assert "OPENAI_BASE_URL (http://127.0.0.1:9/v1) is not used" in warnings[0]["event"]

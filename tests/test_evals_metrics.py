@@ -82,7 +82,12 @@ ARTICLE = "Alpha beta. Gamma delta."
 
 def cite(start: int, end: int, text: str | None = None) -> CitationOut:
     return CitationOut(
-        article_id="a", start=start, end=end, text=ARTICLE[start:end] if text is None else text
+        article_id="a",
+        start=start,
+        end=end,
+        text=ARTICLE[start:end] if text is None else text,
+        start_utf16=start,
+        end_utf16=end,
     )
 
 
@@ -107,8 +112,22 @@ def test_citation_recall_and_precision_follow_alce() -> None:
 
 def test_citations_to_unknown_articles_or_out_of_range_are_invalid() -> None:
     sentences = [
-        CitedSentence("alpha", (CitationOut(article_id="zz", start=0, end=5, text="Alpha"),)),
-        CitedSentence("alpha", (CitationOut(article_id="a", start=20, end=99, text="lta."),)),
+        CitedSentence(
+            "alpha",
+            (
+                CitationOut(
+                    article_id="zz", start=0, end=5, text="Alpha", start_utf16=0, end_utf16=5
+                ),
+            ),
+        ),
+        CitedSentence(
+            "alpha",
+            (
+                CitationOut(
+                    article_id="a", start=20, end=99, text="lta.", start_utf16=20, end_utf16=99
+                ),
+            ),
+        ),
     ]
     scores = citation_quality(sentences, {"a": ARTICLE}, supported_by_union)
     assert scores == {

@@ -92,6 +92,7 @@ def test_quotations_are_judged_as_quotations_by_their_speaker() -> None:
     from evals.metrics import CitedSentence
     from service.api.schemas import ArticleIn, CitationOut
     from service.config import Settings
+    from service.text.utf16 import utf16_offset
 
     seeds = Path(__file__).resolve().parents[1] / "seeds"
     articles = [
@@ -102,7 +103,16 @@ def test_quotations_are_judged_as_quotations_by_their_speaker() -> None:
     words = "I believe in the cooperative relationship between Italy and Japan."
     document = next(d for d in sources.documents if words in d.text)
     start = document.text.index(words)
-    cited = (CitationOut(article_id=document.id, start=start, end=start + len(words), text=words),)
+    cited = (
+        CitationOut(
+            article_id=document.id,
+            start=start,
+            end=start + len(words),
+            text=words,
+            start_utf16=utf16_offset(document.text, start),
+            end_utf16=utf16_offset(document.text, start + len(words)),
+        ),
+    )
     assert sources.supports(CitedSentence(words, cited, speaker="Meloni"), cited)
     assert not sources.supports(CitedSentence(words, cited, speaker="Takaichi"), cited)
     # The same words as the summary's own statement have no speaker.

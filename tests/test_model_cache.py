@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.drafting.drafts import JudgeDraft, Judgement
+from service.drafting.drafts import RepairDraft, RepairedSentence
 from service.llm.base import ChatMessage, ModelProfile, ModelReply, ModelRequest, OutputT, Usage
 from service.llm.cache import CachedModel
 
@@ -22,7 +22,7 @@ class CountingModel:
 
     async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
         self.calls += 1
-        draft = JudgeDraft(judgements=[Judgement(index=self.calls, supported=True, reason="r")])
+        draft = RepairDraft(repairs=[RepairedSentence(index=self.calls, sentence=None)])
         output = request.output_type.model_validate(draft.model_dump())
         return ModelReply(
             output=output,
@@ -35,8 +35,8 @@ class CountingModel:
         self.closed = True
 
 
-def _request(seed: int = 0, text: str = "judge this") -> ModelRequest[JudgeDraft]:
-    return ModelRequest("judge", [ChatMessage("user", text)], JudgeDraft, seed=seed)
+def _request(seed: int = 0, text: str = "repair this") -> ModelRequest[RepairDraft]:
+    return ModelRequest("repair", [ChatMessage("user", text)], RepairDraft, seed=seed)
 
 
 async def test_repeated_request_is_served_from_disk(tmp_path: Path) -> None:
@@ -57,7 +57,7 @@ async def test_seed_and_messages_are_part_of_the_key(tmp_path: Path) -> None:
     model = CachedModel(inner, tmp_path)
     await model.execute(_request())
     await model.execute(_request(seed=1))
-    await model.execute(_request(text="judge that"))
+    await model.execute(_request(text="repair that"))
     assert inner.calls == 3
 
 

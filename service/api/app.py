@@ -1,18 +1,28 @@
-"""The HTTP app: routes, typed JSON errors, the body limit and metrics, the model's lifetime."""
+"""The HTTP app: routes, typed JSON errors, keys, limits, logs, metrics, the model's lifetime."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
-from service.api.errors import add_error_handlers
+from service.api.access import AccessGuard, document_access, open_paths_of
+from service.api.auth import KeyRing
+from service.api.content import JsonBodiesOnly
+from service.api.errors import BugsAsErrors, add_error_handlers
+from service.api.logs import configure_logging
 from service.api.middleware import BodyLimit, Metrics
+from service.api.ratelimit import RateLimiter
+from service.api.request_context import RequestContext, keep_request_id_on_errors
 from service.api.routes import ROUTES, router
+from service.api.viewer import router as viewer_router
 from service.config import Settings, get_settings
 from service.llm.base import Model
-from service.registry import build_model
+from service.llm.checker import Checker
+from service.registry import build_checker, build_model
 
 DESCRIPTION = (
     "Summarises a set of news articles about one event. Every returned sentence cites "
@@ -22,24 +32,71 @@ DESCRIPTION = (
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Serve, then close the model's connections when the server stops."""
+    """Set up the logs, serve, then close the model's (and the checker's) connections when the
+    server stops."""
+    settings: Settings = app.state.settings
+    configure_logging(settings.log_format, settings.log_level)
+    limiter: RateLimiter | None = app.state.limiter
+    logging.getLogger("service.api").info(
+        "serving",
+        extra={
+            "model": app.state.model.name,
+            "api_keys": len(app.state.keys.client_digests),
+            "rate_limit": settings.rate_limit,
+            "rate_limit_store": limiter.backend if limiter else None,
+        },
+    )
     yield
     model: Model = app.state.model
     await model.aclose()
+    checker: Checker | None = app.state.checker
+    if checker is not None:
+        await checker.aclose()
 
 
-def create_app(settings: Settings | None = None, model: Model | None = None) -> FastAPI:
-    """The API; settings and model default to the environment's, and can be overridden."""
+def create_app(
+    settings: Settings | None = None, model: Model | None = None, checker: Checker | None = None
+) -> FastAPI:
+    """The API; settings, model and checker default to the environment's, and can be
+    overridden."""
     app_settings = settings or get_settings()
-    app = FastAPI(
-        title="Grounded summariser", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+    # /docs and /redoc load their scripts and styles from the package, not a CDN, and Swagger
+    # UI's online spec validator is off: the pages work offline.
+    app = FastAPIOffline(
+        title="Grounded summariser",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
+    )
+    # What the app serves before any of ours is documentation: open even when keys are on.
+    app.state.documentation_paths = frozenset(
+        path for route in app.routes if isinstance(path := getattr(route, "path", None), str)
     )
     app.state.settings = app_settings
     # Built here, not at the first request: a configuration that cannot work stops start-up.
     app.state.model = model or build_model(app_settings)
+    app.state.checker = checker or build_checker(app_settings)
     app.state.metrics = Metrics(ROUTES)
+    app.state.keys = KeyRing.from_settings(app_settings)
+    app.state.limiter = RateLimiter.from_settings(app_settings)
     add_error_handlers(app)
-    app.middleware("http")(app.state.metrics.measure)
+    keep_request_id_on_errors(app)
+    # Innermost: a bug is answered here, so the metrics count it and the connection stays open.
+    app.add_middleware(BugsAsErrors)
     app.include_router(router)
+    app.include_router(viewer_router)
+    document_access(app, app.state.keys, app.state.limiter)
+    # The last added runs first: request id and log line, metrics, keys and rate limit (before
+    # the body is read), the body limit, then the JSON-only check.
+    app.add_middleware(JsonBodiesOnly)
     app.add_middleware(BodyLimit, max_bytes=app_settings.max_body_bytes)
+    app.add_middleware(
+        AccessGuard,
+        keys=app.state.keys,
+        limiter=app.state.limiter,
+        open_paths=open_paths_of(app),
+    )
+    app.middleware("http")(app.state.metrics.measure)
+    app.add_middleware(RequestContext, metrics=app.state.metrics)
     return app

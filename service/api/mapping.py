@@ -15,6 +15,7 @@ from service.config import Settings
 from service.domain import ArticleInput, SummaryOptions
 from service.drafting.drafter import Progress
 from service.llm.base import Model
+from service.llm.checker import Checker
 from service.pipeline.results import SummaryResult, VerifyResult
 from service.pipeline.summarize import summarize
 from service.pipeline.verify_only import verify_sentences
@@ -72,6 +73,7 @@ async def summarize_request(
     model: Model,
     settings: Settings,
     progress: Progress | None = None,
+    checker: Checker | None = None,
 ) -> SummarizeResponse:
     """POST /summarize without the server: the body in, the pipeline, the body out."""
     result = await summarize(
@@ -80,15 +82,19 @@ async def summarize_request(
         model=model,
         settings=settings,
         progress=progress,
+        checker=checker,
     )
     return summarize_response(result)
 
 
-def verify_request(request: VerifyRequest, settings: Settings) -> VerifyResponse:
-    """POST /verify without the server: the body in, the verifier, the body out."""
-    result = verify_sentences(
+async def verify_request(
+    request: VerifyRequest, settings: Settings, checker: Checker | None = None
+) -> VerifyResponse:
+    """POST /verify without the server: the body in, the verifier (and checker), the body out."""
+    result = await verify_sentences(
         [article_input(a) for a in request.articles],
         [claim_of_input(s) for s in request.sentences],
         settings,
+        checker,
     )
     return verify_response(result)

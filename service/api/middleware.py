@@ -11,7 +11,8 @@ from fastapi.responses import Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from service.api.errors import error_response
-from service.api.schemas import SummarizeResponse
+from service.api.schemas import CheckerReportOut, SummarizeResponse
+from service.telemetry import RetryReason
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -100,23 +101,95 @@ class Metrics:
         self.fallbacks = Counter(
             "summary_fallbacks_total", "Extractive fallbacks", registry=self.registry
         )
+        # Fed through service.telemetry by the stages below the API.
+        self.cache_lookups = Counter(
+            "cache_lookups_total", "Cache lookups", ["cache", "outcome"], registry=self.registry
+        )
+        self.retries = Counter(
+            "model_retries_total", "Model calls sent again", ["reason"], registry=self.registry
+        )
+        self.checker_calls = Counter(
+            "checker_calls_total", "Independent checker model calls", registry=self.registry
+        )
+        self.checker = CheckerMetrics(self.registry)
+        self.request_bytes = Histogram(
+            "http_request_bytes",
+            "Request body size",
+            ["route"],
+            buckets=(1e2, 1e3, 1e4, 1e5, 1e6, 5e6, 2e7),
+            registry=self.registry,
+        )
+
+    def cache_lookup(self, cache: str, *, hit: bool) -> None:
+        """A lookup in the named cache (service.telemetry.Recorder)."""
+        self.cache_lookups.labels(cache, "hit" if hit else "miss").inc()
+
+    def model_retry(self, reason: RetryReason) -> None:
+        """A model call sent again (service.telemetry.Recorder)."""
+        self.retries.labels(reason).inc()
+
+    def checker_call(self) -> None:
+        """A call to the checker model (service.telemetry.Recorder)."""
+        self.checker_calls.inc()
+
+    def observe_request_size(self, path: str, size: int) -> None:
+        """One request's body size, by route."""
+        self.request_bytes.labels(self.route(path)).observe(size)
+
+    def route(self, path: str) -> str:
+        """The route label of `path`: unknown paths share one."""
+        return path if path in self.routes else "other"
 
     def record(self, response: SummarizeResponse) -> None:
         """Count one summary's sentences, model calls and tokens."""
         report = response.verification
-        self.sentences.labels("returned").inc(report.passed + report.repaired)
+        self.sentences.labels("returned").inc(report.passed + report.judged + report.repaired)
         self.sentences.labels("dropped").inc(len(report.dropped))
         self.model_calls.inc(response.run.calls)
         self.tokens.labels("prompt").inc(response.run.prompt_tokens)
         self.tokens.labels("completion").inc(response.run.completion_tokens)
         if response.run.fallback:
             self.fallbacks.inc()
+        self.checker.record(response.verification.checker)
 
     async def measure(self, request: Request, call_next: CallNext) -> Response:
         """Middleware: count each request by route and status, and time it."""
         started = time.perf_counter()
         response = await call_next(request)
-        route = request.url.path if request.url.path in self.routes else "other"
+        route = self.route(request.url.path)
         self.requests.labels(route, str(response.status_code)).inc()
         self.latency.labels(route).observe(time.perf_counter() - started)
         return response
+
+
+# --- the independent checker ---------------------------------------------------------------
+
+
+class CheckerMetrics:
+    """The independent checker's verdicts and latency, from /summarize and /verify (its calls
+    are `checker_calls_total`, counted through service.telemetry as they are made)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.verdicts = Counter(
+            "checker_verdicts_total",
+            "Sentences the independent checker was asked about, by why and by its answer",
+            ["rules", "answer"],
+            registry=registry,
+        )
+        self.overturned = Counter(
+            "checker_overturned_total",
+            "Rules' decisions the independent checker changed",
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "checker_call_seconds", "Latency of one independent-checker call", registry=registry
+        )
+
+    def record(self, report: CheckerReportOut | None) -> None:
+        """Count one response's checks (nothing where no checker is configured)."""
+        if report is None:
+            return
+        for verdict in report.verdicts:
+            self.verdicts.labels(verdict.rules, verdict.answer).inc()
+            self.latency.observe(verdict.latency_ms / 1000)
+        self.overturned.inc(report.overturned)

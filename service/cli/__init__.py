@@ -45,7 +45,7 @@ from service.cli.sources import (
 from service.config import Settings, get_settings, startup_warnings
 from service.errors import ClientError, ConfigError, ModelError
 from service.llm.base import Model
-from service.registry import build_model
+from service.registry import build_checker, build_model
 
 __all__ = ["InputError", "build_parser", "load_articles", "main", "render_text"]
 
@@ -146,7 +146,11 @@ async def _summarize(
         model = ReportingModel(model, progress)
     try:
         response = await summarize_request(
-            request, model=model, settings=settings, progress=progress
+            request,
+            model=model,
+            settings=settings,
+            progress=progress,
+            checker=build_checker(settings),
         )
     finally:
         await model.aclose()
@@ -226,7 +230,7 @@ def _cmd_verify(args: argparse.Namespace, settings: Settings) -> str:
         message = error["msg"].removeprefix("Value error, ")
         raise InputError(f"{where}: {inner + ': ' if inner else ''}{message}") from exc
     try:
-        response = verify_request(request, settings)
+        response = asyncio.run(verify_request(request, settings, build_checker(settings)))
     except ClientError as exc:
         raise _with_origin(exc, [a.origin for a in sources.articles]) from exc
     return response.model_dump_json(indent=2) if args.json else render_verify(response)
@@ -258,18 +262,21 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings, warnings: list[str]
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.logs import configure_logging
 
+    # JSON from the first line: the server's own logging set-up is replaced by the service's.
+    configure_logging(settings.log_format, settings.log_level)
     app = create_app(settings)
     listener = _listening_socket(args.host, args.port)
-    # Config sets up uvicorn's loggers, so the warnings come out as its own start-up lines do.
-    config = uvicorn.Config(app, host=args.host, port=args.port)
-    log = logging.getLogger("uvicorn.error")
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_config=None)
     for warning in warnings:
-        log.warning(warning)
-    # Said here: uvicorn says where it listens only for the sockets it binds itself.
+        logging.getLogger("service.cli").warning(warning)
+    # Said here, as uvicorn says it: it does so only for the sockets it binds itself.
     host, port = listener.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    log.info("Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, port)
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, port
+    )
     uvicorn.Server(config).run(sockets=[listener])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from service.api.schemas import SentenceOut, SummarizeResponse, VerifyResponse
+from service.api.schemas import EventOut, SentenceOut, SummarizeResponse, VerifyResponse
 
 
 def _cite(sentence: SentenceOut, sources: dict[str, str]) -> str:
@@ -21,13 +21,7 @@ def render_text(response: SummarizeResponse) -> str:
     if summary.headline:
         lines += [summary.headline.text, f"  [{_cite(summary.headline, sources)}]", ""]
     if summary.event:
-        event = summary.event
-        parts = [
-            f"who: {', '.join(event.who)}" if event.who else "",
-            f"where: {event.where}" if event.where else "",
-            f"when: {event.when}" if event.when else "",
-        ]
-        lines += ["Event", wrap.fill(event.text), "    " + " | ".join(p for p in parts if p), ""]
+        lines += _event_lines(summary.event, wrap)
     lines.append("Key points")
     for point in summary.key_points:
         lines.append(wrap.fill(f"- {point.text}"))
@@ -36,6 +30,7 @@ def render_text(response: SummarizeResponse) -> str:
         lines += ["", "Quotes"]
         for quote in summary.quotes:
             lines.append(wrap.fill(f"“{quote.text}” — {quote.speaker} [{_cite(quote, sources)}]"))
+    lines += _conflict_lines(response, sources, wrap)
     report, run = response.verification, response.run
     lines += [
         "",
@@ -48,6 +43,33 @@ def render_text(response: SummarizeResponse) -> str:
     for item in report.dropped:
         lines.append(wrap.fill(f"dropped {item.field}: {item.text} — {'; '.join(item.reasons)}"))
     return "\n".join(lines)
+
+
+def _event_lines(event: EventOut, wrap: textwrap.TextWrapper) -> list[str]:
+    """The event sentence and its who/where/when (the date resolved, with the sources' words)."""
+    when = event.when or ""
+    if event.when_stated and event.when_stated != event.when:
+        when += f" ({event.when_stated})"
+    parts = [
+        f"who: {', '.join(event.who)}" if event.who else "",
+        f"where: {event.where}" if event.where else "",
+        f"when: {when}" if when else "",
+    ]
+    return ["Event", wrap.fill(event.text), "    " + " | ".join(p for p in parts if p), ""]
+
+
+def _conflict_lines(
+    response: SummarizeResponse, sources: dict[str, str], wrap: textwrap.TextWrapper
+) -> list[str]:
+    """What the independent sources disagree on, each side with its outlet."""
+    if not response.summary.conflicts:
+        return []
+    lines = ["", "Sources disagree"]
+    for conflict in response.summary.conflicts:
+        lines.append(f"- {conflict.about}")
+        for claim in conflict.claims:
+            lines.append(wrap.fill(f"  {_cite(claim, sources)}: {claim.text}"))
+    return lines
 
 
 def render_verify(response: VerifyResponse) -> str:

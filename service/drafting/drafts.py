@@ -56,13 +56,3 @@ class RepairedSentence(Draft):
 
 class RepairDraft(Draft):
     repairs: list[RepairedSentence]
-
-
-class Judgement(Draft):
-    index: int
-    supported: bool
-    reason: str
-
-
-class JudgeDraft(Draft):
-    judgements: list[Judgement]

@@ -24,8 +24,6 @@ from service.drafting.drafts import (
     DraftQuote,
     DraftSentence,
     Evidence,
-    JudgeDraft,
-    Judgement,
     RepairDraft,
     RepairedSentence,
     SummaryDraft,
@@ -35,7 +33,6 @@ from service.drafting.wire_format import (
     ParsedBlocks,
     SourceLine,
     parse_blocks,
-    parse_judge_items,
 )
 from service.errors import ModelOutputError
 from service.llm.base import ModelProfile, ModelReply, ModelRequest, OutputT, Usage
@@ -493,23 +490,6 @@ def repair_items(blocks: ParsedBlocks, prompt: str) -> RepairDraft:
     return RepairDraft(repairs=repairs)
 
 
-def judge_items(prompt: str) -> JudgeDraft:
-    """A strict lexical judge: supported only when the passages hold every content word."""
-    judgements = []
-    for item in parse_judge_items(prompt):
-        terms = _terms(item.sentence)
-        held = {t for _, passage in item.passages for t in _terms(passage)}
-        share = sum(t in held for t in terms) / len(terms) if terms else 0.0
-        judgements.append(
-            Judgement(
-                index=item.index,
-                supported=share >= 0.999,
-                reason=f"the passages hold {share:.0%} of the sentence's content words",
-            )
-        )
-    return JudgeDraft(judgements=judgements)
-
-
 class ExtractiveModel:
     """The extractive summariser behind the model interface; answers from the prompt alone."""
 
@@ -518,8 +498,7 @@ class ExtractiveModel:
     profile = ModelProfile(
         offline=True,
         reports_progress=False,
-        # Its judge and repairs are lexical checks of what the verifier already checked.
-        can_judge=False,
+        # Its repairs would be lexical checks of what the verifier already checked.
         can_repair=False,
         # Every sentence it writes is already extractive: a fallback would say the same.
         extractive_fallback=False,
@@ -537,8 +516,6 @@ class ExtractiveModel:
             output = _summarise_prompt(blocks, request)
         elif request.output_type is RepairDraft:
             output = repair_items(blocks, prompt)
-        elif request.output_type is JudgeDraft:
-            output = judge_items(prompt)
         else:
             raise ModelOutputError(
                 f"the extractive model cannot produce {request.output_type.__name__}"

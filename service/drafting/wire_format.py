@@ -18,13 +18,8 @@ so an article cannot forge a line of its own or close the block it sits in.
     [q1 | 000_abc] Speaker Name: the quoted words
     </candidate_quotes>
 
-The judge prompt's items, one sentence with the passages it was checked against:
-
-    <item index=3>
-    sentence: A summary sentence.
-    passages:
-      [000_abc] A cited passage.
-    </item>
+The checker prompt's document and claim: the cited passages one per line, the sentence on one
+line, neither able to open a label of its own ("Claim:" inside a passage reads "Claim -").
 """
 
 from __future__ import annotations
@@ -36,7 +31,7 @@ from dataclasses import dataclass, field
 from service.domain import Document, SentenceGroup
 
 BLOCKS = ("articles", "source_sentences", "candidate_points", "candidate_quotes")
-_TAG_RE = re.compile(r"<\s*/?\s*(?:" + "|".join((*BLOCKS, "item")) + r")\b", re.IGNORECASE)
+_TAG_RE = re.compile(r"<\s*/?\s*(?:" + "|".join(BLOCKS) + r")\b", re.IGNORECASE)
 _ITEM_RE = re.compile(r"^\[(?P<key>[^\]|]+?)(?: \| (?P<ids>[^\]]*))?\] ?(?P<text>.*)$")
 _EVIDENCE_RE = re.compile(r"^  evidence (?P<id>\S+): (?P<quote>.*)$")
 
@@ -163,38 +158,14 @@ def parse_blocks(prompt: str) -> ParsedBlocks:
     return parsed
 
 
-@dataclass(frozen=True)
-class JudgeItem:
-    index: int
-    sentence: str
-    passages: tuple[tuple[str, str], ...]  # (article id, passage text)
+_CHECK_LABEL_RE = re.compile(r"(document|claim)\s*:", re.IGNORECASE)
 
 
-_JUDGE_ITEM_RE = re.compile(
-    r"<item index=(\d+)>\s*sentence: (.*?)\n\s*passages:\n(.*?)</item>", re.DOTALL
-)
-_PASSAGE_RE = re.compile(r"^  \[([^\]]+)\] (.*)$", re.MULTILINE)
+def check_text(text: str) -> str:
+    """One line of a checker prompt: folded, with its own labels defused."""
+    return _CHECK_LABEL_RE.sub(lambda m: f"{m.group(1)} -", fold(text))
 
 
-def render_judge_items(items: Sequence[JudgeItem]) -> str:
-    """The judge prompt's items; text folded so no item can forge another."""
-    blocks = []
-    for item in items:
-        passages = "\n".join(f"  [{aid}] {fold(text)}" for aid, text in item.passages)
-        blocks.append(
-            f"<item index={item.index}>\nsentence: {fold(item.sentence)}\n"
-            f"passages:\n{passages}\n</item>"
-        )
-    return "\n".join(blocks)
-
-
-def parse_judge_items(prompt: str) -> list[JudgeItem]:
-    """Read back the judge prompt's items (the extractive model's view of a judge request)."""
-    return [
-        JudgeItem(
-            int(match[1]),
-            match[2],
-            tuple((p[1], p[2]) for p in _PASSAGE_RE.finditer(match[3])),
-        )
-        for match in _JUDGE_ITEM_RE.finditer(prompt)
-    ]
+def check_document(passages: Iterable[str]) -> str:
+    """The checker prompt's document: each distinct passage on its own line, in order."""
+    return "\n".join(dict.fromkeys(line for p in passages if (line := check_text(p))))

@@ -42,8 +42,6 @@ class ModelProfile:
     offline: bool = False
     # Its calls take long enough (seconds) that the CLI prints progress lines.
     reports_progress: bool = True
-    # Its verdict on a sentence the verifier is unsure about is a second opinion worth asking.
-    can_judge: bool = True
     # A failed sentence sent back to it may come back grounded.
     can_repair: bool = True
     # When none of its key points verify, the extractive summary is a different answer to give.

@@ -14,6 +14,7 @@ from pathlib import Path
 import diskcache
 
 from service.llm.base import Model, ModelReply, ModelRequest, OutputT, Usage
+from service.telemetry import cache_lookup
 
 
 def cache_key(model_name: str, request: ModelRequest[OutputT]) -> str:
@@ -45,6 +46,7 @@ class CachedModel:
         """The stored reply when there is one (re-validated), else the inner model's."""
         key = cache_key(self.inner.name, request)
         stored = self._store.get(key)
+        cache_lookup("model_reply", hit=isinstance(stored, dict))
         if isinstance(stored, dict):
             output = request.output_type.model_validate_json(stored["raw"])
             return ModelReply(

@@ -1,6 +1,6 @@
 """One deadline per request, shared by every model call made inside it.
 
-The pipeline opens it once around all of a request's calls (map, reduce, judge, repair); a
+The pipeline opens it once around all of a request's calls (map, reduce, repair, checks); a
 client reads what is left of it to stop retrying when the next wait would outlast it.
 """
 

@@ -7,7 +7,8 @@ Two retry loops, one inside the other, each bounded by tenacity:
   at most `max_attempts` times, then `ModelOutputError` is raised carrying the last completion;
 - the *transport* loop around every HTTP call: 429, 5xx, timeouts and dropped connections are
   retried with exponential backoff and jitter, never sooner than the server's `Retry-After`,
-  then mapped to `ModelUnavailable` (503) or `ModelTimeout` (504).
+  then mapped to `ModelUnavailable` (503) or `ModelTimeout` (504). `ModelUnavailable` always
+  carries a retry hint for the client: the server's `Retry-After`, else the longest backoff.
 
 Each HTTP attempt has its own timeout; the whole request's deadline is the caller's, set once
 for all of a request's calls (`service.llm.deadline`), and no retry waits past it.
@@ -58,6 +59,7 @@ from service.errors import (
 )
 from service.llm.base import ChatMessage, ModelProfile, ModelReply, ModelRequest, OutputT, Usage
 from service.llm.deadline import seconds_left
+from service.telemetry import model_retry
 
 logger = logging.getLogger(__name__)
 
@@ -269,6 +271,7 @@ class OpenAIChatModel:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
             retry=retry_if_exception_type(_InvalidOutput),
+            before_sleep=lambda _: model_retry("invalid_output"),
             reraise=True,
         )
         attempts = 0
@@ -367,6 +370,7 @@ class OpenAIChatModel:
             retry=retry_if_exception(
                 lambda e: _is_transient(e) and not (probing and _rejects_format(e, mode))
             ),
+            before_sleep=lambda _: model_retry("transport"),
             reraise=True,
         )
         try:
@@ -386,7 +390,10 @@ class OpenAIChatModel:
                 f"(after {self._transport_attempts} attempt(s) or the deadline)"
             ) from e
         except openai.APIConnectionError as e:
-            raise ModelUnavailable(f"{self.name} at {self.server_url} is unreachable: {e}") from e
+            raise ModelUnavailable(
+                f"{self.name} at {self.server_url} is unreachable: {e}",
+                retry_after=self._backoff_max_s,
+            ) from e
         except openai.APIStatusError as e:
             parameter = refused_parameter(e)
             adapted = dialect.without(parameter) if parameter else None
@@ -395,9 +402,10 @@ class OpenAIChatModel:
             if probing and _rejects_format(e, mode):
                 raise _FormatRejected(f"{e.status_code} {_error_message(e)}") from e
             if _is_transient(e):
+                asked = retry_after_seconds(e)
                 raise ModelUnavailable(
                     f"{self.name} answered {e.status_code} after retries: {_error_message(e)}",
-                    retry_after=retry_after_seconds(e),
+                    retry_after=self._backoff_max_s if asked is None else asked,
                 ) from e
             raise ModelError(
                 f"{self.name} refused the request: {e.status_code} {_error_message(e)}"

@@ -1,1 +1,1 @@
-"""One request end to end: summarise or verify, assemble verified outputs, judge, report."""
+"""One request end to end: summarise or verify, assemble verified outputs, check, report."""

@@ -11,11 +11,14 @@ from service.drafting.drafts import DraftEvent, DraftQuote, DraftSentence, Summa
 from service.pipeline.results import (
     DroppedSentence,
     Summary,
+    VerifiedConflict,
     VerifiedEvent,
     VerifiedQuote,
     VerifiedSentence,
 )
+from service.text.when import publication_date, resolve_when
 from service.verify import Citation, Claim, ClaimEvidence, Verdict, Verifier
+from service.verify.conflicts import find_disagreements
 
 NO_SPAN = "no citation resolves to a span of the sources"
 
@@ -62,6 +65,11 @@ class Assembler:
         self, documents: Sequence[Document], groups: SourceGroups, verifier: Verifier
     ) -> None:
         self.texts = {doc.id: doc.text for doc in documents}
+        self.published = {
+            doc.id: day
+            for doc in documents
+            if (day := publication_date(doc.published_at)) is not None
+        }
         self.groups = groups
         self.verifier = verifier
         self.checked = 0
@@ -120,18 +128,34 @@ class Assembler:
         passing = self._passing(item, field, failures, verdict)
         return VerifiedSentence(text=item.text, **self._support(*passing)) if passing else None
 
-    def event(self, item: DraftEvent, failures: list[Failure]) -> VerifiedEvent | None:
+    def event(
+        self, item: DraftEvent, failures: list[Failure], verdict: Verdict | None = None
+    ) -> VerifiedEvent | None:
         """The verified event sentence with its who/where/when parts."""
-        passing = self._passing(item, "event", failures)
+        passing = self._passing(item, "event", failures, verdict)
         if passing is None:
             return None
+        verdict, citations = passing
         return VerifiedEvent(
             text=item.text,
             who=tuple(item.who),
             where=item.where,
-            when=item.when,
-            **self._support(*passing),
+            when=self._date_of(item.when, citations) or item.when,
+            when_stated=item.when,
+            **self._support(verdict, citations),
         )
+
+    def _date_of(self, when: str | None, citations: Sequence[Citation]) -> str | None:
+        """The ISO date `when` names, read against the date of the first cited article that
+        has one; else against the request's articles, where all their dates agree."""
+        if not when:
+            return None
+        cited = [self.published.get(c.article_id) for c in citations]
+        dated = [d for d in cited if d is not None]
+        if not dated:
+            dates = set(self.published.values())
+            dated = list(dates) if len(dates) == 1 else []
+        return resolve_when(when, dated[0]) if dated else None
 
     def quote(self, item: DraftQuote, field: str, failures: list[Failure]) -> VerifiedQuote | None:
         """A verified quotation, attributed to the speaker the source names."""
@@ -160,8 +184,36 @@ class Assembler:
             for i, item in enumerate(draft.quotes)
             if (q := self.quote(item, f"quotes[{i}]", failures)) is not None
         )
-        summary = Summary(headline=headline, event=event, key_points=tuple(points), quotes=quotes)
+        summary = Summary(
+            headline=headline,
+            event=event,
+            key_points=tuple(points),
+            quotes=quotes,
+            conflicts=self.conflicts(),
+        )
         return summary, failures
+
+    def conflicts(self) -> tuple[VerifiedConflict, ...]:
+        """What independent sources disagree on, each side as a verified source sentence
+        (whatever model wrote the summary: the sources are compared, not the draft)."""
+        found: list[VerifiedConflict] = []
+        index = self.verifier.index
+        for disagreement in find_disagreements(index, self.groups):
+            claims: list[VerifiedSentence] = []
+            for unit in disagreement.units:
+                sentence = index.units[unit].sentence
+                evidence = ClaimEvidence(
+                    article_id=sentence.article_id, start=sentence.start, end=sentence.end
+                )
+                verdict = self.verifier.verify(Claim(sentence.text, evidence=(evidence,)))
+                citations = self.grounded(verdict.citations) if verdict.supported else ()
+                if citations:
+                    claims.append(
+                        VerifiedSentence(text=sentence.text, **self._support(verdict, citations))
+                    )
+            if len(claims) == len(disagreement.units):
+                found.append(VerifiedConflict(about=disagreement.about, claims=tuple(claims)))
+        return tuple(found)
 
 
 def dropped(failures: Sequence[Failure]) -> tuple[DroppedSentence, ...]:

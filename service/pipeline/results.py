@@ -30,7 +30,10 @@ class VerifiedEvent(VerifiedSentence):
 
     who: tuple[str, ...] = ()
     where: str | None = None
+    # An ISO date where the sources allow ("Friday" in an article of Friday 16 January 2026
+    # is "2026-01-16"), else as stated; `when_stated` is always the sources' own words.
     when: str | None = None
+    when_stated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,14 @@ class VerifiedQuote(VerifiedSentence):
 
 
 @dataclass(frozen=True)
+class VerifiedConflict:
+    """A fact independent sources disagree on, with a verified claim from each side."""
+
+    about: str
+    claims: tuple[VerifiedSentence, ...]
+
+
+@dataclass(frozen=True)
 class Summary:
     """Only what the verifier supports; any part may be missing."""
 
@@ -48,6 +59,7 @@ class Summary:
     event: VerifiedEvent | None
     key_points: tuple[VerifiedSentence, ...]
     quotes: tuple[VerifiedQuote, ...]
+    conflicts: tuple[VerifiedConflict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,47 @@ class DroppedSentence:
     reasons: tuple[str, ...]
 
 
+# Why a sentence went to the independent checker, what it answered, and at which stage.
+RulesOutcome = Literal["passed", "soft_rejection"]
+CheckerAnswer = Literal["supported", "unsupported", "failed"]
+CheckStage = Literal["draft", "repair", "verify"]
+
+
+@dataclass(frozen=True)
+class CheckedSentence:
+    """One sentence the independent checker was asked about, and how that settled it."""
+
+    field: str
+    text: str
+    stage: CheckStage
+    # "passed": the rules passed it but could not confirm it; "soft_rejection": they rejected
+    # it without a hard veto. Hard vetoes are never asked.
+    rules: RulesOutcome
+    answer: CheckerAnswer
+    # The decision after the checker: a failed check leaves the rules' decision.
+    supported: bool
+    reason: str
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class CheckerReport:
+    """What the independent checker was asked, what it answered, and what it cost."""
+
+    model: str
+    prompt_version: int
+    asked: int
+    supported: int
+    unsupported: int
+    failed: int
+    # Decisions the checker changed: soft rejections accepted, passes rejected.
+    overturned: int
+    calls: int
+    # Wall-clock time of the checker stages (calls run concurrently).
+    latency_ms: float
+    verdicts: tuple[CheckedSentence, ...]
+
+
 @dataclass(frozen=True)
 class VerificationReport:
     """How many sentences were checked and how each was settled."""
@@ -68,6 +121,8 @@ class VerificationReport:
     judged: int
     repaired: int
     dropped: tuple[DroppedSentence, ...]
+    # None where no independent checker is configured.
+    checker: CheckerReport | None = None
 
 
 @dataclass(frozen=True)
@@ -129,3 +184,4 @@ class VerifyResult:
     """One check per input sentence, in order."""
 
     results: tuple[SentenceCheck, ...]
+    checker: CheckerReport | None = None

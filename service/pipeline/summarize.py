@@ -9,16 +9,17 @@ from dataclasses import dataclass, replace
 from service.config import Settings
 from service.domain import ArticleInput, Document, SourceGroups, SummaryOptions
 from service.drafting.drafter import Drafter, Progress
-from service.drafting.drafts import DraftSentence
+from service.drafting.drafts import DraftSentence, SummaryDraft
 from service.drafting.extractive import summarise_groups
 from service.errors import ClientError, ModelError
 from service.ingest.grouping import group_sentences
 from service.ingest.prompt_injection import exclude_planted_instructions
 from service.ingest.segment import ingest_articles
 from service.llm.base import MeteredModel, Model
+from service.llm.checker import Checker
 from service.llm.deadline import request_deadline
-from service.pipeline.assemble import Assembler, Failure, claim_of, dropped
-from service.pipeline.judge import judge_doubtful
+from service.pipeline.assemble import Assembler, Failure, dropped
+from service.pipeline.checker import CheckerStage, Question, check_summary
 from service.pipeline.results import (
     ArticleReport,
     RunInfo,
@@ -27,7 +28,7 @@ from service.pipeline.results import (
     VerificationReport,
     VerifiedSentence,
 )
-from service.verify import Verifier
+from service.verify import Verdict, Verifier
 
 
 @dataclass
@@ -70,7 +71,7 @@ def _article_reports(prepared: Prepared) -> tuple[ArticleReport, ...]:
 def _key_point_failures(
     failures: list[Failure],
 ) -> tuple[list[tuple[Failure, DraftSentence]], list[Failure]]:
-    """Failed key points (the only part a judge or a repair may bring back), and the rest."""
+    """Failed key points (the only part a repair may bring back), and the rest."""
     points: list[tuple[Failure, DraftSentence]] = []
     others: list[Failure] = []
     for failure in failures:
@@ -81,34 +82,27 @@ def _key_point_failures(
     return points, others
 
 
-async def _second_opinion(
-    model: Model,
-    prepared: Prepared,
+async def _fix_verdicts(
     assembler: Assembler,
-    key_points: list[VerifiedSentence],
-    failures: list[Failure],
-) -> tuple[int, list[Failure]]:
-    """Ask the model to judge key points the verifier was unsure about (never hard failures)."""
-    points, still_failing = _key_point_failures(failures)
-    if not points:
-        return 0, failures
-    claims = [claim_of(draft) for _, draft in points]
-    verdicts = await judge_doubtful(
-        model, claims, [f.verdict for f, _ in points], prepared.documents
-    )
-    judged = 0
-    for (failure, draft), verdict in zip(points, verdicts, strict=True):
-        retry: list[Failure] = []
-        point = (
-            assembler.sentence(draft, failure.field, retry, verdict) if verdict.supported else None
-        )
-        if point is None:
-            # A verdict the judge upheld can still fail on its spans; `retry` then says why.
-            still_failing.append(retry[0] if retry else Failure.of(failure.field, draft, verdict))
-        else:
-            key_points.append(point)
-            judged += 1
-    return judged, still_failing
+    fields: Sequence[str],
+    fixes: Sequence[DraftSentence | None],
+    stage: CheckerStage | None,
+) -> list[Verdict | None]:
+    """The verdict on each repaired sentence: the rules', then the checker's where it decides."""
+    verdicts: list[Verdict | None] = [
+        None if fix is None else assembler.check(fix)[0] for fix in fixes
+    ]
+    if stage is None:
+        return verdicts
+    asked = [
+        (i, Question(fields[i], fix.text, verdict))
+        for i, (fix, verdict) in enumerate(zip(fixes, verdicts, strict=True))
+        if fix is not None and verdict is not None
+    ]
+    decided = await stage.decide([q for _, q in asked], "repair")
+    for (i, _), verdict in zip(asked, decided, strict=True):
+        verdicts[i] = verdict
+    return verdicts
 
 
 async def _repair(
@@ -117,21 +111,24 @@ async def _repair(
     assembler: Assembler,
     key_points: list[VerifiedSentence],
     failures: list[Failure],
+    stage: CheckerStage | None,
 ) -> tuple[int, list[Failure]]:
-    """Send failed key points back once; keep what now verifies, report the rest."""
+    """Send failed key points back once; keep what now verifies (re-checked by the checker,
+    when there is one, as the draft was), report the rest."""
     repairable, still_failing = _key_point_failures(failures)
     if not repairable:
         return 0, failures
     fixes = await drafter.repair(
         prepared.groups.groups, [(draft, list(f.reasons)) for f, draft in repairable]
     )
+    verdicts = await _fix_verdicts(assembler, [f.field for f, _ in repairable], fixes, stage)
     repaired = 0
-    for (failure, _), fix in zip(repairable, fixes, strict=True):
+    for (failure, _), fix, verdict in zip(repairable, fixes, verdicts, strict=True):
         if fix is None:
             still_failing.append(failure.noting(["repair: the model could not ground it"]))
             continue
         retry: list[Failure] = []
-        point = assembler.sentence(fix, failure.field, retry)
+        point = assembler.sentence(fix, failure.field, retry, verdict)
         known = {p.text for p in key_points}
         if point is not None and point.text not in known:
             key_points.append(point)
@@ -143,42 +140,36 @@ async def _repair(
     return repaired, still_failing
 
 
-@dataclass
-class _Drafted:
-    """What the model's calls gave, once verified: the summary and the verification counts."""
-
-    summary: Summary
-    failures: list[Failure]
-    checked: int = 0
-    passed: int = 0
-    judged: int = 0
-    repaired: int = 0
-
-
-async def _model_summary(
-    model: Model,
+async def _verified(
+    draft: SummaryDraft,
     drafter: Drafter,
     prepared: Prepared,
     assembler: Assembler,
-    options: SummaryOptions,
-    settings: Settings,
-) -> _Drafted:
-    """Draft, verify, judge and repair, all of the request's calls under one deadline."""
-    async with request_deadline(settings.request_deadline_s):
-        result = await drafter.write(prepared.groups.groups)
-        summary, failures = await asyncio.to_thread(assembler.summary, result.draft)
-        out = _Drafted(summary, failures, assembler.checked, assembler.checked - len(failures))
-        key_points = list(summary.key_points)
-        if out.failures and settings.judge and model.profile.can_judge:
-            out.judged, out.failures = await _second_opinion(
-                model, prepared, assembler, key_points, out.failures
-            )
-        if out.failures and options.repair and settings.repair and model.profile.can_repair:
-            out.repaired, out.failures = await _repair(
-                drafter, prepared, assembler, key_points, out.failures
-            )
-        out.summary = replace(summary, key_points=tuple(key_points))
-    return out
+    repair: bool,
+    stage: CheckerStage | None,
+) -> tuple[Summary, VerificationReport]:
+    """Verify the draft, let the checker settle what the rules cannot, repair once, report."""
+    summary, failures = await asyncio.to_thread(assembler.summary, draft)
+    checked, passed = assembler.checked, assembler.checked - len(failures)
+    repaired = judged = 0
+    if stage is not None:
+        settled = await check_summary(stage, assembler, draft, summary, failures)
+        summary, failures, judged = settled.summary, settled.failures, settled.accepted
+        passed -= settled.rejected
+    key_points = list(summary.key_points)
+    if failures and repair:
+        repaired, failures = await _repair(
+            drafter, prepared, assembler, key_points, failures, stage
+        )
+    report = VerificationReport(
+        checked=checked,
+        passed=passed,
+        judged=judged,
+        repaired=repaired,
+        dropped=dropped(failures),
+        checker=stage.report() if stage is not None else None,
+    )
+    return replace(summary, key_points=tuple(key_points)), report
 
 
 async def summarize(
@@ -188,11 +179,17 @@ async def summarize(
     model: Model,
     settings: Settings,
     progress: Progress | None = None,
+    checker: Checker | None = None,
 ) -> SummaryResult:
-    """A verified summary of the articles; nothing unverified is returned."""
+    """A verified summary of the articles; nothing unverified is returned.
+
+    With an independent `checker`, the statements the rules cannot settle alone are its to
+    decide (after the draft and again after repair); hard vetoes stay the rules'.
+    """
     prepared = await asyncio.to_thread(prepare, articles, settings)
     assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
-    # Every call (draft, reduce, judge, repair) is metered here, for the result's `run`.
+    # Every call of the writer (draft, reduce, repair) is metered here, for the result's `run`;
+    # the checker's calls are its own report's.
     metered = MeteredModel(model)
     drafter = Drafter(
         metered,
@@ -202,19 +199,32 @@ async def summarize(
         options.max_quotes,
         progress,
     )
+    stage = None if checker is None else CheckerStage(checker, settings.checker_confirm_below)
+    repair = options.repair and settings.repair and model.profile.can_repair
     fallback_reason = None
     try:
-        drafted = await _model_summary(metered, drafter, prepared, assembler, options, settings)
+        # One deadline for all of the request's calls, however many map-reduce and repair make.
+        async with request_deadline(settings.request_deadline_s):
+            result = await drafter.write(prepared.groups.groups)
+            summary, report = await _verified(
+                result.draft, drafter, prepared, assembler, repair, stage
+            )
     except ModelError as exc:
         if options.on_model_failure != "extractive":
             raise
-        # The client asked for the extractive summary rather than the error: marked as such.
-        drafted = _Drafted(Summary(headline=None, event=None, key_points=(), quotes=()), [])
+        # The client chose the extractive summary over the error: it answers, marked as such.
         fallback_reason = f"model failed ({exc.type}): {exc.detail}"
-    nothing_survived = fallback_reason is None and not drafted.summary.key_points
-    if nothing_survived and model.profile.extractive_fallback:
+        summary = Summary(headline=None, event=None, key_points=(), quotes=())
+        report = VerificationReport(
+            checked=0,
+            passed=0,
+            judged=0,
+            repaired=0,
+            dropped=(),
+            checker=stage.report() if stage is not None else None,
+        )
+    if fallback_reason is None and not summary.key_points and model.profile.extractive_fallback:
         fallback_reason = "no sentence written by the model passed verification"
-    summary = drafted.summary
     if fallback_reason is not None:
         # Nothing the model wrote is given: answer with the extractive summary, marked as such.
         draft = await asyncio.to_thread(
@@ -230,13 +240,7 @@ async def summarize(
 
     return SummaryResult(
         summary=summary,
-        verification=VerificationReport(
-            checked=drafted.checked,
-            passed=drafted.passed,
-            judged=drafted.judged,
-            repaired=drafted.repaired,
-            dropped=dropped(drafted.failures),
-        ),
+        verification=report,
         articles=_article_reports(prepared),
         run=RunInfo(
             model=metered.last_model,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from service.config import Settings
 from service.domain import ArticleInput
 from service.errors import ClientError
+from service.llm.checker import Checker
+from service.llm.deadline import request_deadline
 from service.pipeline.assemble import Assembler
-from service.pipeline.results import SentenceCheck, VerifyResult
+from service.pipeline.checker import CheckerStage, Question
+from service.pipeline.results import CheckerReport, SentenceCheck, VerifyResult
 from service.pipeline.summarize import prepare
-from service.verify import Claim
+from service.verify import Claim, Verdict
 
 
 def _check_claims(
@@ -32,16 +36,24 @@ def _check_claims(
                 )
 
 
-def verify_sentences(
+def _rules_verdicts(
     articles: Sequence[ArticleInput], claims: Sequence[Claim], settings: Settings
-) -> VerifyResult:
-    """One check per claim, in order; a claim's evidence is what its writer cited."""
+) -> tuple[Assembler, list[Verdict]]:
+    """The rules' verdict on each claim, in order; a claim's evidence is what its writer cited."""
     _check_claims(articles, claims, settings)
     prepared = prepare(articles, settings)
     assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
+    return assembler, [prepared.verifier.verify(claim) for claim in claims]
+
+
+def _result(
+    assembler: Assembler,
+    claims: Sequence[Claim],
+    verdicts: Sequence[Verdict],
+    checker: CheckerReport | None = None,
+) -> VerifyResult:
     results = []
-    for claim in claims:
-        verdict = prepared.verifier.verify(claim)
+    for claim, verdict in zip(claims, verdicts, strict=True):
         citations = assembler.grounded(verdict.citations)
         results.append(
             SentenceCheck(
@@ -52,4 +64,25 @@ def verify_sentences(
                 reasons=tuple(verdict.reasons),
             )
         )
-    return VerifyResult(results=tuple(results))
+    return VerifyResult(results=tuple(results), checker=checker)
+
+
+async def verify_sentences(
+    articles: Sequence[ArticleInput],
+    claims: Sequence[Claim],
+    settings: Settings,
+    checker: Checker | None = None,
+) -> VerifyResult:
+    """One check per claim, in order: the rules', then the independent checker's where the
+    rules cannot settle it alone (never a hard veto)."""
+    assembler, verdicts = await asyncio.to_thread(_rules_verdicts, articles, claims, settings)
+    if checker is None:
+        return _result(assembler, claims, verdicts)
+    stage = CheckerStage(checker, settings.checker_confirm_below)
+    questions = [
+        Question(f"sentences[{i}]", claim.text, verdict)
+        for i, (claim, verdict) in enumerate(zip(claims, verdicts, strict=True))
+    ]
+    async with request_deadline(settings.request_deadline_s):
+        verdicts = await stage.decide(questions, "verify")
+    return _result(assembler, claims, verdicts, stage.report())

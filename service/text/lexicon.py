@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+from collections.abc import Iterator
 from pathlib import Path
 
 # Function words: never counted as content, never required to appear in a source.
@@ -59,7 +61,8 @@ REPORTING_VERBS = frozenset(
     """
     said says say saying told tells added adds noted notes stressed stresses stated states
     declared declares explained explains remarked remarks emphasised emphasized emphasises
-    emphasizes underlined wrote writes responded responds replied replies
+    emphasizes underlined wrote writes responded responds replied replies claimed claims
+    insisted insists argued argues
     """.split()
 )
 
@@ -434,34 +437,65 @@ WORDNET_ANTONYM_PAIRS: tuple[tuple[str, str], ...] = tuple(
     )
 )
 
-# Words a faithful paraphrase may use for each other, by base form. Kept deliberately small:
-# a synonym here lets a sentence pass that says it differently, so only near-equivalents.
+
+def wordnet_relations() -> Iterator[tuple[str, str, str]]:
+    """WordNet's relations between words in their common senses, as (kind, a, b): `syn`
+    (a and b share a sense), `hyp` (a is a kind of b) or `der` (derived forms of one sense).
+    Built from Princeton WordNet 3.0 by `devtools/wordnet_tables.py`; read once, by the
+    word-key tables."""
+    path = Path(__file__).with_name("wordnet_relations.txt.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if not line.startswith("#"):
+                kind, a, b = line.split()
+                yield kind, a, b
+
+
+# Status words: what state a reported thing is in. Two sources that put the same thing in
+# opposed states ("announced" against "being prepared", "killed" against "injured")
+# disagree. General English, by class.
+STATUS_CLASSES: dict[str, frozenset[str]] = {
+    "done": frozenset(
+        "announce issue release publish sign adopt approve unveil finalise finalize conclude "
+        "complete enact ratify".split()
+    ),
+    "pending": frozenset("prepare draft plan expect consider propose negotiate mull".split()),
+    "dead": frozenset("kill die dead death".split()),
+    "hurt": frozenset("injure wound hurt".split()),
+    "safe": frozenset("unharmed unhurt survive rescue".split()),
+}
+
+# Light-verb constructions: a common verb and a noun that together say what one verb says
+# ("hold talks" is "meet", "take part" is "participate"). General English, written as the
+# verb's forms, the words after it, then the verb they stand for.
+_LIGHT_VERBS = """
+hold holds held holding | talks | meet
+hold holds held holding | a meeting | meet
+hold holds held holding | a summit | meet
+take takes took taken taking | part | participate
+make makes made making | a decision | decide
+make makes made making | an announcement | announce
+reach reaches reached reaching | an agreement | agree
+reach reaches reached reaching | a deal | agree
+pay pays paid paying | a visit | visit
+give gives gave given giving | a speech | speak
+"""
+
+
+def _light_verb_merges() -> dict[tuple[str, ...], str]:
+    merges: dict[tuple[str, ...], str] = {}
+    for line in _LIGHT_VERBS.strip().splitlines():
+        forms, words, verb = (part.split() for part in line.split("|"))
+        for form in forms:
+            merges[(form, *words)] = verb[0]
+    return merges
+
+
+LIGHT_VERB_MERGES: dict[tuple[str, ...], str] = _light_verb_merges()
+
+# Spelling variants one word key must join (the stemmer and the spelling fold miss them).
 _SYNONYMS = """
-agree decide pledge
-upgrade elevate raise
-talk meeting summit talks meet
-say said says state stated
-strengthen reinforce bolster enhance deepen boost
-cooperation collaboration
-tie relation relationship
-nation country
-host welcome
-establish create set
-plan aim intend
-reaffirm confirm reiterate
-statement declaration
-begin start
-visit trip
-joint shared
-develop build
 defence defense
-economic economy
-emphasise emphasize stress underline highlight
-important crucial vital key essential
-industrialised industrialized
-realise realize
-jet aircraft plane
-concern worry
 """
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
     tuple(line.split()) for line in _SYNONYMS.strip().splitlines()

@@ -9,6 +9,7 @@ digits: a lower-cased, tokenised copy ("we 're") matches the original ("We’re"
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,6 +17,7 @@ import Stemmer  # type: ignore[import-not-found]
 
 from service.text.lexicon import (
     BASE_FORM,
+    LIGHT_VERB_MERGES,
     PLACE_KEY,
     REPORTING_VERBS,
     ROLE_KEY,
@@ -168,6 +170,7 @@ _MERGES: dict[tuple[str, ...], str] = {
     ("group", "of", "20"): "g20",
     ("group", "of", "twenty"): "g20",
     ("group", "of", "7"): "g7",
+    **LIGHT_VERB_MERGES,
 }
 _MAX_MERGE = max(len(k) for k in _MERGES)
 
@@ -186,6 +189,22 @@ class Token:
 _INITIAL_BEFORE = frozenset('.!?:"(')
 
 
+@lru_cache(maxsize=65_536)
+def fold_accents(word: str) -> str:
+    """Latin letters without their accents ("Gisèle" is "Gisele", "Pélicot" "Pelicot"), so a
+    name written with or without them is one word. Only letters that decompose into an ASCII
+    letter and combining marks fold: other scripts (kana's voicing marks) keep their meaning."""
+    if word.isascii():
+        return word
+    out = []
+    for char in word:
+        parts = unicodedata.normalize("NFKD", char)
+        base, marks = parts[:1], parts[1:]
+        folds = base.isascii() and base.isalpha() and all(unicodedata.combining(m) for m in marks)
+        out.append(base if folds and marks else char)
+    return "".join(out)
+
+
 def tokenize(prepared: str) -> list[Token]:
     """Split prepared text into word tokens, merging multi-word names into one."""
     raw: list[Token] = []
@@ -195,7 +214,7 @@ def tokenize(prepared: str) -> list[Token]:
         # Only the text since the previous word can hold what comes last before this one.
         before = prepared[previous_end : match.start()].rstrip()
         initial = before[-1] in _INITIAL_BEFORE if before else previous_end == 0
-        word = surface.lower()
+        word = fold_accents(surface.lower())
         if surface == "US":
             word = "usa"
         raw.append(Token(word, surface[0].isupper(), initial, match.start(), match.end()))

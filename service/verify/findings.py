@@ -25,6 +25,14 @@ FindingKind = Literal[
 ]
 
 
+# Findings about how a sentence puts facts together (a link such as "after" that no span
+# makes, a hedge it drops): readings a checker model may make better than these rules, so an
+# independent checker may overturn them. Every other kind is a hard veto: the spans lack or
+# contradict a number, date, name, quotation, speaker or polarity, and nothing overturns it.
+# A kind added later is hard until it is named here.
+SOFT_KINDS: frozenset[FindingKind] = frozenset({"link", "hedge"})
+
+
 @dataclass(frozen=True)
 class Finding:
     """One reason the cited spans do not support a claim."""
@@ -34,6 +42,11 @@ class Finding:
     # True where the spans leave something out (a name or number they never state); False
     # where they say otherwise (a number stated differently, an opposite word).
     omission: bool = False
+
+    @property
+    def hard(self) -> bool:
+        """Whether this finding vetoes the claim whatever any second stage says."""
+        return self.kind not in SOFT_KINDS
 
 
 def reasons(findings: tuple[Finding, ...]) -> tuple[str, ...]:
@@ -63,6 +76,8 @@ class SupportFeatures:
     stranded_names: float
     stranded_words: float
     conflicts: float
+    # The share of the claim's words the sentences state only in other words (WordNet).
+    reworded: float
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,14 @@ from service.verify.checks import (
 )
 from service.verify.findings import CopyFeatures, Finding, SupportFeatures
 from service.verify.index import SourceIndex, Unit
-from service.verify.wordkeys import ANTONYMS, PLACE_KEYS, ROLE_KEYS, SPECIFIC_KEYS
+from service.verify.wordkeys import (
+    ANTONYMS,
+    OPPOSITES,
+    PLACE_KEYS,
+    ROLE_KEYS,
+    SPECIFIC_KEYS,
+    STATED_BY,
+)
 
 _DEFINITE = frozenset({"the", "these", "those", "their", "its"})
 _SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
@@ -104,7 +111,8 @@ def check_support(
     descriptors = check_descriptors(index, claim, pool)
     missing = tuple(k for k in dict.fromkeys(claim.content) if k not in pool.content)
     named = named_otherwise(index, claim, pool, missing)
-    allowed = descriptors.words | named.words
+    reworded = reworded_words(claim, pool, missing)
+    allowed = descriptors.words | named.words | reworded
     binding = index.binder.bind(claim.side, [index.sides[u] for u in unit_ids])
     findings = (
         *numbers.findings,
@@ -125,7 +133,9 @@ def check_support(
         units=tuple(unit_ids),
         findings=findings,
         missing=tuple(surface(claim, k) for k in missing),
-        features=measure(index, claim, pool, missing, allowed, numbers, binding, len(findings)),
+        features=measure(
+            index, claim, pool, missing, allowed, numbers, binding, len(findings), len(reworded)
+        ),
         extra_units=tuple(sorted(extra - set(unit_ids))),
         uncovered=frozenset(
             [k for k in missing if k not in allowed] + [f"#{t}" for t in numbers.unsupported]
@@ -266,6 +276,21 @@ def named_otherwise(
     return Allowance((), frozenset(allowed), frozenset(extra))
 
 
+def reworded_words(claim: TextFacts, pool: Pool, missing: Sequence[str]) -> frozenset[str]:
+    """Missing claim words the sentences state in other words: a WordNet synonym or derived
+    form in a common sense, or a more specific word. Never a name, place or role (those must
+    be the sources' own), nor a word whose antonym the sentences state."""
+    return frozenset(
+        key
+        for key in missing
+        if key not in claim.names
+        and key not in PLACE_KEYS
+        and key not in ROLE_KEYS
+        and not OPPOSITES.get(key, frozenset()) & pool.content
+        and STATED_BY.get(key, frozenset()) & pool.content
+    )
+
+
 def check_missing_words(
     claim: TextFacts, pool: Pool, missing: Sequence[str], allowed: frozenset[str]
 ) -> tuple[Finding, ...]:
@@ -373,6 +398,7 @@ def measure(
     numbers: NumberCheck,
     binding: Binding,
     failures: int,
+    reworded: int,
 ) -> SupportFeatures:
     """How much of the claim the sentences state, and how they bind its parts."""
     distinct = list(dict.fromkeys(claim.content))
@@ -400,6 +426,7 @@ def measure(
         stranded_names=float(binding.stranded_names),
         stranded_words=float(binding.stranded_words),
         conflicts=float(len(binding.conflicts)),
+        reworded=reworded / total if total else 0.0,
     )
 
 

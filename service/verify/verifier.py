@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import bm25s
 import numpy as np
@@ -17,7 +17,7 @@ from service.verify.resolve import Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
 from service.verify.support import check_support, copy_features
 from service.verify.types import Citation, Claim, ClaimEvidence, Verdict
-from service.verify.wordkeys import SPECIFIC_KEYS
+from service.verify.wordkeys import PLACE_KEYS, SPECIFIC_KEYS
 
 # How many retrieved sentences are checked one by one, and how many may be stitched together.
 RETRIEVE_TOP = 8
@@ -26,6 +26,11 @@ MAX_STITCHED = 3
 # the ones it adds, and add this many missing words or numbers.
 STITCH_MIN_SHARED = 2
 STITCH_MIN_NEW = 2
+STITCH_SAME_EVENT = 3
+# How far back (in sentences of the same article) a referring sentence looks for its name.
+ANTECEDENT_WINDOW = 3
+REFERRING_PRONOUNS = frozenset("he she they it his her their its".split())
+REFERRING_DETERMINERS = frozenset("the this that these those".split())
 
 
 @dataclass(frozen=True)
@@ -273,9 +278,37 @@ class Verifier:
             candidates = list(dict.fromkeys([*candidates, *retrieved]))
             addition = self._best_addition(subject, current, candidates)
             if addition is None:
+                addition = self._antecedent_addition(subject, current)
+            if addition is None:
                 break
             current = addition
         return current
+
+    def _antecedent_addition(self, subject: _Subject, current: Check) -> Check | None:
+        """The sentence that names who or what the best sentence refers to ("She said...",
+        "The country is due to..."), where the claim names it: the nearest earlier sentence
+        of the same article that names anything, if it names every name the claim still
+        lacks, and first among its names one of them. A best sentence that names someone the
+        claim does not is never completed this way: that is a swap, not a reference."""
+        unit = self.index.units[current.units[0]]
+        missing = current.uncovered & _referents(subject.facts)
+        if not missing or not _opens_with_reference(unit.facts):
+            return None
+        if _referents(unit.facts) - _referents(subject.facts):
+            return None
+        siblings = self.index.by_document[unit.document]
+        for position in range(unit.position - 1, max(unit.position - ANTECEDENT_WINDOW, 0) - 1, -1):
+            before = self.index.units[siblings[position]]
+            referents = _referents(before.facts)
+            named = [k for k in before.facts.content if k in referents]
+            if not named:
+                continue
+            if missing <= before.facts.content_set and named[0] in missing:
+                return self._check_with_parts(
+                    subject, [*current.units, before.index], resolved=len(missing)
+                )
+            return None
+        return None
 
     def _best_addition(
         self, subject: _Subject, current: Check, candidates: list[int]
@@ -286,12 +319,17 @@ class Verifier:
             if unit in current.units:
                 continue
             shared = subject.facts.content_set & self.index.units[unit].facts.content_set
-            if len(shared - current.uncovered) < STITCH_MIN_SHARED:
+            overlap = len(shared - current.uncovered)
+            if overlap < STITCH_MIN_SHARED:
                 continue
             trial = self._check_with_parts(subject, [*current.units, unit])
             # A stitched sentence must bring a whole piece (two missing words or numbers):
-            # a lone name found elsewhere ("Madrid") is a swap, not a second source.
-            if len(current.uncovered - trial.uncovered) < STITCH_MIN_NEW:
+            # a lone name found elsewhere ("Madrid") is a swap, not a second source; unless
+            # it says much of the same thing besides (the same event, told again with the
+            # name or the day), and the piece is not a number: a number's swap looks the same.
+            brought = current.uncovered - trial.uncovered
+            same_event = overlap >= STITCH_SAME_EVENT and not any(k[0] == "#" for k in brought)
+            if len(brought) < (1 if same_event else STITCH_MIN_NEW):
                 continue
             if best is None or _match(trial) > _match(best):
                 best = trial
@@ -329,9 +367,23 @@ class Verifier:
 
     # --- checking -----------------------------------------------------------------------
 
-    def _check_with_parts(self, subject: _Subject, units: Sequence[int]) -> Check:
-        """Every check of the statement against these units, combined once into one Check."""
+    def _check_with_parts(
+        self, subject: _Subject, units: Sequence[int], resolved: int = 0
+    ) -> Check:
+        """Every check of the statement against these units, combined once into one Check.
+        `resolved` names were taken from the last unit as the referent of the best unit's
+        pronoun: that unit is not a second fact, and those names are the best unit's own."""
         support = check_support(self.index, subject.facts, units, subject.speaker)
+        if resolved:
+            measured = support.features
+            support = replace(
+                support,
+                features=replace(
+                    measured,
+                    stitched=measured.stitched - 1,
+                    names_elsewhere=max(measured.names_elsewhere - resolved, 0.0),
+                ),
+            )
         findings = (
             *support.findings,
             *self._quote_findings(subject, support.units),
@@ -403,7 +455,8 @@ class Verifier:
             if self.index.units_overlapping(occ[0], occ[1], occ[2])
         ]
         if not occurrences:
-            return Verdict(False, 0.0, [], [f"quotation not found verbatim: {_clip(claim.text)!r}"])
+            reason = f"quotation not found verbatim: {_clip(claim.text)!r}"
+            return Verdict(False, 0.0, [], [reason], vetoes=(reason,))
         claimed = (
             analyse(claim.speaker, self.index.known_names).content_set
             if claim.speaker
@@ -418,9 +471,9 @@ class Verifier:
             else:
                 reasons.append(problem)
         if not accepted:
-            return Verdict(False, 0.1, [], reasons)
+            return Verdict(False, 0.1, [], reasons, vetoes=tuple(reasons))
         citations = [
-            Citation(self.index.documents[d].id, s, e, self.index.documents[d].text[s:e])
+            Citation.of_span(self.index.documents[d].id, self.index.documents[d].text, s, e)
             for d, s, e in accepted
         ]
         return Verdict(True, 1.0, citations, [])
@@ -478,6 +531,7 @@ class Verifier:
             [self._citation(u) for u in units],
             reasons,
             details={**check.features.as_dict(), "score": check.score},
+            vetoes=() if supported else tuple(f.reason for f in check.findings if f.hard),
         )
 
     def _corroborating(self, subject: _Subject, units: list[int], groups: _Groups) -> list[int]:
@@ -505,12 +559,7 @@ class Verifier:
     def _citation(self, unit: int) -> Citation:
         sentence = self.index.units[unit].sentence
         document = self.index.documents[self.index.units[unit].document]
-        return Citation(
-            sentence.article_id,
-            sentence.start,
-            sentence.end,
-            document.text[sentence.start : sentence.end],
-        )
+        return Citation.of_span(sentence.article_id, document.text, sentence.start, sentence.end)
 
 
 def _retrieval_terms(facts: TextFacts) -> list[str]:
@@ -518,6 +567,23 @@ def _retrieval_terms(facts: TextFacts) -> list[str]:
     terms.extend(f"#{q.value:g}" for q in facts.numbers.quantities)
     terms.extend(sorted(facts.numbers.weekdays))
     return terms
+
+
+def _referents(facts: TextFacts) -> frozenset[str]:
+    """The keys of what a sentence names: people, organisations and places."""
+    return facts.names | (facts.content_set & PLACE_KEYS)
+
+
+def _opens_with_reference(facts: TextFacts) -> bool:
+    """Whether a sentence opens by referring back: a third-person pronoun, or a determiner
+    and a common noun ("The country", "This week the club")."""
+    words = [t for t in facts.tokens if t.word.isalpha()][:2]
+    if not words:
+        return False
+    first = words[0].word
+    if first in REFERRING_PRONOUNS:
+        return True
+    return first in REFERRING_DETERMINERS and len(words) > 1 and not words[1].capitalised
 
 
 def _passes(check: Check) -> bool:

@@ -11,6 +11,7 @@ from service.text.lexicon import (
     POLAR_WORDS,
     ROLES,
     WORDNET_ANTONYM_PAIRS,
+    wordnet_relations,
 )
 from service.text.normalize import word_key
 
@@ -47,6 +48,20 @@ def _opposites() -> dict[str, frozenset[str]]:
     return table
 
 
+def _stated_by() -> dict[str, frozenset[str]]:
+    """Claim word key -> source word keys that state it in other words, by WordNet: a synonym
+    or a derived form in a common sense, or a more specific word ("vehicle": a "car")."""
+    table: dict[str, set[str]] = {}
+    for kind, a, b in wordnet_relations():
+        key_a, key_b = word_key(a), word_key(b)
+        if key_a == key_b:
+            continue
+        table.setdefault(key_b, set()).add(key_a)
+        if kind != "hyp":
+            table.setdefault(key_a, set()).add(key_b)
+    return {key: frozenset(keys) for key, keys in table.items()}
+
+
 PLACE_KEYS = frozenset(PLACE_KEY.values())
 ROLE_KEYS = frozenset(word_key(r) for r in ROLES)
 # Hand-kept antonyms: a claim word whose antonym the spans state contradicts them.
@@ -55,3 +70,5 @@ ANTONYMS: dict[str, frozenset[str]] = _antonyms()
 SPECIFIC_KEYS: dict[str, frozenset[str]] = _specific_keys()
 # Every opposite the binder knows: antonyms, polar words and WordNet's antonym pairs.
 OPPOSITES: dict[str, frozenset[str]] = _opposites()
+# Word key of a claim word -> keys of source words that state it in other words (WordNet).
+STATED_BY: dict[str, frozenset[str]] = _stated_by()
