@@ -78,3 +78,21 @@ def test_the_mock_with_a_server_url_says_the_server_is_not_used() -> None:
     assert startup_warnings(Settings(model="mock"), {}) == []
     served = Settings(model="mock-server", openai_base_url="http://127.0.0.1:8081/v1")
     assert startup_warnings(served, {}) == []
+
+
+def test_a_choice_lists_its_choices_and_a_validator_speaks_for_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert refused(monkeypatch, "SUMMARIZER_LOG_FORMAT", "xml") == (
+        "SUMMARIZER_LOG_FORMAT='xml' is not accepted: it must be one of json, text"
+    )
+    monkeypatch.delenv("SUMMARIZER_LOG_FORMAT")
+    assert refused(monkeypatch, "SUMMARIZER_REDIS_URL", "http://cache:6379") == (
+        "SUMMARIZER_REDIS_URL='http://cache:6379': expected a redis://, rediss:// or unix:// URL"
+    )
+
+
+def test_a_key_set_by_mistake_is_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    pasted = "sk-live-0123456789abcdef"
+    detail = refused(monkeypatch, "SUMMARIZER_API_KEY_HASHES", pasted)
+    assert detail.startswith("SUMMARIZER_API_KEY_HASHES: ") and pasted not in detail
