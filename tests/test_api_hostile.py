@@ -361,7 +361,7 @@ def test_json_nested_past_the_parser_is_a_typed_400(client: TestClient, body: by
 # --- Every 404 and every 405 is typed ---
 
 
-@pytest.mark.parametrize("path", ["/nope", "/summarize/x", "/docs/x", "/%ff", "/"])
+@pytest.mark.parametrize("path", ["/nope", "/summarize/x", "/docs/x", "/%ff", "/viewer/x"])
 def test_every_unknown_path_is_a_typed_404(client: TestClient, path: str) -> None:
     for method in ("GET", "POST", "DELETE"):
         _error(client.request(method, path), 404, "not_found")
