@@ -4,6 +4,9 @@
 
 serves the mock model at http://127.0.0.1:8081/v1 (`POST /v1/chat/completions`,
 `GET /v1/models`), so the real `openai` SDK path of the service can be run and tested offline.
+It lists itself as `mock-server` (MODEL_NAME), not `mock`: `SUMMARIZER_MODEL=mock` selects the
+in-process model and never reaches a server, so the service is pointed at this one with
+`SUMMARIZER_MODEL=mock-server OPENAI_BASE_URL=http://127.0.0.1:8081/v1`.
 The draft type is chosen from the request: `response_format.json_schema.name`, else the title
 of a `schema` sent with `json_object` (llama.cpp's form), else the schema the client put in
 the prompt. `--capability` makes the server refuse formats as weaker servers do, and
@@ -59,6 +62,8 @@ _TASKS = {
     drafts.RepairDraft: "repair",
 }
 _REPLY_CACHE_SIZE = 256
+# The id listed at /v1/models: its own name, so that it is never mistaken for the in-process mock.
+MODEL_NAME = "mock-server"
 _ROLES: dict[str, Literal["system", "user", "assistant"]] = {
     "system": "system",
     "user": "user",
@@ -156,7 +161,7 @@ def create_app(
     *,
     faults: FaultConfig | None = None,
     capability: Capability = Capability.JSON_SCHEMA,
-    model_name: str = "mock",
+    model_name: str = MODEL_NAME,
     reasoning_tokens: int | None = None,
     checker: CheckerMode | None = None,
 ) -> FastAPI:
@@ -507,7 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--model-name", default="mock", help="id listed at /v1/models")
+    parser.add_argument("--model-name", default=MODEL_NAME, help="id listed at /v1/models")
     parser.add_argument(
         "--capability",
         type=Capability,

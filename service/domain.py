@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 InputFormat = Literal["text", "html"]
+# What a request gets when the model fails (timeout, unreachable, bad output): the typed error,
+# or the extractive summary marked as a fallback.
+OnModelFailure = Literal["error", "extractive"]
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,13 @@ class ArticleInput:
 
 @dataclass(frozen=True)
 class SummaryOptions:
-    """What one summary may hold, and whether failed sentences may be sent back for repair."""
+    """What one summary may hold, whether failed sentences may be sent back for repair, and
+    what to answer when the model fails."""
 
     max_key_points: int
     max_quotes: int
     repair: bool
+    on_model_failure: OnModelFailure = "error"
 
 
 def first_repeated(ids: Iterable[str]) -> int | None:

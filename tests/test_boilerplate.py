@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from service.domain import ArticleInput, Document
-from service.ingest.furniture import inline_boilerplate_spans, mark_boilerplate
+from service.ingest.furniture import inline_boilerplate_spans, is_navigation_line, mark_boilerplate
 from service.ingest.segment import ingest_article, split_sentences
 
 
@@ -180,3 +180,86 @@ def test_glued_widget_message_leaves_the_real_sentence() -> None:
 
 def test_no_sentences_no_marks() -> None:
     assert mark_boilerplate("", []) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Home | News | Sport",
+        "Home > World > Asia",
+        "Home • Politics • Business • Tech",
+        "News / Sport / Weather / Video",
+        "1 | 2 | 3 | Next",
+    ],
+)
+def test_a_line_of_navigation_is_furniture(line: str) -> None:
+    assert is_navigation_line(line)
+    assert boilerplate(line + "\n\n" + BODY) == [line]
+    # Also after the article, where only sign-offs were marked.
+    assert boilerplate(BODY + "\n" + line) == [line]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Japan – Italy – US talks",
+        "Live | Japan and Italy agree a minerals pact in Tokyo",
+        "Scores: 3 - 2 - 1",
+        "He won. | She lost. | Draw.",
+        "Japan and Italy agree to deepen their partnership",
+    ],
+)
+def test_separators_inside_a_headline_are_not_navigation(line: str) -> None:
+    assert not is_navigation_line(line)
+    assert boilerplate(line + "\n\n" + BODY) == []
+
+
+NAVIGATION_PAGE = (
+    "Home | News | Sport | Weather\n\n"
+    "Top stories\n"
+    "Japan economy grows in third quarter\n"
+    "Italy votes on budget next week\n"
+    "Leaders meet in Rome for talks\n"
+)
+
+
+def test_a_page_of_pure_navigation_has_no_content_left() -> None:
+    assert [b for _, b in marked(NAVIGATION_PAGE)] == [True] * len(marked(NAVIGATION_PAGE))
+    # The same titles over an article are its headline and standfirst: content.
+    article = "Japan economy grows in third quarter\nExports rose for a fourth month\n\n" + BODY
+    assert boilerplate(article) == []
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        {"id": "nav", "text": NAVIGATION_PAGE},
+        {"id": "nav", "text": "Home | News | Sport"},
+        {
+            "id": "nav",
+            "html": "<html><body><nav><a href='/'>Home</a> | <a href='/n'>News</a> | "
+            "<a href='/s'>Sport</a></nav><ul><li><a href='/a'>Japan economy grows in third "
+            "quarter</a></li><li><a href='/b'>Italy votes on budget next week</a></li>"
+            "<li><a href='/c'>Leaders meet in Rome for talks</a></li></ul></body></html>",
+        },
+    ],
+)
+def test_navigation_alone_is_a_typed_error_not_a_headline(article: dict[str, str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.config import Settings
+    from service.drafting.extractive import ExtractiveModel
+
+    api = TestClient(create_app(Settings(), model=ExtractiveModel()))
+    reply = api.post("/summarize", json={"articles": [article]})
+    assert reply.status_code == 422, reply.json()
+    assert reply.json()["type"] == "invalid_request"
+    assert "only page boilerplate" in reply.json()["detail"]
+    # Beside a real article it is simply never cited.
+    real = {"id": "real", "text": BODY}
+    reply = api.post("/summarize", json={"articles": [article, real]})
+    assert reply.status_code == 200
+    cited = {c["article_id"] for p in reply.json()["summary"]["key_points"] for c in p["citations"]}
+    assert cited == {"real"}
+    assert reply.json()["summary"]["headline"]["citations"][0]["article_id"] == "real"

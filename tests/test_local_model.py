@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +25,7 @@ from service.drafting.drafts import SummaryDraft
 from service.llm.base import ChatMessage, ModelRequest
 from service.llm.deadline import request_deadline
 from service.llm.openai_client import CapabilityCache, OpenAIChatModel, StructuredMode
-from tests.conftest import cited_objects
+from tests.conftest import REPO, cited_objects
 
 pytestmark = [
     pytest.mark.slow,
@@ -115,3 +119,39 @@ def test_service_with_the_real_model_returns_only_grounded_sentences(local_serve
     assert verification["checked"] >= verification["passed"]
     for dropped in verification["dropped"]:
         assert dropped["reasons"], dropped
+
+
+def readme_local_model_command() -> tuple[dict[str, str], list[str]]:
+    """The README's local-model summarize command: its environment and its arguments."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("A real local model, offline", 1)[1].split("```bash", 1)[1]
+    lines = block.split("```", 1)[0].replace("\\\n", " ").splitlines()
+    (command,) = [line for line in lines if "-m service summarize" in line]
+    words = shlex.split(command.split("#", 1)[0])
+    env = dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
+    return env, [w for w in words if w not in {f"{k}={v}" for k, v in env.items()}]
+
+
+def test_the_readme_local_model_example_prints_a_summary(local_server: str) -> None:
+    """As documented: a grounded summary (the model's or the marked extractive one), never
+    a timeout, and every model call on the progress lines."""
+    env, argv = readme_local_model_command()
+    assert argv[0] == ".venv/bin/python" and argv[1:4] == ["-m", "service", "summarize"]
+    deadline = float(env["SUMMARIZER_REQUEST_DEADLINE_S"])
+    assert float(env["SUMMARIZER_MODEL_TIMEOUT_S"]) <= deadline
+    env["OPENAI_BASE_URL"] = local_server
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SUMMARIZER_", "OPENAI_"))}
+    done = subprocess.run(
+        [sys.executable, *argv[1:]],
+        cwd=REPO,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=deadline + 120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Key points" in done.stdout and "Verification:" in done.stdout
+    assert f"model call 1 (summarize): asking {MODEL_ALIAS}" in done.stderr
+    if "FALLBACK to extractive" in done.stdout:
+        assert "no sentence written by the model" in done.stdout or "model failed" in done.stdout

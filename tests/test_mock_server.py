@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from devtools.fake_openai_server import (
+    MODEL_NAME,
     Capability,
     build_parser,
     config_from_args,
@@ -92,7 +93,8 @@ def content_of(reply: Any) -> str:
 
 def test_models_are_listed() -> None:
     listed = client().get("/v1/models").json()
-    assert [m["id"] for m in listed["data"]] == ["mock"]
+    # Its own name: `mock` is the in-process model, which never reaches a server.
+    assert [m["id"] for m in listed["data"]] == [MODEL_NAME] == ["mock-server"]
 
 
 def test_serves_the_mock_model_deterministically() -> None:

@@ -42,6 +42,7 @@ def summary_options(options: SummarizeOptions) -> SummaryOptions:
         max_key_points=options.max_key_points,
         max_quotes=options.max_quotes,
         repair=options.repair,
+        on_model_failure=options.on_model_failure,
     )
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.config import JsonDict, JsonValue
 
 from service.api.strings import Identifier, Text
-from service.domain import InputFormat, first_repeated
+from service.domain import InputFormat, OnModelFailure, first_repeated
 
 # Hard ceilings of the schema itself; the configured limits (Settings) are checked on top.
 MAX_ID_CHARS = 200
@@ -103,6 +103,12 @@ class SummarizeOptions(Strict):
     max_key_points: int = Field(default=8, ge=1, le=20, strict=True)
     max_quotes: int = Field(default=4, ge=0, le=10, strict=True)
     repair: bool = Field(default=True, strict=True)
+    on_model_failure: OnModelFailure = Field(
+        default="error",
+        description="When the model fails or the deadline passes: `error` answers the typed "
+        "502/503/504; `extractive` answers 200 with the extractive summary, `run.fallback` set "
+        "and `run.fallback_reason` naming the failure.",
+    )
 
 
 class SummarizeRequest(Strict):

@@ -65,6 +65,8 @@ class Drafter:
         self.limits = {"max_key_points": max_key_points, "max_quotes": max_quotes}
         self.budget = prompt_budget(model.context_tokens, settings.max_output_tokens)
         self.versions: dict[str, int] = {}
+        # Known as soon as write() has planned the calls, so a failed call can still say it.
+        self.strategy: Literal["single", "map_reduce"] = "single"
 
     async def _ask(
         self,
@@ -155,6 +157,7 @@ class Drafter:
             draft = await self._summarize(chunks[0])
             strategy: Literal["single", "map_reduce"] = "single"
         else:
+            self.strategy = "map_reduce"
             self.progress(f"sources exceed the context: {len(chunks)} chunks, then a reduce")
             done = 0
 

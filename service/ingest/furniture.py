@@ -116,6 +116,16 @@ _SCRIPT_FAMILY = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "CJK": "CJK", "HANGUL": 
 _DOMINANT_SCRIPT_SHARE = 0.7
 _FOREIGN_SCRIPT_SHARE = 0.8
 
+# Navigation on one line: items between separators ("Home | News | Sport", "Home > World").
+# Symbols that only separate need two of them; dashes and slashes, which also join words in
+# headlines ("Japan – Italy talks", "24/7"), need three and spaces around them.
+_NAV_SEPARATORS = re.compile(r"\s*[|•·›»>▪◦●⋅]\s*|\s+(?:[/\\~–—-]|::)\s+|\t+|\s{3,}")
+_NAV_SYMBOLS = frozenset("|•·›»>▪◦●⋅")
+_NAV_ITEM_WORDS = 4
+_NAV_ITEM_CHARS = 32
+# A page with no prose at all: runs of this many short unpunctuated lines are a link list.
+_LINK_RUN = 3
+
 # Sentence shapes used by the positional rules.
 _SHORT_LINE_WORDS = 3
 _SHORT_LINE_CHARS = 30
@@ -130,9 +140,12 @@ class _Sentence:
     text: str
     words: int
     alone_on_line: bool
-    # Index of the hard line the sentence starts on.
+    # Indices of the hard lines the sentence starts and ends on.
     line: int
+    last_line: int
     terminal: bool
+    # The text of each hard line the sentence spans.
+    line_texts: tuple[str, ...]
 
 
 def mark_boilerplate(text: str, spans: Sequence[Span]) -> list[bool]:
@@ -142,6 +155,7 @@ def mark_boilerplate(text: str, spans: Sequence[Span]) -> list[bool]:
     marks = [_is_boilerplate_alone(s, body_script) for s in sentences]
     _mark_menu_runs(sentences, marks)
     _mark_outside_prose(sentences, marks)
+    _mark_link_lists(sentences, marks)
     return marks
 
 
@@ -180,7 +194,9 @@ def _describe(text: str, spans: Sequence[Span]) -> list[_Sentence]:
                 words=len(_WORD.findall(sentence)),
                 alone_on_line=alone,
                 line=first_line,
+                last_line=last_line,
                 terminal=bool(_TERMINAL_END.search(sentence)),
+                line_texts=tuple(_LINE_BREAK.split(sentence)),
             )
         )
     return out
@@ -197,7 +213,26 @@ def _is_boilerplate_alone(sentence: _Sentence, body_script: str | None) -> bool:
         return True
     # Labels, bylines and datelines read like text when they run on into a sentence.
     return sentence.alone_on_line and (
-        _is_section_label(sentence) or _is_byline(text) or _is_dateline(sentence)
+        _is_section_label(sentence)
+        or _is_byline(text)
+        or _is_dateline(sentence)
+        or is_navigation_line(text)
+    )
+
+
+def is_navigation_line(text: str) -> bool:
+    """Whether a line is only short items between separators: a menu or a breadcrumb trail."""
+    separators = [m.group().strip() for m in _NAV_SEPARATORS.finditer(text.strip())]
+    items = [item.strip() for item in _NAV_SEPARATORS.split(text.strip())]
+    needed = 2 if separators and all(sep in _NAV_SYMBOLS for sep in separators) else 3
+    if len(separators) < needed or len(set(separators)) > 1:
+        return False
+    return all(
+        item
+        and len(item) <= _NAV_ITEM_CHARS
+        and len(_WORD.findall(item)) <= _NAV_ITEM_WORDS
+        and not _TERMINAL_END.search(item)
+        for item in items
     )
 
 
@@ -282,6 +317,40 @@ def _mark_outside_prose(sentences: Sequence[_Sentence], marks: list[bool]) -> No
         before = i < first and sentence.words <= _SHORT_LINE_WORDS
         if after or before:
             marks[i] = True
+
+
+def _mark_link_lists(sentences: Sequence[_Sentence], marks: list[bool]) -> None:
+    """On a page with no prose at all, runs of unpunctuated lines are lists of links.
+
+    Only there: beside prose the same shape may be a headline over a standfirst, or a list
+    of facts, which must stay content.
+    """
+    if any(_is_prose(s) and not marks[i] and not _is_line_list(s) for i, s in enumerate(sentences)):
+        return
+    run: list[int] = []
+    lines = 0
+    for i, sentence in enumerate([*sentences, None]):
+        if sentence is not None and sentence.alone_on_line and not sentence.terminal:
+            run.append(i)
+            lines += sentence.last_line - sentence.line + 1
+            continue
+        if lines >= _LINK_RUN:
+            for j in run:
+                marks[j] = True
+        run, lines = [], 0
+
+
+def _is_line_list(sentence: _Sentence) -> bool:
+    """Lines read as one wrapped sentence that are really a list: each starts a new item.
+
+    Titles of equal length look like text wrapped at a narrow column; wrapped prose ends in
+    punctuation and continues lines with lower-case words.
+    """
+    if sentence.terminal or len(sentence.line_texts) < 2:
+        return False
+    return all(
+        line.strip()[:1].isupper() or line.strip()[:1].isdigit() for line in sentence.line_texts
+    )
 
 
 def _is_short_line(sentence: _Sentence) -> bool:

@@ -11,7 +11,7 @@ from service.domain import ArticleInput, Document, SourceGroups, SummaryOptions
 from service.drafting.drafter import Drafter, Progress
 from service.drafting.drafts import DraftSentence, SummaryDraft
 from service.drafting.extractive import summarise_groups
-from service.errors import ClientError
+from service.errors import ClientError, ModelError
 from service.ingest.grouping import group_sentences
 from service.ingest.prompt_injection import exclude_planted_instructions
 from service.ingest.segment import ingest_articles
@@ -201,15 +201,32 @@ async def summarize(
     )
     stage = None if checker is None else CheckerStage(checker, settings.checker_confirm_below)
     repair = options.repair and settings.repair and model.profile.can_repair
-    # One deadline for all of the request's calls, however many map-reduce and repair make.
-    async with request_deadline(settings.request_deadline_s):
-        result = await drafter.write(prepared.groups.groups)
-        summary, report = await _verified(result.draft, drafter, prepared, assembler, repair, stage)
-
     fallback_reason = None
-    if not summary.key_points and model.profile.extractive_fallback:
-        # Nothing the model wrote survived: answer with the extractive summary, marked as such.
+    try:
+        # One deadline for all of the request's calls, however many map-reduce and repair make.
+        async with request_deadline(settings.request_deadline_s):
+            result = await drafter.write(prepared.groups.groups)
+            summary, report = await _verified(
+                result.draft, drafter, prepared, assembler, repair, stage
+            )
+    except ModelError as exc:
+        if options.on_model_failure != "extractive":
+            raise
+        # The client chose the extractive summary over the error: it answers, marked as such.
+        fallback_reason = f"model failed ({exc.type}): {exc.detail}"
+        summary = Summary(headline=None, event=None, key_points=(), quotes=())
+        report = VerificationReport(
+            checked=0,
+            passed=0,
+            judged=0,
+            repaired=0,
+            dropped=(),
+            checker=stage.report() if stage is not None else None,
+        )
+    if fallback_reason is None and not summary.key_points and model.profile.extractive_fallback:
         fallback_reason = "no sentence written by the model passed verification"
+    if fallback_reason is not None:
+        # Nothing the model wrote is given: answer with the extractive summary, marked as such.
         draft = await asyncio.to_thread(
             summarise_groups, prepared.groups.groups, options.max_key_points, options.max_quotes
         )
@@ -227,7 +244,7 @@ async def summarize(
         articles=_article_reports(prepared),
         run=RunInfo(
             model=metered.last_model,
-            strategy=result.strategy,
+            strategy=drafter.strategy,
             calls=metered.usage.calls,
             prompt_tokens=metered.usage.prompt_tokens,
             completion_tokens=metered.usage.completion_tokens,
