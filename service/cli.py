@@ -191,7 +191,11 @@ def _cmd_serve(args: argparse.Namespace) -> None:
 
     from service.api.app import create_app
 
-    uvicorn.run(create_app(), host=args.host, port=args.port)
+    app = create_app()
+    # SIGTERM: requests in flight get the grace period, then are cancelled (their worker
+    # threads stop at their next check), so the process stops in bounded time.
+    grace = app.state.settings.shutdown_grace_s
+    uvicorn.run(app, host=args.host, port=args.port, timeout_graceful_shutdown=grace)
 
 
 def build_parser() -> argparse.ArgumentParser:

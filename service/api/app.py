@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.api.errors import add_error_handlers
-from service.api.middleware import BodyLimit, Metrics
+from service.api.middleware import BodyLimit, DisconnectWatch, Metrics
 from service.api.routes import ROUTES, router
 from service.config import Settings, get_settings
 from service.llm.base import Model
@@ -41,5 +41,6 @@ def create_app(settings: Settings | None = None, model: Model | None = None) -> 
     add_error_handlers(app)
     app.middleware("http")(app.state.metrics.measure)
     app.include_router(router)
+    app.add_middleware(DisconnectWatch)
     app.add_middleware(BodyLimit, max_bytes=app_settings.max_body_bytes)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -21,6 +22,7 @@ from service.api.schemas import (
 )
 from service.config import Settings
 from service.llm.base import Model
+from service.pipeline.worker import in_worker, until_disconnected
 from service.registry import check_ready
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -53,20 +55,38 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 router = APIRouter()
 
 
+def _client_gone(request: Request) -> Callable[[], Awaitable[bool]]:
+    """Whether the request's client has disconnected (noted by `DisconnectWatch`)."""
+    gone: asyncio.Event | None = request.scope.get("state", {}).get("client_gone")
+
+    async def disconnected() -> bool:
+        return gone is not None and gone.is_set()
+
+    return disconnected
+
+
 @router.post("/summarize", response_model=SummarizeResponse, responses=ERROR_RESPONSES)
 async def summarize_route(
-    body: SummarizeRequest, settings: SettingsDep, model: ModelDep, metrics: MetricsDep
+    request: Request,
+    body: SummarizeRequest,
+    settings: SettingsDep,
+    model: ModelDep,
+    metrics: MetricsDep,
 ) -> SummarizeResponse:
     """Summarise the articles; only verified sentences are returned."""
-    response = await summarize_request(body, model=model, settings=settings)
+    work = summarize_request(body, model=model, settings=settings)
+    response = await until_disconnected(work, _client_gone(request))
     metrics.record(response)
     return response
 
 
 @router.post("/verify", response_model=VerifyResponse, responses=ERROR_RESPONSES)
-async def verify_route(body: VerifyRequest, settings: SettingsDep) -> VerifyResponse:
+async def verify_route(
+    request: Request, body: VerifyRequest, settings: SettingsDep
+) -> VerifyResponse:
     """Check sentences written elsewhere against the articles."""
-    return await asyncio.to_thread(verify_request, body, settings)
+    work = in_worker(verify_request, body, settings)
+    return await until_disconnected(work, _client_gone(request))
 
 
 @router.get("/healthz")

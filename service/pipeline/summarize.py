@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -26,6 +25,7 @@ from service.pipeline.results import (
     VerificationReport,
     VerifiedSentence,
 )
+from service.pipeline.worker import InWorkerModel, in_worker, raise_if_cancelled
 from service.verify import Verifier
 
 
@@ -46,7 +46,9 @@ def prepare(articles: Sequence[ArticleInput], settings: Settings) -> Prepared:
             "no article has any sentence to summarise (only page boilerplate was found)",
             field="articles",
         )
+    raise_if_cancelled()
     groups = group_sentences(documents)
+    raise_if_cancelled()
     return Prepared(documents, groups, Verifier(documents, groups))
 
 
@@ -151,10 +153,11 @@ async def summarize(
     progress: Progress | None = None,
 ) -> SummaryResult:
     """A verified summary of the articles; nothing unverified is returned."""
-    prepared = await asyncio.to_thread(prepare, articles, settings)
+    prepared = await in_worker(prepare, articles, settings)
     assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
-    # Every call (draft, reduce, judge, repair) is metered here, for the result's `run`.
-    metered = MeteredModel(model)
+    # Every call (draft, reduce, judge, repair) is metered here, for the result's `run`; a
+    # model that only computes does so in a worker thread, off the event loop.
+    metered = MeteredModel(InWorkerModel(model) if model.profile.offline else model)
     drafter = Drafter(
         metered,
         prepared.documents,
@@ -166,7 +169,7 @@ async def summarize(
     # One deadline for all of the request's calls, however many map-reduce and repair make.
     async with request_deadline(settings.request_deadline_s):
         result = await drafter.write(prepared.groups.groups)
-        summary, failures = await asyncio.to_thread(assembler.summary, result.draft)
+        summary, failures = await in_worker(assembler.summary, result.draft)
         checked, passed = assembler.checked, assembler.checked - len(failures)
         repaired = judged = 0
         key_points = list(summary.key_points)
@@ -182,10 +185,10 @@ async def summarize(
     if not summary.key_points and model.profile.extractive_fallback:
         # Nothing the model wrote survived: answer with the extractive summary, marked as such.
         fallback_reason = "no sentence written by the model passed verification"
-        draft = await asyncio.to_thread(
+        draft = await in_worker(
             summarise_groups, prepared.groups.groups, options.max_key_points, options.max_quotes
         )
-        summary, _ = await asyncio.to_thread(assembler.summary, draft)
+        summary, _ = await in_worker(assembler.summary, draft)
     # Whatever the model returned and however many calls it took, the request's limits hold.
     summary = replace(
         summary,

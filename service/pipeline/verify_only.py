@@ -6,20 +6,39 @@ from collections.abc import Sequence
 
 from service.config import Settings
 from service.domain import ArticleInput
-from service.errors import ClientError
+from service.errors import ClientError, PayloadTooLarge
 from service.pipeline.assemble import Assembler
 from service.pipeline.results import SentenceCheck, VerifyResult
 from service.pipeline.summarize import prepare
+from service.pipeline.worker import raise_if_cancelled
 from service.verify import Claim
 
 
 def _check_claims(
     articles: Sequence[ArticleInput], claims: Sequence[Claim], settings: Settings
 ) -> None:
-    """Refuse more sentences than configured, and citations of articles not given."""
+    """Refuse more sentences (or text) than configured, and citations of articles not given.
+
+    Checking a sentence costs more than its length (its words are bound to each candidate
+    source sentence's), so both one sentence and all of them together are bounded.
+    """
     if len(claims) > settings.max_sentences_to_verify:
         raise ClientError(
             f"at most {settings.max_sentences_to_verify} sentences per request",
+            field="sentences",
+        )
+    for i, claim in enumerate(claims):
+        if len(claim.text) > settings.max_sentence_chars:
+            raise PayloadTooLarge(
+                f"sentence {i} has {len(claim.text)} characters; at most "
+                f"{settings.max_sentence_chars} are accepted (SUMMARIZER_MAX_SENTENCE_CHARS)",
+                field=f"sentences[{i}]",
+            )
+    total = sum(len(claim.text) for claim in claims)
+    if total > settings.max_verify_chars:
+        raise PayloadTooLarge(
+            f"the sentences have {total} characters together; at most "
+            f"{settings.max_verify_chars} are accepted (SUMMARIZER_MAX_VERIFY_CHARS)",
             field="sentences",
         )
     ids = {a.id for a in articles}
@@ -41,6 +60,7 @@ def verify_sentences(
     assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
     results = []
     for claim in claims:
+        raise_if_cancelled()
         verdict = prepared.verifier.verify(claim)
         citations = assembler.grounded(verdict.citations)
         results.append(
