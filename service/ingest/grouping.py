@@ -182,7 +182,7 @@ def score_request(documents: Sequence[Document]) -> ScoredRequest:
             frequency[feature] += len(unit.members)
     total = sum(len(unit.members) for unit in units)
     weights = {f: math.log((total + 1) / (df + 0.5)) for f, df in frequency.items()}
-    vocabularies = [frozenset(_TOKEN.findall(normalise(doc.text))) for doc in documents]
+    vocabularies = _Vocabularies([frozenset(_TOKEN.findall(normalise(d.text))) for d in documents])
     mass = [sum(weights[f] for f in unit.features.shingles) for unit in units]
     scores = {}
     for a, b in _candidate_pairs(units, frequency):
@@ -290,7 +290,7 @@ def _similarity(
     b: _Unit,
     mass: tuple[float, float],
     weights: dict[str, float],
-    vocabularies: Sequence[frozenset[str]],
+    vocabularies: _Vocabularies,
 ) -> PairScore | None:
     """The pair's score parts; None when no calibration could group it."""
     fa, fb = a.features, b.features
@@ -312,9 +312,7 @@ def _similarity(
         ratio = fuzz.token_sort_ratio(fa.normalised, fb.normalised, score_cutoff=FUZZY_FLOOR)
     common = sum(weights[f] for f in fa.shingles & fb.shingles)
     overlap = common / math.sqrt(mass[0] * mass[1]) if mass[0] and mass[1] else 0.0
-    a_words = frozenset().union(*(vocabularies[i] for i in a.articles))
-    b_words = frozenset().union(*(vocabularies[i] for i in b.articles))
-    conflict = _names_conflict(fa, fb, a_words, b_words)
+    conflict = _names_conflict(fa, fb, vocabularies.of(a.articles), vocabularies.of(b.articles))
     return PairScore(
         ratio=ratio,
         overlap=0.0 if conflict else overlap,
@@ -322,6 +320,22 @@ def _similarity(
         across=across,
         within=within,
     )
+
+
+class _Vocabularies:
+    """Every word of each article, and of each set of articles an exact repeat appears in."""
+
+    def __init__(self, per_article: Sequence[frozenset[str]]) -> None:
+        self.per_article = per_article
+        self._unions: dict[frozenset[int], frozenset[str]] = {}
+
+    def of(self, articles: frozenset[int]) -> frozenset[str]:
+        """The words of these articles together (a repeat is as lenient as its articles)."""
+        if len(articles) == 1:
+            return self.per_article[next(iter(articles))]
+        if articles not in self._unions:
+            self._unions[articles] = frozenset().union(*(self.per_article[i] for i in articles))
+        return self._unions[articles]
 
 
 def _names_conflict(

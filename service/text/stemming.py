@@ -31,6 +31,7 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+@lru_cache(maxsize=65_536)
 def american_spelling(word: str) -> str:
     """Fold British spellings onto American ones ("programme", "realised", "favour")."""
     for pattern, replacement in _BRITISH:
