@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     max_article_chars: int = Field(default=200_000, ge=1_000)
     max_body_bytes: int = Field(default=5_000_000, ge=10_000)
     max_sentences_to_verify: int = Field(default=200, ge=1)
+    # /verify: one sentence, and all of a request's sentences together (checking costs more
+    # than a sentence's length: README, "Limits").
+    max_sentence_chars: int = Field(default=2_000, ge=100)
+    max_verify_chars: int = Field(default=100_000, ge=1_000)
+    # SIGTERM: how long `serve` lets requests in flight finish before it cancels them.
+    shutdown_grace_s: float = Field(default=10.0, gt=0)
 
     # Verification: whether failing sentences are sent back to a real model once.
     repair: bool = True

@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.domain import ArticleInput, Document, SourceGroups, SourceSentence
-from service.ingest.grouping import group_sentences, normalise
+from service.ingest.grouping import (
+    CALIBRATION,
+    MAX_BLOCKING_DF,
+    group_scored,
+    group_sentences,
+    normalise,
+    score_request,
+)
 from service.ingest.segment import ingest_article
 
 
@@ -179,6 +188,59 @@ def test_normalise_folds_case_quotes_dashes_and_spacing() -> None:
         normalise("“Strategic”  partnership — 1,000\u00a0TIMES")
         == "strategic partnership - 1000 times"
     )
+
+
+def test_exact_repeats_are_one_unit_and_cost_no_pair() -> None:
+    # 4,000 repeats of one sentence once paired every two of them: eight million pairs.
+    d = doc("a", "A cat sat on the mat. " * 4_000)
+    scored = score_request([d])
+    assert len(scored.units) == 1
+    assert scored.scores == {}
+    groups = group_scored(scored, CALIBRATION)
+    assert [len(g.members) for g in groups.groups] == [4_000]
+
+
+def test_candidate_pairs_stay_linear_in_a_flood_of_near_duplicates() -> None:
+    # 40 blocks of 25 sentences alike but for a number: each could pair with every other.
+    text = " ".join(
+        f"Lot {block * 100 + n} of the {block}th harbour auction went to a buyer from town {block}."
+        for block in range(40)
+        for n in range(25)
+    )
+    scored = score_request([doc("a", text)])
+    assert len(scored.units) == 1_000
+    assert len(scored.scores) <= len(scored.units) * MAX_BLOCKING_DF
+
+
+_POOL = (
+    "Police arrested five men in Leeds on Monday after the raid on the warehouse.",
+    "Police arrested five men in Leeds on Monday after a raid on the warehouse.",
+    "Police arrested seven men in Leeds on Monday after the raid on the warehouse.",
+    "The council will vote on the new harbour budget next week.",
+    "The weather in the city was mild for the season.",
+    "Attempt missed.",
+    "The striker shot wide from the edge of the box.",
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(_POOL), min_size=1, max_size=24), st.integers(1, 3))
+def test_groups_partition_the_sentences_and_keep_exact_repeats_together(
+    picks: list[str], articles: int
+) -> None:
+    documents = [
+        doc(f"a{k}", "\n".join(picks[k::articles])) for k in range(articles) if picks[k::articles]
+    ]
+    groups = group_sentences(documents)
+    members = [(m.article_id, m.index) for g in groups.groups for m in g.members]
+    content = _all_content(documents)
+    assert sorted(members) == sorted((s.article_id, s.index) for s in content)
+    group_of = {(m.article_id, m.index): g.id for g in groups.groups for m in g.members}
+    by_text: dict[str, set[str]] = {}
+    for s in content:
+        by_text.setdefault(normalise(s.text), set()).add(group_of[(s.article_id, s.index)])
+    assert all(len(ids) == 1 for ids in by_text.values())
+    assert group_sentences(documents) == groups
 
 
 def _all_content(documents: list[Document]) -> list[SourceSentence]:

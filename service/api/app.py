@@ -15,7 +15,7 @@ from service.api.content import JsonBodiesOnly
 from service.api.errors import BugsAsErrors, add_error_handlers
 from service.api.jobs import install_jobs
 from service.api.logs import configure_logging
-from service.api.middleware import BodyLimit, Metrics
+from service.api.middleware import BodyLimit, DisconnectWatch, Metrics
 from service.api.ratelimit import RateLimiter
 from service.api.request_context import RequestContext, keep_request_id_on_errors
 from service.api.response_cache import BodyStore, build_store
@@ -98,6 +98,8 @@ def create_app(
     # The last added runs first: request id and log line, metrics, keys and rate limit (before
     # the body is read), the body limit, then the JSON-only check.
     app.add_middleware(JsonBodiesOnly)
+    # Notes a client that leaves, for the routes to stop its work (`until_disconnected`).
+    app.add_middleware(DisconnectWatch)
     app.add_middleware(BodyLimit, max_bytes=app_settings.max_body_bytes)
     app.add_middleware(
         AccessGuard,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from typing import Any
@@ -73,6 +74,48 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": response.body})
+
+
+class DisconnectWatch:
+    """Notes when the client goes away (`scope["state"]["client_gone"]`), so that work nobody
+    waits for can be cancelled. Starlette's `Request.is_disconnected` cannot see it through the
+    metrics middleware: its non-blocking read is cancelled before the message arrives."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        gone = asyncio.Event()
+        scope.setdefault("state", {})["client_gone"] = gone
+        watcher: asyncio.Task[Message] | None = None
+
+        async def watch() -> Message:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                gone.set()
+            return message
+
+        async def watched_receive() -> Message:
+            nonlocal watcher
+            if watcher is not None:
+                # Once the body is in, the one message left is the disconnect: every reader
+                # shares the watcher's.
+                return await asyncio.shield(watcher)
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                gone.set()
+            elif not message.get("more_body", False):
+                watcher = asyncio.ensure_future(watch())
+            return message
+
+        try:
+            await self.app(scope, watched_receive, send)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
 
 
 class Metrics:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -23,6 +25,7 @@ from service.api.schemas import (
 from service.config import Settings
 from service.llm.base import Model
 from service.llm.checker import Checker
+from service.pipeline.worker import until_disconnected
 from service.registry import check_ready
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -75,8 +78,19 @@ CacheDep = Annotated[BodyStore | None, Depends(get_response_cache)]
 router = APIRouter()
 
 
+def _client_gone(request: Request) -> Callable[[], Awaitable[bool]]:
+    """Whether the request's client has disconnected (noted by `DisconnectWatch`)."""
+    gone: asyncio.Event | None = request.scope.get("state", {}).get("client_gone")
+
+    async def disconnected() -> bool:
+        return gone is not None and gone.is_set()
+
+    return disconnected
+
+
 @router.post("/summarize", response_model=SummarizeResponse, responses=ERROR_RESPONSES)
 async def summarize_route(
+    request: Request,
     body: SummarizeRequest,
     settings: SettingsDep,
     model: ModelDep,
@@ -85,9 +99,8 @@ async def summarize_route(
     cache: CacheDep,
 ) -> Response:
     """Summarise the articles; only verified sentences are returned."""
-    answer = await answer_summarize(
-        body, model=model, settings=settings, store=cache, checker=checker
-    )
+    work = answer_summarize(body, model=model, settings=settings, store=cache, checker=checker)
+    answer = await until_disconnected(work, _client_gone(request))
     if answer.fresh is not None:  # a cache hit verified nothing and called no model
         metrics.record(answer.fresh)
     return Response(answer.body, media_type="application/json")
@@ -95,10 +108,15 @@ async def summarize_route(
 
 @router.post("/verify", response_model=VerifyResponse, responses=ERROR_RESPONSES)
 async def verify_route(
-    body: VerifyRequest, settings: SettingsDep, metrics: MetricsDep, checker: CheckerDep
+    request: Request,
+    body: VerifyRequest,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    checker: CheckerDep,
 ) -> VerifyResponse:
     """Check sentences written elsewhere against the articles."""
-    response = await verify_request(body, settings, checker)
+    work = verify_request(body, settings, checker)
+    response = await until_disconnected(work, _client_gone(request))
     metrics.checker.record(response.checker)
     return response
 

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import errno
 import logging
+import math
 import os
 import re
 import socket
@@ -274,7 +275,15 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings, warnings: list[str]
         listener.close()
         _serve_processes(args, settings, warnings)
         return
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_config=None)
+    # SIGTERM: requests in flight get the grace period, then are cancelled (their worker
+    # threads stop at their next check), so the process stops in bounded time.
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_s),
+    )
     for warning in warnings:
         logging.getLogger("service.cli").warning(warning)
     # Said here, as uvicorn says it: it does so only for the sockets it binds itself.
@@ -302,6 +311,7 @@ def _serve_processes(args: argparse.Namespace, settings: Settings, warnings: lis
         host=args.host,
         port=args.port,
         log_config=None,
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_s),
     )
 
 

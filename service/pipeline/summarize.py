@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -28,6 +27,7 @@ from service.pipeline.results import (
     VerificationReport,
     VerifiedSentence,
 )
+from service.pipeline.worker import InWorkerModel, in_worker, raise_if_cancelled
 from service.verify import Verdict, Verifier
 
 
@@ -48,7 +48,9 @@ def prepare(articles: Sequence[ArticleInput], settings: Settings) -> Prepared:
             "no article has any sentence to summarise (only page boilerplate was found)",
             field="articles",
         )
+    raise_if_cancelled()
     groups = group_sentences(documents)
+    raise_if_cancelled()
     return Prepared(documents, groups, Verifier(documents, groups))
 
 
@@ -149,7 +151,7 @@ async def _verified(
     stage: CheckerStage | None,
 ) -> tuple[Summary, VerificationReport]:
     """Verify the draft, let the checker settle what the rules cannot, repair once, report."""
-    summary, failures = await asyncio.to_thread(assembler.summary, draft)
+    summary, failures = await in_worker(assembler.summary, draft)
     checked, passed = assembler.checked, assembler.checked - len(failures)
     repaired = judged = 0
     if stage is not None:
@@ -172,6 +174,17 @@ async def _verified(
     return replace(summary, key_points=tuple(key_points)), report
 
 
+async def _extractive_summary(
+    prepared: Prepared, assembler: Assembler, options: SummaryOptions
+) -> Summary:
+    """Nothing the model wrote is given: the extractive summary, verified like any draft."""
+    draft = await in_worker(
+        summarise_groups, prepared.groups.groups, options.max_key_points, options.max_quotes
+    )
+    summary, _ = await in_worker(assembler.summary, draft)
+    return summary
+
+
 async def summarize(
     articles: Sequence[ArticleInput],
     options: SummaryOptions,
@@ -186,11 +199,12 @@ async def summarize(
     With an independent `checker`, the statements the rules cannot settle alone are its to
     decide (after the draft and again after repair); hard vetoes stay the rules'.
     """
-    prepared = await asyncio.to_thread(prepare, articles, settings)
+    prepared = await in_worker(prepare, articles, settings)
     assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
     # Every call of the writer (draft, reduce, repair) is metered here, for the result's `run`;
-    # the checker's calls are its own report's.
-    metered = MeteredModel(model)
+    # the checker's calls are its own report's. A model that only computes does so in a
+    # worker thread, off the event loop.
+    metered = MeteredModel(InWorkerModel(model) if model.profile.offline else model)
     drafter = Drafter(
         metered,
         prepared.documents,
@@ -226,11 +240,7 @@ async def summarize(
     if fallback_reason is None and not summary.key_points and model.profile.extractive_fallback:
         fallback_reason = "no sentence written by the model passed verification"
     if fallback_reason is not None:
-        # Nothing the model wrote is given: answer with the extractive summary, marked as such.
-        draft = await asyncio.to_thread(
-            summarise_groups, prepared.groups.groups, options.max_key_points, options.max_quotes
-        )
-        summary, _ = await asyncio.to_thread(assembler.summary, draft)
+        summary = await _extractive_summary(prepared, assembler, options)
     # Whatever the model returned and however many calls it took, the request's limits hold.
     summary = replace(
         summary,

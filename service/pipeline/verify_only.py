@@ -2,28 +2,46 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from service.config import Settings
 from service.domain import ArticleInput
-from service.errors import ClientError
+from service.errors import ClientError, PayloadTooLarge
 from service.llm.checker import Checker
 from service.llm.deadline import request_deadline
 from service.pipeline.assemble import Assembler
 from service.pipeline.checker import CheckerStage, Question
 from service.pipeline.results import CheckerReport, SentenceCheck, VerifyResult
 from service.pipeline.summarize import prepare
+from service.pipeline.worker import in_worker, raise_if_cancelled
 from service.verify import Claim, Verdict
 
 
 def _check_claims(
     articles: Sequence[ArticleInput], claims: Sequence[Claim], settings: Settings
 ) -> None:
-    """Refuse more sentences than configured, and citations of articles not given."""
+    """Refuse more sentences (or text) than configured, and citations of articles not given.
+
+    Checking a sentence costs more than its length (its words are bound to each candidate
+    source sentence's), so both one sentence and all of them together are bounded.
+    """
     if len(claims) > settings.max_sentences_to_verify:
         raise ClientError(
             f"at most {settings.max_sentences_to_verify} sentences per request",
+            field="sentences",
+        )
+    for i, claim in enumerate(claims):
+        if len(claim.text) > settings.max_sentence_chars:
+            raise PayloadTooLarge(
+                f"sentence {i} has {len(claim.text)} characters; at most "
+                f"{settings.max_sentence_chars} are accepted (SUMMARIZER_MAX_SENTENCE_CHARS)",
+                field=f"sentences[{i}]",
+            )
+    total = sum(len(claim.text) for claim in claims)
+    if total > settings.max_verify_chars:
+        raise PayloadTooLarge(
+            f"the sentences have {total} characters together; at most "
+            f"{settings.max_verify_chars} are accepted (SUMMARIZER_MAX_VERIFY_CHARS)",
             field="sentences",
         )
     ids = {a.id for a in articles}
@@ -43,7 +61,11 @@ def _rules_verdicts(
     _check_claims(articles, claims, settings)
     prepared = prepare(articles, settings)
     assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
-    return assembler, [prepared.verifier.verify(claim) for claim in claims]
+    verdicts = []
+    for claim in claims:
+        raise_if_cancelled()
+        verdicts.append(prepared.verifier.verify(claim))
+    return assembler, verdicts
 
 
 def _result(
@@ -75,7 +97,7 @@ async def verify_sentences(
 ) -> VerifyResult:
     """One check per claim, in order: the rules', then the independent checker's where the
     rules cannot settle it alone (never a hard veto)."""
-    assembler, verdicts = await asyncio.to_thread(_rules_verdicts, articles, claims, settings)
+    assembler, verdicts = await in_worker(_rules_verdicts, articles, claims, settings)
     if checker is None:
         return _result(assembler, claims, verdicts)
     stage = CheckerStage(checker, settings.checker_confirm_below)

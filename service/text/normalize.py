@@ -13,8 +13,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import Stemmer  # type: ignore[import-not-found]
-
 from service.text.lexicon import (
     BASE_FORM,
     LIGHT_VERB_MERGES,
@@ -23,6 +21,7 @@ from service.text.lexicon import (
     ROLE_KEY,
     SYNONYM_GROUPS,
 )
+from service.text.stemming import american_spelling, stem
 
 _FOLD = str.maketrans(
     {
@@ -238,15 +237,6 @@ def tokenize(prepared: str) -> list[Token]:
     return merged
 
 
-_STEMMER = Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=65_536)
-def stem(word: str) -> str:
-    """The Snowball stem of a lower-cased word."""
-    return str(_STEMMER.stemWord(word))
-
-
 def _synonym_table() -> dict[str, str]:
     table: dict[str, str] = {}
     for group in SYNONYM_GROUPS:
@@ -257,22 +247,6 @@ def _synonym_table() -> dict[str, str]:
 
 
 _SYNONYM_OF = _synonym_table()
-
-
-_BRITISH = (
-    (re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$"), r"iz\1"),
-    (re.compile(r"(?<=\w{3})our(s|ed|ing|ite|ites|able)?$"), r"or\1"),
-    (re.compile(r"(?<=\w{4})mme(s)?$"), r"m\1"),
-    (re.compile(r"(?<=\w{3})tre(s)?$"), r"ter\1"),
-    (re.compile(r"(?<=\w{3})ence$"), "ense"),
-)
-
-
-def american_spelling(word: str) -> str:
-    """Fold British spellings onto American ones ("programme", "realised", "favour")."""
-    for pattern, replacement in _BRITISH:
-        word = pattern.sub(replacement, word)
-    return word
 
 
 @lru_cache(maxsize=65_536)

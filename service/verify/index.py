@@ -31,10 +31,14 @@ def _analyse_units(
     """Every content sentence as a unit, and each document's unit ids in order."""
     units: list[Unit] = []
     by_document: list[list[int]] = []
+    # A sentence repeated across copies is analysed once (the facts are immutable).
+    analysed: dict[str, TextFacts] = {}
     for doc_index, document in enumerate(documents):
         indices: list[int] = []
         for position, sentence in enumerate(document.content_sentences):
-            facts = analyse(sentence.text, known_names)
+            facts = analysed.get(sentence.text)
+            if facts is None:
+                facts = analysed[sentence.text] = analyse(sentence.text, known_names)
             units.append(Unit(len(units), doc_index, position, sentence, facts))
             indices.append(len(units) - 1)
         by_document.append(indices)
