@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import email.message
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from service.api.asgi import HttpMiddleware
 from service.api.errors import error_response
 
 
@@ -19,18 +20,12 @@ def is_json_media_type(content_type: str) -> bool:
     )
 
 
-class JsonBodiesOnly:
+class JsonBodiesOnly(HttpMiddleware):
     """Refuses compressed bodies (415, `Accept-Encoding: identity`) and bodies not declared as
     JSON (415), before they are read: FastAPI would not parse them, and the error it then
     gives does not say why."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
         encoding = headers.get(b"content-encoding", "").strip().lower()
         content_type = headers.get(b"content-type")

@@ -11,8 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from service.api.asgi import HttpMiddleware
 from service.api.schemas import ErrorOut
 from service.errors import ModelUnavailable, ServiceError
 
@@ -152,20 +153,14 @@ async def bug(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-class BugsAsErrors:
+class BugsAsErrors(HttpMiddleware):
     """Answers a bug in a route with the typed 500 and keeps the connection open.
 
     Starlette's outermost handler answers too, but then re-raises, and uvicorn closes the
     connection on an exception: the client's next request on it would fail.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracked_send(message: Message) -> None:

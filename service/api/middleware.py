@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from service.api.asgi import HttpMiddleware
 from service.api.errors import error_response
 from service.api.schemas import CheckerReportOut, SummarizeResponse
 from service.telemetry import RetryReason
@@ -23,17 +24,14 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 CallNext = Callable[[Request], Awaitable[Response]]
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """Rejects request bodies over the limit with 413, before they are read into memory."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._reject(send)
@@ -76,18 +74,12 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": response.body})
 
 
-class DisconnectWatch:
+class DisconnectWatch(HttpMiddleware):
     """Notes when the client goes away (`scope["state"]["client_gone"]`), so that work nobody
     waits for can be cancelled. Starlette's `Request.is_disconnected` cannot see it through the
     metrics middleware: its non-blocking read is cancelled before the message arrives."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         gone = asyncio.Event()
         scope.setdefault("state", {})["client_gone"] = gone
         watcher: asyncio.Task[Message] | None = None

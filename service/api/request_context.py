@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from starlette.datastructures import Headers, MutableHeaders
 
 from service import telemetry
+from service.api.asgi import HttpMiddleware
 from service.api.logs import bind_request_id, unbind_request_id
 from service.api.middleware import ASGIApp, Message, Metrics, Receive, Scope, Send
 
@@ -34,17 +35,14 @@ def request_id_for(incoming: str | None) -> str:
     return uuid.uuid4().hex
 
 
-class RequestContext:
+class RequestContext(HttpMiddleware):
     """ASGI middleware (outermost of the app's): id, request log line, size metric, counters."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         request_id = request_id_for(headers.get(REQUEST_ID_HEADER))
         scope.setdefault("state", {})["request_id"] = request_id

@@ -293,6 +293,15 @@ class Binder:
         for verb, doer, done_to in claim.roles:
             if _is_symmetric(claim, claim.items[verb]):
                 continue
+            # A source that also says it the claim's way round supports it, whatever else.
+            if any(
+                claim.items[verb].keys & side.items[other_verb].keys
+                and same(doer, other_doer)
+                and same(done_to, other_done_to)
+                for side in sources
+                for other_verb, other_doer, other_done_to in side.roles
+            ):
+                continue
             for side in sources:
                 for other_verb, other_doer, other_done_to in side.roles:
                     if not claim.items[verb].keys & side.items[other_verb].keys:
