@@ -84,6 +84,16 @@ _SPELLED: dict[str, float] = {
     "a dozen": 12.0,
     "dozen": 12.0,
 }
+# Vague amounts stand for themselves: "several weeks" is not "several months". Each gets a
+# value no number has.
+_VAGUE: dict[str, float] = {
+    word: -1.0 - at
+    for at, word in enumerate(
+        "several|a few|few|many|a couple of|a number of|dozens of|hundreds of|thousands of"
+        "|millions of".split("|")
+    )
+}
+_SPELLED |= _VAGUE
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "k": 1e3}
 
 _UNIT_ALTERNATIVES = "|".join(re.escape(u) for u in sorted(UNIT_OF, key=len, reverse=True))
@@ -135,7 +145,8 @@ def count_value(word: str) -> float | None:
     """The value of one word that is a plain count ("14", "1,200", "five"), else None."""
     if _COUNT_RE.fullmatch(word):
         return float(word.replace(",", ""))
-    return _SPELLED.get(word) if " " not in word else None
+    value = _SPELLED.get(word) if " " not in word else None
+    return value if value is None or value >= 0 else None
 
 
 def same_value(a: float, b: float) -> bool:

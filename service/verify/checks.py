@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from service.text.lexicon import NEGATIONS, SPEECH_VERBS
+from service.text.lexicon import MONTHS, NEGATIONS, SPEECH_VERBS, WEEKDAYS
 from service.text.numbers import Quantity
 from service.text.stances import side_of
 from service.text.units import count_value, same_value, unit_mentions
@@ -522,9 +522,14 @@ def swapped_names(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, ...
     return tuple(findings)
 
 
-def _count_at(facts: TextFacts, at: int) -> float | None:
-    """The value of token `at` if it is a plain count ("14", "five"), else None."""
-    return count_value(facts.tokens[at].word)
+def _count_at(facts: TextFacts, at: int) -> float | str | None:
+    """What token `at` names if it is a plain count ("14", "five") or a month or weekday
+    ("April", "Friday"); None for any other word."""
+    word = facts.tokens[at].word
+    if word in MONTHS or word in WEEKDAYS:
+        # "May" the month is capitalised mid-sentence; "may" the verb is not.
+        return word if word != "may" or facts.tokens[at].capitalised else None
+    return count_value(word)
 
 
 def _near(claim: TextFacts, units: Sequence[Unit], leave_out: frozenset[str]) -> list[Unit]:
@@ -536,9 +541,10 @@ def _near(claim: TextFacts, units: Sequence[Unit], leave_out: frozenset[str]) ->
 
 
 def swapped_numbers(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, ...]:
-    """A count where a sentence stating the rest gives another count between the same two
-    words ("five out of five children" where the source says "four out of five"), although
-    the claim's number is stated elsewhere."""
+    """A count, month or weekday where a sentence stating the rest gives another between the
+    same two words ("five out of five children" where the source says "four out of five",
+    "a student in April" where it says "in February"), although the claim's is stated
+    elsewhere."""
     counts = [at for at in range(1, len(claim.tokens) - 1) if _count_at(claim, at) is not None]
     if not counts:
         return ()
@@ -556,8 +562,9 @@ def swapped_numbers(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, .
             and (other := _count_at(unit.facts, i)) is not None
         ]
         if there and value not in there and not set(there) & claimed_values:
-            said = claim.tokens[at].word
-            reason = f"{said!r}: the cited spans give {there[0]:g} in that place"
+            said, given = claim.tokens[at].word, there[0]
+            shown = f"{given:g}" if isinstance(given, float) else given
+            reason = f"{said!r}: the cited spans give {shown} in that place"
             findings.append(Finding("number", reason))
     return tuple(findings)
 
@@ -580,8 +587,14 @@ def unscoped_negations(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding
 
 
 def _content_neighbours(facts: TextFacts, at: int) -> set[str]:
-    """The keys of the nearest content word before and after token `at`, within reach and
-    its clause, if those take no side themselves."""
+    """The keys of the nearest content word before and after token `at`, within reach, if
+    those take no side themselves: within its clause, or past punctuation where the clause
+    has none ("promptly, in full, and")."""
+    found = _neighbours(facts, at, within_clause=True)
+    return found or _neighbours(facts, at, within_clause=False)
+
+
+def _neighbours(facts: TextFacts, at: int, *, within_clause: bool) -> set[str]:
     found: set[str] = set()
     for step in (-1, 1):
         other = at
@@ -591,7 +604,7 @@ def _content_neighbours(facts: TextFacts, at: int) -> set[str]:
                 break
             left, right = sorted((other, nxt))
             gap = facts.prepared[facts.tokens[left].end : facts.tokens[right].start]
-            if SCOPE_BREAK.search(gap):
+            if within_clause and SCOPE_BREAK.search(gap):
                 break
             other = nxt
             word = facts.tokens[other].word
@@ -720,10 +733,12 @@ def _quotations_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _closing_single(text: str, at: int, end: int, mark: str) -> int:
-    """The closing single quotation mark from `at` on: one no letter follows (not "it’s")."""
+    """The closing single quotation mark from `at` on: one that ends a word, not an
+    apostrophe inside one ("it’s"); after punctuation it closes even with no space after it
+    ("wrong.'On Monday", as some corpora glue sentences)."""
     while True:
         at = text.find(mark, at, end)
-        if at == -1 or at + 1 >= end or not text[at + 1].isalnum():
+        if at == -1 or at + 1 >= end or not text[at + 1].isalnum() or text[at - 1] in ".,!?;:":
             return at
         at += 1
 
