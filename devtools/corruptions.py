@@ -40,10 +40,15 @@ PERSON = "person"
 PLACE = "place"
 NEGATION = "negation"
 ANTONYM = "antonym"
+EMBELLISH = "embellish"
 # The kinds issue 11 lists for a model that tries to mislead, in the order they are tried.
 ADVERSARIAL_KINDS = (UNIT, ORDINAL, ORGANISATION, SPEAKER, HEDGE, STANCE, DIRECT_QUOTE)
 CLASSIC_KINDS = (NUMBER, DATE, PERSON, PLACE, NEGATION, ANTONYM)
-ALL_KINDS = ADVERSARIAL_KINDS + CLASSIC_KINDS
+# Not in issue 11's list, and beyond what a hard check can refuse (a word no source uses may be
+# a synonym): an added manner word ("secretly approved"). It is written so that the verifier
+# has doubtful sentences to send to the judge, and is counted apart.
+SOFT_KINDS = (EMBELLISH,)
+ALL_KINDS = ADVERSARIAL_KINDS + CLASSIC_KINDS + SOFT_KINDS
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,8 @@ def parse(texts: Sequence[str]) -> list[Any]:
 
 
 def _words(text: str) -> frozenset[str]:
-    return frozenset(w.lower() for w in re.findall(r"[A-Za-z][\w'’-]*", text)) - {"the", "of"}
+    words = re.findall(r"[A-Za-z][\w'’]*", text.replace("-", " "))
+    return frozenset(w.lower() for w in words) - {"the", "of", "al", "el", "de"}
 
 
 def _entity_text(ent: Any) -> str:
@@ -100,7 +106,10 @@ class Pools:
             for ent in doc.ents:
                 if ent.label_ in found:
                     text = _entity_text(ent)
-                    if len(text) > 1 and re.search(r"[A-Z]", text):
+                    # A country or its people ("Scots") is no person or company, whatever
+                    # the tagger says.
+                    misread = ent.label_ != "GPE" and text.lower() in PLACE_KEY
+                    if len(text) > 1 and re.search(r"[A-Z]", text) and not misread:
                         found[ent.label_][text] = None
         return cls(tuple(found["ORG"]), tuple(found["PERSON"]), tuple(found["GPE"]))
 
@@ -519,6 +528,21 @@ def antonym_swapped(doc: Any) -> str | None:
     return None
 
 
+_MANNER = ("secretly", "reluctantly", "unanimously", "illegally", "quietly")
+
+
+def embellished(doc: Any) -> str | None:
+    """A manner word the source does not give put before the main verb ("secretly approved")."""
+    text = str(doc.text)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ != "VERB" or root.tag_ not in ("VBD", "VBZ", "VBP", "VBN"):
+        return None
+    manner = next((m for m in _MANNER if m not in text.lower()), None)
+    if manner is None:
+        return None
+    return _replace(text, root.idx, root.idx, f"{manner} ")
+
+
 # --- speakers and quotations ----------------------------------------------------------
 
 _SPEECH_LEMMAS = frozenset(
@@ -642,6 +666,7 @@ def corruptions_of(doc: Any, pools: Pools, kinds: Sequence[str] = ALL_KINDS) -> 
         PLACE: lambda: _swap_place(doc, pools.places),
         NEGATION: lambda: negated(doc),
         ANTONYM: lambda: antonym_swapped(doc),
+        EMBELLISH: lambda: embellished(doc),
     }
     out: list[Corruption] = []
     for kind in kinds:
