@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from service.text.lexicon import MONTHS, NEGATIONS, SPEECH_VERBS, WEEKDAYS
+from service.text.lexicon import MONTHS, NEGATIONS, ORDINAL_WORDS, SPEECH_VERBS, WEEKDAYS
 from service.text.numbers import Quantity
 from service.text.stances import side_of
 from service.text.units import count_value, same_value, unit_mentions
@@ -389,7 +389,9 @@ class _Run:
 
 def _proper(facts: TextFacts, at: int) -> bool:
     token = facts.tokens[at]
-    if not token.capitalised or not is_content_word(token.word):
+    # "iPad", "eBay": a capital inside the word marks a name too.
+    capital = token.capitalised or any(c.isupper() for c in facts.prepared[token.start : token.end])
+    if not capital or not is_content_word(token.word):
         return False
     # A capital at the start of a sentence says nothing, unless the word is a known name.
     return not token.sentence_initial or facts.keys[at] in facts.names
@@ -523,12 +525,16 @@ def swapped_names(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, ...
 
 
 def _count_at(facts: TextFacts, at: int) -> float | str | None:
-    """What token `at` names if it is a plain count ("14", "five") or a month or weekday
-    ("April", "Friday"); None for any other word."""
+    """What token `at` names if it is a plain count ("14", "five"), an ordinal ("fifth"), a
+    month or a weekday ("Jan", "Friday"); None for any other word."""
     word = facts.tokens[at].word
-    if word in MONTHS or word in WEEKDAYS:
+    if word in MONTHS:
         # "May" the month is capitalised mid-sentence; "may" the verb is not.
-        return word if word != "may" or facts.tokens[at].capitalised else None
+        return f"month {MONTHS[word]}" if word != "may" or facts.tokens[at].capitalised else None
+    if word in WEEKDAYS:
+        return word
+    if word in ORDINAL_WORDS:
+        return f"ordinal {ORDINAL_WORDS[word]}"
     return count_value(word)
 
 
@@ -675,6 +681,8 @@ def _opposite_in_units(
 # often scare quotes around a term.
 QUOTATION_MIN_WORDS = 3
 _PAIRED = {"“": "”", "«": "»", "„": "“"}
+# A quotation in straight single quotes runs this many characters at most (a few sentences).
+_LONGEST_STRAIGHT_QUOTE = 1_000
 # Marks that only quote (a straight single quote is as often an apostrophe).
 _QUOTATION_MARK = re.compile('["“”‘«»„]')
 # Verbs that present words as someone's, besides the lexicon's speech verbs.
@@ -719,8 +727,9 @@ def _quotations_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
             and text[at + 1].isalnum()
         ):
             close = _closing_single(text, at + 1, end, "’" if char == "‘" else "'")
-            if close == -1 and char == "'":
-                # A straight single quote left open is likelier an apostrophe ("'n'", "90s").
+            if char == "'" and (close == -1 or close - at > _LONGEST_STRAIGHT_QUOTE):
+                # A straight single quote left open, or closed only far away, is likelier an
+                # apostrophe ("'n'", "'90s").
                 at += 1
                 continue
         else:
@@ -734,11 +743,15 @@ def _quotations_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _closing_single(text: str, at: int, end: int, mark: str) -> int:
     """The closing single quotation mark from `at` on: one that ends a word, not an
-    apostrophe inside one ("it’s"); after punctuation it closes even with no space after it
-    ("wrong.'On Monday", as some corpora glue sentences)."""
+    apostrophe inside one ("it’s", "O'Neill"). After punctuation, or between a lower-case
+    letter and a capital, it closes with no space after it, as corpora that glue sentences
+    have it ("wrong.'On Monday", "assemblies'Birmingham")."""
     while True:
         at = text.find(mark, at, end)
-        if at == -1 or at + 1 >= end or not text[at + 1].isalnum() or text[at - 1] in ".,!?;:":
+        if at == -1 or at + 1 >= end:
+            return at
+        after, before = text[at + 1], text[at - 1]
+        if not after.isalnum() or before in ".,!?;:" or (after.isupper() and before.islower()):
             return at
         at += 1
 
