@@ -231,6 +231,20 @@ def _links(facts: TextFacts, accepted: frozenset[str], left: str, right: str) ->
 # --- facts a misleading model changes while keeping the words -------------------------
 
 
+class _Analysed:
+    """A text's facts, compared and hashed by what the name runs depend on, for caching."""
+
+    def __init__(self, facts: TextFacts) -> None:
+        self.facts = facts
+        self.key = (facts.prepared, facts.names)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Analysed) and self.key == other.key
+
+
 def claim_checks(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, ...]:
     """The checks that catch one changed fact among words the sources state: a number's unit,
     an ordinal, a name swapped for another in the same place, a side taken the other way."""
@@ -302,19 +316,10 @@ def replaced_hedges(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, .
     `dropped_hedges` sees hedged content words; this sees the hedge's own place, so it also
     catches a hedged "do", "be" or "have", and a hedge of several words.
     """
-    hedged: list[tuple[str, str, str]] = []
-    flat: set[tuple[str, str]] = set()
-    for unit in units:
-        facts = unit.facts
-        for at in range(len(facts.tokens)):
-            span = _hedge_span(facts, at)
-            if span is not None and span[0] > 0 and span[1] + 1 < len(facts.tokens):
-                first, last = span
-                said = facts.prepared[facts.tokens[first].start : facts.tokens[last].end]
-                hedged.append((facts.keys[first - 1], facts.keys[last + 1], said))
-        flat.update(_gapped_pairs(facts))
+    hedged = [h for unit in units for h in _hedges_of(_Analysed(unit.facts))]
     if not hedged:
         return ()
+    flat = set().union(*(_pairs_of(_Analysed(unit.facts)) for unit in units))
     claimed = _gapped_pairs(claim)
     findings: list[Finding] = []
     for left, right, hedge in hedged:
@@ -323,6 +328,25 @@ def replaced_hedges(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, .
             reason = f"the cited spans hedge {said!r} with {hedge!r}; the sentence does not"
             findings.append(Finding("hedge", reason))
     return tuple(findings)
+
+
+@lru_cache(maxsize=8192)
+def _hedges_of(analysed: _Analysed) -> tuple[tuple[str, str, str], ...]:
+    """(key before, key after, the hedge's words) of each hedge of a text."""
+    facts = analysed.facts
+    found: list[tuple[str, str, str]] = []
+    for at in range(len(facts.tokens)):
+        span = _hedge_span(facts, at)
+        if span is not None and span[0] > 0 and span[1] + 1 < len(facts.tokens):
+            first, last = span
+            said = facts.prepared[facts.tokens[first].start : facts.tokens[last].end]
+            found.append((facts.keys[first - 1], facts.keys[last + 1], said))
+    return tuple(found)
+
+
+@lru_cache(maxsize=8192)
+def _pairs_of(analysed: _Analysed) -> frozenset[tuple[str, str]]:
+    return frozenset(_gapped_pairs(analysed.facts))
 
 
 def _hedge_span(facts: TextFacts, at: int) -> tuple[int, int] | None:
@@ -390,7 +414,7 @@ class _Run:
 def _proper(facts: TextFacts, at: int) -> bool:
     token = facts.tokens[at]
     # "iPad", "eBay": a capital inside the word marks a name too.
-    capital = token.capitalised or any(c.isupper() for c in facts.prepared[token.start : token.end])
+    capital = token.capitalised or not facts.prepared[token.start : token.end].islower()
     if not capital or not is_content_word(token.word):
         return False
     # A capital at the start of a sentence says nothing, unless the word is a known name.
@@ -437,6 +461,16 @@ def _side(facts: TextFacts, at: int, step: int) -> tuple[tuple[str, ...], bool]:
     return tuple(found), False
 
 
+@lru_cache(maxsize=8192)
+def _cached_runs(analysed: _Analysed) -> tuple[_Run, ...]:
+    return tuple(_name_runs(analysed.facts))
+
+
+def _runs_of(facts: TextFacts) -> tuple[_Run, ...]:
+    """`_name_runs`, computed once per text (source sentences are checked again and again)."""
+    return _cached_runs(_Analysed(facts))
+
+
 def _name_runs(facts: TextFacts) -> list[_Run]:
     """The runs of capitalised words of a text, with their context each side."""
     runs: list[_Run] = []
@@ -468,7 +502,10 @@ def _same_place(claim: _Run, source: _Run) -> int:
 
 
 def _swapped_for(
-    run: _Run, near: Sequence[Unit], runs: dict[int, list[_Run]], claim_keys: frozenset[str]
+    run: _Run,
+    near: Sequence[Unit],
+    runs: dict[int, tuple[_Run, ...]],
+    claim_keys: frozenset[str],
 ) -> frozenset[str] | None:
     """The name the near units give in the claim's name's place, if they give another.
 
@@ -507,10 +544,10 @@ def swapped_names(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, ...
     dock": Brandt may well be named in the sources, even beside the same words elsewhere,
     but not in that place.
     """
-    claimed = [r for r in _name_runs(claim) if not r.keys <= ROLE_KEYS]
+    claimed = [r for r in _runs_of(claim) if not r.keys <= ROLE_KEYS]
     if not claimed:
         return ()
-    runs = {u.index: _name_runs(u.facts) for u in units}
+    runs = {u.index: _runs_of(u.facts) for u in units}
     findings: list[Finding] = []
     for run in claimed:
         near = _near(claim, units, run.keys)
@@ -660,18 +697,27 @@ def _opposite_in_units(
     for unit in units:
         facts = unit.facts
         beside = [
-            (at, found)
-            for at in range(len(facts.tokens))
-            if (found := _side_at(facts, at)) is not None
-            and facts.keys[at] not in facts.negated
-            and neighbours & _content_neighbours(facts, at)
+            (at, found, around)
+            for at, found, around in _stances_of(_Analysed(facts))
+            if neighbours & around
         ]
-        if any(found == side for _, found in beside):
+        if any(found == side for _, found, _ in beside):
             continue
-        for at, found in beside:
+        for at, found, _ in beside:
             if found == (group, -direction) and facts.keys[at] not in claim_keys:
                 return facts.tokens[at].word
     return None
+
+
+@lru_cache(maxsize=8192)
+def _stances_of(analysed: _Analysed) -> tuple[tuple[int, tuple[str, int], frozenset[str]], ...]:
+    """(token, side, neighbours) of each word of a text that takes a side, un-negated."""
+    facts = analysed.facts
+    return tuple(
+        (at, found, frozenset(_content_neighbours(facts, at)))
+        for at in range(len(facts.tokens))
+        if (found := _side_at(facts, at)) is not None and facts.keys[at] not in facts.negated
+    )
 
 
 # --- quotation marks --------------------------------------------------------------------
