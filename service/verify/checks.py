@@ -232,7 +232,9 @@ def _links(facts: TextFacts, accepted: frozenset[str], left: str, right: str) ->
 
 
 class _Analysed:
-    """A text's facts, compared and hashed by what the name runs depend on, for caching."""
+    """A text's facts, compared and hashed by the text and its names (all the facts depend
+    on), so what a check finds in a source sentence is cached across the claims checked
+    against it. The caches are bounded: a server keeps a few requests' sentences at most."""
 
     def __init__(self, facts: TextFacts) -> None:
         self.facts = facts
@@ -330,7 +332,7 @@ def replaced_hedges(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, .
     return tuple(findings)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _hedges_of(analysed: _Analysed) -> tuple[tuple[str, str, str], ...]:
     """(key before, key after, the hedge's words) of each hedge of a text."""
     facts = analysed.facts
@@ -344,7 +346,7 @@ def _hedges_of(analysed: _Analysed) -> tuple[tuple[str, str, str], ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _pairs_of(analysed: _Analysed) -> frozenset[tuple[str, str]]:
     return frozenset(_gapped_pairs(analysed.facts))
 
@@ -461,7 +463,7 @@ def _side(facts: TextFacts, at: int, step: int) -> tuple[tuple[str, ...], bool]:
     return tuple(found), False
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _cached_runs(analysed: _Analysed) -> tuple[_Run, ...]:
     return tuple(_name_runs(analysed.facts))
 
@@ -709,7 +711,7 @@ def _opposite_in_units(
     return None
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _stances_of(analysed: _Analysed) -> tuple[tuple[int, tuple[str, int], frozenset[str]], ...]:
     """(token, side, neighbours) of each word of a text that takes a side, un-negated."""
     facts = analysed.facts
@@ -738,7 +740,7 @@ _MORE_SPEECH_VERBS = frozenset(
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def quotation_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Where the text quotes someone: the spans between opening and closing quotation marks.
 
