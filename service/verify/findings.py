@@ -22,6 +22,11 @@ FindingKind = Literal[
     "quote",
     "quote_speaker",
     "part",
+    "unit",
+    "ordinal",
+    "swap",
+    "stance",
+    "unquoted",
 ]
 
 
