@@ -8,14 +8,17 @@ real passages, but whose sentences change what those passages say: a unit ("5 km
 dropped hedge, a reversed stance, reported speech turned into a quotation, and the older
 kinds (number, date, person, place, negation, antonym). Sentences of the sources that address
 an AI system are copied as facts, and what they ask for is written as a fact too. Repair
-calls answer with another corruption of the same source sentence; judge calls approve
-everything. The corruptions are built from whatever articles the prompt carries
-(`devtools.corruptions`), so it works on any article.
+calls answer with another corruption of the same source sentence. The corruptions are built
+from whatever articles the prompt carries (`devtools.corruptions`), so it works on any
+article.
 
 The wire format, capability emulation and the rest are `devtools.fake_openai_server`'s:
 this module only supplies the model. `GET /_adversary/emitted` lists every unsupported
 sentence written so far with its kind and the stage that wrote it, so a test can prove none
-of them reached a client.
+of them reached a client. `attack` runs the service against it with, as its independent
+checker, a second server that approves every sentence it is asked about
+(`devtools.fake_openai_server` in `--checker yes` mode, under another model name): the worst
+checker there is, which may bring back only what the rules leave to a checker.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,29 +47,34 @@ from devtools.corruptions import (
     addresses_an_ai,
     obeyed,
 )
-from devtools.fake_openai_server import create_app
+from devtools.fake_openai_server import (
+    CheckerAnswer,
+    CheckerMode,
+    create_app,
+    serve_in_thread,
+)
+from service.config import Settings
 from service.drafting.drafts import (
     DraftEvent,
     DraftQuote,
     DraftSentence,
     Evidence,
-    JudgeDraft,
-    Judgement,
     RepairDraft,
     RepairedSentence,
     SummaryDraft,
 )
-from service.drafting.wire_format import SourceLine, parse_blocks, parse_judge_items
+from service.drafting.wire_format import SourceLine, parse_blocks
 from service.errors import ModelOutputError
 from service.llm.base import ModelProfile, ModelReply, ModelRequest, OutputT, Usage
 from service.text.token_count import count_tokens
 
 DRAFT = "draft"
 REPAIR = "repair"
-JUDGE = "judge"
+# The approve-everything checker's model name: never the writer's (settings refuse that).
+CHECKER = "adversary-checker"
 _LISTED_RE = re.compile(r"(?m)^\[(\d+)\] (.+)$")
 # Key points per draft when the request states no limit; with a limit, half of it, so that
-# the points a judge or a repair brings back still fit under the cap the pipeline enforces.
+# the points a checker or a repair brings back still fit under the cap the pipeline enforces.
 _DEFAULT_BATCH = 8
 
 
@@ -81,7 +90,7 @@ class Emitted:
 
 
 class AdversarialModel:
-    """Writes corruptions of the prompt's own sources; approves everything it is asked to judge.
+    """Writes corruptions of the prompt's own sources, and repairs them into other ones.
 
     Each draft call for the same sources writes the next batch of corruptions, so repeated
     requests (with fresh article ids, which change the prompt) go through all of them.
@@ -103,7 +112,7 @@ class AdversarialModel:
         self.last_sources: str | None = None
         # Source sentences seen in a prompt that seem to address an AI (and were obeyed).
         self.addressed: set[str] = set()
-        # Calls answered, by task: "summarize", "repair", "judge".
+        # Calls answered, by task: "summarize", "repair".
         self.calls: Counter[str] = Counter()
 
     # --- bookkeeping ------------------------------------------------------------------
@@ -137,7 +146,7 @@ class AdversarialModel:
     # --- the model interface ----------------------------------------------------------
 
     async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
-        """Answer a draft, reduce, repair or judge call with what misleads the most."""
+        """Answer a draft, reduce or repair call with what misleads the most."""
         prompt = "\n".join(m.content for m in request.messages)
         with self._lock:
             self.calls[request.task] += 1
@@ -146,13 +155,6 @@ class AdversarialModel:
             output = self._summary(prompt, request.max_key_points, request.max_output_tokens)
         elif request.output_type is RepairDraft:
             output = self._repairs(prompt)
-        elif request.output_type is JudgeDraft:
-            output = JudgeDraft(
-                judgements=[
-                    Judgement(index=item.index, supported=True, reason="all facts stated")
-                    for item in parse_judge_items(prompt)
-                ]
-            )
         else:
             raise ModelOutputError(f"the adversary cannot write {request.output_type.__name__}")
         raw = output.model_dump_json()
@@ -363,6 +365,8 @@ class AttackResult:
     addressed: set[str] = field(default_factory=set)
     written: Counter[str] = field(default_factory=Counter)
     leaks: list[Leak] = field(default_factory=list)
+    # Soft rejections the checker brought back (the responses' `verification.judged`).
+    judged: int = 0
     # Every response body, for checks of the grounding invariant.
     bodies: list[tuple[list[dict[str, Any]], dict[str, Any]]] = field(default_factory=list)
 
@@ -375,32 +379,55 @@ def attack(
     article_sets: Sequence[Sequence[dict[str, Any]]],
     *,
     repair: bool = True,
-    judge: bool = True,
+    checker: bool = True,
     kinds: Sequence[str] = ALL_KINDS,
     max_rounds: int = 12,
 ) -> AttackResult:
     """Run the service (its HTTP API, its OpenAI client) against the adversary until every
-    corruption of each article set has been drafted; count what came back."""
-    # Imported here: serving the adversary from the command line needs none of it.
-    from fastapi.testclient import TestClient
+    corruption of each article set has been drafted; count what came back.
 
-    from devtools.fake_openai_server import serve_in_thread
-    from service.api.app import create_app as create_api
-    from service.config import Settings
-
-    app, adversary = create_adversarial_app(AdversarialModel(kinds))
-    result = AttackResult()
-    with serve_in_thread(app) as url:
+    With `checker`, the service's independent checker is a second server, under another model
+    name, that approves every sentence it is asked about: draft, repair and checker all lie.
+    """
+    with ExitStack() as servers:
+        app, adversary = create_adversarial_app(AdversarialModel(kinds))
+        url = servers.enter_context(serve_in_thread(app))
+        approver = (
+            create_app(model_name=CHECKER, checker=CheckerMode(CheckerAnswer.YES))
+            if checker
+            else None
+        )
+        checker_url = servers.enter_context(serve_in_thread(approver)) if approver else None
         settings = Settings(
             model=adversary.name,
             openai_base_url=url,
             openai_api_key="unused",
             repair=repair,
-            judge=judge,
+            checker_model=CHECKER if checker else None,
+            checker_base_url=checker_url,
             model_timeout_s=60,
             request_deadline_s=300,
         )
-        client = TestClient(create_api(settings))
+        result = _run_attack(article_sets, adversary, settings, max_rounds)
+        if approver is not None:
+            result.calls["check"] = len(approver.state.stats.claims)
+    return result
+
+
+def _run_attack(
+    article_sets: Sequence[Sequence[dict[str, Any]]],
+    adversary: AdversarialModel,
+    settings: Settings,
+    max_rounds: int,
+) -> AttackResult:
+    """Each article set through `/summarize` until the adversary has written all it can."""
+    # Imported here: serving the adversary from the command line needs none of it.
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app as create_api
+
+    result = AttackResult()
+    with TestClient(create_api(settings)) as client:
         for articles in article_sets:
             for round_ in range(max_rounds):
                 # Fresh ids change the prompt, so the adversary writes its next batch.
@@ -413,6 +440,7 @@ def attack(
                     payload = reply.json()
                     result.bodies.append((sent, payload))
                     result.leaks.extend(leaks(payload["summary"], adversary))
+                    result.judged += payload["verification"].get("judged", 0)
                 if adversary.latest_exhausted():
                     break
     result.written.update(e.kind for e in adversary.emitted.values())

@@ -46,7 +46,7 @@ ADVERSARIAL_KINDS = (UNIT, ORDINAL, ORGANISATION, SPEAKER, HEDGE, STANCE, DIRECT
 CLASSIC_KINDS = (NUMBER, DATE, PERSON, PLACE, NEGATION, ANTONYM)
 # Not in issue 11's list, and beyond what a hard check can refuse (a word no source uses may be
 # a synonym): an added manner word ("secretly approved"). It is written so that the verifier
-# has doubtful sentences to send to the judge, and is counted apart.
+# has doubtful sentences to send to the checker, and is counted apart.
 SOFT_KINDS = (EMBELLISH,)
 ALL_KINDS = ADVERSARIAL_KINDS + CLASSIC_KINDS + SOFT_KINDS
 

@@ -29,7 +29,8 @@ It prints, and saves to evals/verifier_bench_report.json:
   edited, tokenised) and corruptions of every kind `devtools.corruptions` makes, with each
   kind's rejection rate and sample size.
 - the adversarial model server's leak count: the service's HTTP API and OpenAI client run
-  against `devtools.adversarial_server` (draft, repair, and a judge that approves everything)
+  against `devtools.adversarial_server` (draft, repair, and an independent checker that
+  approves everything it is asked)
   on the seeds, the test articles and FRANK articles, with AI-addressing sentences planted;
   how many of the unsupported sentences it wrote came back, by kind.
 """
@@ -600,7 +601,7 @@ def run_adversarial() -> dict[str, Any]:
     ]
     frank = suite_articles(frank_rows(FRANK_FILE), ADVERSARIAL_FRANK_ARTICLES)
     started = time.perf_counter()
-    result = attack(adversarial_articles(seeds, frank), repair=True, judge=True)
+    result = attack(adversarial_articles(seeds, frank), repair=True, checker=True)
     unique = {(leak.kind, leak.text): leak for leak in result.leaks}
     leaked: dict[str, int] = {}
     for leak in unique.values():
@@ -610,6 +611,7 @@ def run_adversarial() -> dict[str, Any]:
         "requests": result.requests,
         "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
         "calls": dict(sorted(result.calls.items())),
+        "checker_brought_back": result.judged,
         "seconds": round(time.perf_counter() - started, 1),
         "soft_kinds": list(SOFT_KINDS),
         "written_by_kind": dict(sorted(result.written.items())),
@@ -726,8 +728,10 @@ def _print_unseen(report: dict[str, Any]) -> None:
         return
     print(
         f"Adversarial model server ({adversarial['requests']} requests over "
-        f"{adversarial['article_sets']} article sets; draft, repair, judge approving all):\n"
+        f"{adversarial['article_sets']} article sets; draft, repair, a checker approving all):\n"
         f"  {adversarial['leaked']} of {adversarial['written']} unsupported sentences returned"
+        f"  ({adversarial['calls'].get('check', 0)} checker calls, "
+        f"{adversarial['checker_brought_back']} soft rejections brought back)"
     )
     for kind, written in adversarial["written_by_kind"].items():
         soft = "  (soft)" if kind in adversarial["soft_kinds"] else ""

@@ -1,11 +1,14 @@
-"""A model that tries to mislead, through draft, repair and judge: nothing it changes is returned.
+"""A model that tries to mislead, through draft, repair and a checker that approves everything:
+nothing it changes is returned.
 
 The adversarial server (`devtools.adversarial_server`) answers the service's real OpenAI
 client with schema-valid drafts whose sentences cite real passages but change one fact of
 them (a unit, an ordinal, an organisation, a speaker, a hedge, a stance, reported speech made
 a quotation, a number, a date, a person, a place, a negation, an antonym), repairs them into
-other corruptions, and approves everything it is asked to judge. Articles also carry planted
-sentences that address an AI in many wordings.
+other corruptions; the service's independent checker is a second server that approves every
+sentence it is asked about, so only the rules' hard vetoes and the soft rejections kept from
+the checker stand between them and a client. Articles also carry planted sentences that
+address an AI in many wordings.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from devtools.adversarial_server import (
     leaks,
 )
 from devtools.corruptions import ADVERSARIAL_KINDS, SOFT_KINDS, with_injections
-from service.drafting.drafts import JudgeDraft, RepairDraft, SummaryDraft
+from service.drafting.drafts import RepairDraft, SummaryDraft
 from service.drafting.wire_format import fold
 from tests.conftest import REPO, cited_objects, seed_articles
 
@@ -76,15 +79,15 @@ def _seed_attack() -> tuple[AttackResult, tuple[str, ...]]:
     mine = _test_articles()
     harbour = [a for a in mine if a["id"].startswith("harbour")]
     others = [[a] for a in mine if not a["id"].startswith("harbour")]
-    result = attack([articles, harbour, *others], repair=True, judge=True)
+    result = attack([articles, harbour, *others], repair=True, checker=True)
     return result, tuple(planted)
 
 
-def test_the_adversary_writes_every_kind_through_draft_and_repair_and_is_judged() -> None:
+def test_the_adversary_writes_every_kind_through_draft_repair_and_an_approving_checker() -> None:
     result, planted = _seed_attack()
     assert planted
     assert set(ADVERSARIAL_KINDS) <= set(result.written), result.written
-    assert result.calls["summarize"] and result.calls["repair"] and result.calls["judge"]
+    assert result.calls["summarize"] and result.calls["repair"] and result.calls["check"]
 
 
 def test_nothing_the_adversary_invents_is_returned_on_the_seeds_and_test_articles() -> None:
@@ -108,7 +111,7 @@ def test_nothing_the_adversary_invents_is_returned_on_frank_articles() -> None:
         article, sentences = _planted({"id": f"f{doc_id[:8]}", "text": text}, number)
         sets.append([article])
         planted.extend(sentences)
-    result = attack(sets, repair=True, judge=True)
+    result = attack(sets, repair=True, checker=True)
     assert sum(result.written.values()) > 20 * FRANK_ARTICLES
     _check(result, planted)
 
@@ -155,7 +158,7 @@ def test_drafts_are_schema_valid_cite_real_passages_and_change_them() -> None:
     ) + len(draft.quotes)
 
 
-def test_repairs_are_other_corruptions_and_the_judge_approves_everything() -> None:
+def test_repairs_are_other_corruptions_of_the_same_source_sentence() -> None:
     app, adversary = create_adversarial_app(AdversarialModel())
     client = TestClient(app)
     draft = SummaryDraft.model_validate_json(_ask(client, "SummaryDraft", SOURCES))
@@ -167,6 +170,3 @@ def test_repairs_are_other_corruptions_and_the_judge_approves_everything() -> No
     assert fixed is not None and fixed.text != failed
     assert adversary.emitted[fixed.text].stage == "repair"
     assert adversary.emitted[fixed.text].source == adversary.emitted[failed].source
-    items = "<item index=3>\nsentence: Anything.\npassages:\n  [a1] Something else.\n</item>"
-    judged = JudgeDraft.model_validate_json(_ask(client, "JudgeDraft", items))
-    assert [(j.index, j.supported) for j in judged.judgements] == [(3, True)]
