@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from devtools.corruptions import ADVERSARIAL_KINDS, Corruptor
 from service.domain import ArticleInput, Document
 from service.ingest.segment import ingest_article
-from service.pipeline.judge import is_doubtful
+from service.pipeline.checker import doubt
 from service.text.units import unit_mentions
 from service.verify import Claim, ClaimEvidence, Verdict, Verifier
 from service.verify.checks import claim_quotations, inside_quotation, quotation_spans
@@ -309,7 +309,7 @@ def test_a_negation_over_function_words_is_refused() -> None:
 # --- a veto on the cited evidence stands ------------------------------------------------
 
 
-def test_what_the_cited_evidence_contradicts_is_not_left_to_a_judge() -> None:
+def test_what_the_cited_evidence_contradicts_is_not_left_to_a_checker() -> None:
     documents = [
         _document(
             "a",
@@ -323,7 +323,9 @@ def test_what_the_cited_evidence_contradicts_is_not_left_to_a_judge() -> None:
     )
     verdict = Verifier(documents).verify(claim)
     assert not verdict.supported
-    assert verdict.score <= THRESHOLD / 2 and not is_doubtful(verdict)
+    assert verdict.score <= THRESHOLD / 2
+    # A hard veto: no checker is asked, however the checker is configured.
+    assert verdict.vetoed and doubt(verdict, confirm_below=1.0) is None
     assert any("where the sentence names" in r for r in verdict.reasons), verdict.reasons
 
 
@@ -353,3 +355,79 @@ def test_every_adversarial_corruption_is_refused_and_its_source_accepted(
     kind, corrupted, source = data.draw(st.sampled_from(_corruptions()))
     assert _verify(source).supported, source
     assert not _verify(corrupted).supported, (kind, corrupted)
+
+
+# --- a name swapped where another sentence states the claim's name ------------------------
+
+SWAP_SOURCES = (
+    "Norway, Chile agree to expand cooperation on fisheries, says the minister. "
+    "The minister also praised a research programme with Norway and the UK. "
+    "Marking the 50th anniversary of relations between Norway and Chile, the two "
+    "governments are preparing a statement, according to Norwegian officials. "
+    "Chile and Norway already work with the UK on ocean research."
+)
+CUSTODY_SOURCES = (
+    "He was detained by U.S. Immigration and Customs Enforcement on Friday, a court heard. "
+    "Marek Ortega had been charged in March. "
+    "Marek Ortega, 31, is in the U.S. on a student visa, court papers say. "
+    "Nevada police said they want Ortega held without bail in Nevada. "
+    "He will be sent back to Nevada next month."
+)
+
+
+@pytest.mark.parametrize(
+    ("sources", "faithful", "swapped"),
+    [
+        # A listed place at the start of a sentence is a name like any other.
+        (
+            SWAP_SOURCES,
+            "Norway, Chile agree to expand cooperation on fisheries, says the minister.",
+            "UK, Chile agree to expand cooperation on fisheries, says the minister.",
+        ),
+        # The claim uses the replaced name elsewhere ("Norwegian"), yet the sentence stating
+        # the rest never names the UK: not a reordering.
+        (
+            SWAP_SOURCES,
+            "Marking the 50th anniversary of relations between Chile and Norway, the two "
+            "governments are preparing a statement, according to Norwegian officials.",
+            "Marking the 50th anniversary of relations between UK and Chile, the two "
+            "governments are preparing a statement, according to Norwegian officials.",
+        ),
+        # "U.S. Immigration" is one name, though "Immigration" follows a full stop.
+        (
+            CUSTODY_SOURCES,
+            "He was detained by U.S. Immigration and Customs Enforcement on Friday.",
+            "He was detained by Ortega and Customs Enforcement on Friday.",
+        ),
+        # A name after "in" is a place, the other place is no metonym for it.
+        (
+            CUSTODY_SOURCES,
+            "Marek Ortega, 31, is in the U.S. on a student visa, court papers say.",
+            "Marek Ortega, 31, is in Nevada on a student visa, court papers say.",
+        ),
+        (
+            CUSTODY_SOURCES,
+            "Nevada police said they want Ortega held without bail in Nevada.",
+            "U.S. police said they want Ortega held without bail in Nevada.",
+        ),
+    ],
+)
+def test_a_name_stated_elsewhere_does_not_take_another_names_place(
+    sources: str, faithful: str, swapped: str
+) -> None:
+    verifier = Verifier([_document("a", sources)])
+    assert verifier.verify(Claim(faithful)).supported, faithful
+    verdict = verifier.verify(Claim(swapped))
+    assert not verdict.supported and verdict.vetoed, (swapped, verdict.reasons)
+    assert any("where the sentence names" in r for r in verdict.vetoes), verdict.reasons
+
+
+def test_a_hedge_dropped_from_its_place_is_a_veto_a_hedge_read_from_its_scope_is_not() -> None:
+    verifier = Verifier(
+        [_document("a", "Officials could raise the tax on fuel next year, a report said.")]
+    )
+    at_its_place = verifier.verify(Claim("Officials will raise the tax on fuel next year."))
+    assert not at_its_place.supported and at_its_place.vetoed, at_its_place.reasons
+    reworded = verifier.verify(Claim("The tax on fuel will rise next year."))
+    assert not reworded.supported and not reworded.vetoed, reworded.reasons
+    assert doubt(reworded, confirm_below=0.7) == "soft_rejection"

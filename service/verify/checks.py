@@ -316,7 +316,10 @@ def replaced_hedges(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, .
     more open" -> "women are more open").
 
     `dropped_hedges` sees hedged content words; this sees the hedge's own place, so it also
-    catches a hedged "do", "be" or "have", and a hedge of several words.
+    catches a hedged "do", "be" or "have", and a hedge of several words. The place makes it
+    unambiguous (the same two words, the hedge between them in the spans and not in the
+    claim), so its finding is a hard veto, where `dropped_hedges`' reading of a hedge's scope
+    is left to a checker.
     """
     hedged = [h for unit in units for h in _hedges_of(_Analysed(unit.facts))]
     if not hedged:
@@ -328,7 +331,7 @@ def replaced_hedges(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, .
         if (left, right) in claimed and (left, right) not in flat:
             said = surface(claim, right)
             reason = f"the cited spans hedge {said!r} with {hedge!r}; the sentence does not"
-            findings.append(Finding("hedge", reason))
+            findings.append(Finding("unhedged", reason))
     return tuple(findings)
 
 
@@ -411,6 +414,8 @@ class _Run:
     after: tuple[str, ...]
     # Whether each side reaches a content word (not only "the", "of").
     anchored: tuple[bool, bool]
+    # Whether a preposition of place stands before it ("in the ...", "at"): a location.
+    located: bool = False
 
 
 def _proper(facts: TextFacts, at: int) -> bool:
@@ -419,8 +424,13 @@ def _proper(facts: TextFacts, at: int) -> bool:
     capital = token.capitalised or not facts.prepared[token.start : token.end].islower()
     if not capital or not is_content_word(token.word):
         return False
-    # A capital at the start of a sentence says nothing, unless the word is a known name.
-    return not token.sentence_initial or facts.keys[at] in facts.names
+    # A capital at the start of a sentence says nothing, unless the word is a known name, a
+    # place, or capitalised past its first letter ("UK", "NATO"): a place or acronym swapped
+    # for another at the start of a sentence is still a swap.
+    if not token.sentence_initial or facts.keys[at] in facts.names | PLACE_KEYS:
+        return True
+    surface = facts.prepared[token.start : token.end]
+    return any(ch.isupper() for ch in surface[1:])
 
 
 def _joined(facts: TextFacts, left: int, right: int) -> bool:
@@ -431,12 +441,24 @@ def _joined(facts: TextFacts, left: int, right: int) -> bool:
     return between in ("", " ", "-", "'", "’", ". ")
 
 
+def _continues(facts: TextFacts, at: int) -> bool:
+    """Whether token `at` may continue a name: a name word, or any capitalised content word
+    (after "U.S." the tokenizer takes "Immigration" for a sentence's first word)."""
+    return _proper(facts, at) or (
+        facts.tokens[at].capitalised and is_content_word(facts.tokens[at].word)
+    )
+
+
 def _run_end(facts: TextFacts, at: int) -> int:
     """The last token of the name starting at token `at`."""
     tokens = facts.tokens
     last = at
     while True:
-        if last + 1 < len(tokens) and _proper(facts, last + 1) and _joined(facts, last, last + 1):
+        if (
+            last + 1 < len(tokens)
+            and _continues(facts, last + 1)
+            and _joined(facts, last, last + 1)
+        ):
             last += 1
         elif (
             last + 2 < len(tokens)
@@ -482,9 +504,9 @@ def _name_runs(facts: TextFacts) -> list[_Run]:
             at += 1
             continue
         last = _run_end(facts, at)
-        keys = frozenset(facts.keys[i] for i in range(at, last + 1) if _proper(facts, i))
         (before, left), (after, right) = _side(facts, at, -1), _side(facts, last, 1)
-        runs.append(_Run(keys, before, after, (left, right)))
+        keys = frozenset(facts.keys[i] for i in range(at, last + 1) if _continues(facts, i))
+        runs.append(_Run(keys, before, after, (left, right), _located(facts, at)))
         at = last + 1
     return runs
 
@@ -508,6 +530,7 @@ def _swapped_for(
     near: Sequence[Unit],
     runs: dict[int, tuple[_Run, ...]],
     claim_keys: frozenset[str],
+    places: frozenset[str],
 ) -> frozenset[str] | None:
     """The name the near units give in the claim's name's place, if they give another.
 
@@ -519,24 +542,43 @@ def _swapped_for(
         return None
     for unit, other in stated:
         sureness = _same_place(run, other)
+        named_there = any(run.keys & o.keys for o in runs[unit.index])
+        # A name the claim uses elsewhere is a reordering ("Italy and Japan") only where the
+        # unit says the claim's name too: "between UK and Italy, Japanese officials said"
+        # against "between Japan and Italy" puts a name the unit never gives in Japan's place.
+        reordered = other.keys & claim_keys and run.keys & set(unit.facts.keys)
         if (
             not sureness
-            or other.keys & claim_keys
-            or not _comparable(run.keys, other.keys)
-            or (sureness == 1 and any(run.keys & o.keys for o in runs[unit.index]))
+            or reordered
+            or not _comparable(run.keys, other.keys, places)
+            or (sureness == 1 and named_there)
         ):
             continue
         return other.keys
     return None
 
 
-def _comparable(claim: frozenset[str], source: frozenset[str]) -> bool:
+def _located(facts: TextFacts, at: int) -> bool:
+    """Whether the name starting at token `at` follows a preposition of place ("in the")."""
+    back = at - 1
+    if back >= 0 and facts.tokens[back].word == "the":
+        back -= 1
+    return back >= 0 and facts.tokens[back].word in _PLACE_PREPOSITIONS
+
+
+# Before a name, these make it a location: a name the claim or the spans use so ("back to
+# Utah") is a place, like a listed country, and another place is not its metonym.
+_PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "inside", "outside"})
+
+
+def _comparable(claim: frozenset[str], source: frozenset[str], places: frozenset[str]) -> bool:
     """Whether a swap of these two names would change who or what: not a role for a name
-    ("the Premier"), nor a capital for its country (metonymy); two countries, two cities or
-    two people, yes."""
+    ("the Premier"), nor a city for its country (metonymy: "Tokyo agreed" for "Japan
+    agreed"); two places, two people or two organisations, yes. `places` are the listed
+    countries and the names the texts put after a preposition of place ("in Utah")."""
     if claim <= ROLE_KEYS or source <= ROLE_KEYS:
         return False
-    return (claim <= PLACE_KEYS) == (source <= PLACE_KEYS)
+    return (claim <= places) == (source <= places)
 
 
 def swapped_names(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, ...]:
@@ -550,10 +592,13 @@ def swapped_names(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, ...
     if not claimed:
         return ()
     runs = {u.index: _runs_of(u.facts) for u in units}
+    located = [r for r in _runs_of(claim) if r.located]
+    located.extend(r for found in runs.values() for r in found if r.located)
+    places = PLACE_KEYS.union(*(r.keys for r in located))
     findings: list[Finding] = []
     for run in claimed:
         near = _near(claim, units, run.keys)
-        swapped = _swapped_for(run, near, runs, frozenset(claim.keys))
+        swapped = _swapped_for(run, near, runs, frozenset(claim.keys), places)
         if swapped is not None:
             reason = (
                 f"the cited spans name {' '.join(sorted(swapped))} where the sentence "
