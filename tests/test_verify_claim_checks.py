@@ -431,3 +431,35 @@ def test_a_hedge_dropped_from_its_place_is_a_veto_a_hedge_read_from_its_scope_is
     reworded = verifier.verify(Claim("The tax on fuel will rise next year."))
     assert not reworded.supported and not reworded.vetoed, reworded.reasons
     assert doubt(reworded, confirm_below=0.7) == "soft_rejection"
+
+
+def test_a_hedge_dropped_with_its_auxiliarys_form_changed_is_a_veto() -> None:
+    verifier = Verifier(
+        [_document("a", "Farmers fear the impact a storm could have on nearby fields.")]
+    )
+    verdict = verifier.verify(Claim("Farmers fear the impact a storm had on nearby fields."))
+    assert not verdict.supported and verdict.vetoed, verdict.reasons
+    assert verifier.verify(Claim("Farmers fear the impact a storm could have on fields.")).supported
+
+
+# --- a veto on the cited evidence against support in other words ------------------------
+
+ROADS = (
+    "Police said a car struck Ortega near the old port on Monday. "
+    "Police said a bus hit Brandt near the old port on Monday."
+)
+
+
+def test_a_contradicted_citation_is_not_overruled_by_support_in_other_words() -> None:
+    verifier = Verifier([_document("a", ROADS)])
+    cited = (ClaimEvidence("a", "Police said a bus hit Brandt near the old port on Monday."),)
+    # The cited sentence names Brandt in Ortega's place; the other states the claim only in
+    # other words ("car" for "vehicle"): the contradiction stands, for a repair to settle.
+    reworded = "Police said a vehicle struck Ortega near the old port on Monday."
+    verdict = verifier.verify(Claim(reworded, evidence=cited))
+    assert not verdict.supported and verdict.vetoed, verdict.reasons
+    assert verifier.verify(Claim(reworded)).supported
+    # In the sources' own words, other sentences overrule a wrong citation.
+    same_words = "Police said a car struck Ortega near the old port on Monday."
+    moved = verifier.verify(Claim(same_words, evidence=cited))
+    assert moved.supported, moved.reasons

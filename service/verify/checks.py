@@ -65,6 +65,13 @@ _REPORTED_PARTICIPLES = frozenset(
     "said reported understood alleged rumoured rumored known claimed".split()
 )
 _BE = frozenset("is are was were be been being".split())
+# Forms of the auxiliaries, one key each: a hedge dropped often changes the verb's form
+# ("a fire could have" -> "a fire had", "may be" -> "is"), which word keys keep apart.
+_AUXILIARY_KEYS = {
+    **{form: "be" for form in _BE | {"am"}},
+    **{form: "have" for form in ("have", "has", "had", "having")},
+    **{form: "do" for form in ("do", "does", "did", "doe")},
+}
 # How far before a source word its hedge may stand; in the claim, anywhere in the clause
 # ("appeared to fight and aimed a headbutt" hedges both).
 _HEDGE_REACH = 3
@@ -345,7 +352,7 @@ def _hedges_of(analysed: _Analysed) -> tuple[tuple[str, str, str], ...]:
         if span is not None and span[0] > 0 and span[1] + 1 < len(facts.tokens):
             first, last = span
             said = facts.prepared[facts.tokens[first].start : facts.tokens[last].end]
-            found.append((facts.keys[first - 1], facts.keys[last + 1], said))
+            found.append((_aux_key(facts, first - 1), _aux_key(facts, last + 1), said))
     return tuple(found)
 
 
@@ -371,9 +378,14 @@ def _hedge_span(facts: TextFacts, at: int) -> tuple[int, int] | None:
     return first, last
 
 
+def _aux_key(facts: TextFacts, at: int) -> str:
+    """Token `at`'s key, every form of "be", "have" and "do" as one."""
+    return _AUXILIARY_KEYS.get(facts.tokens[at].word, facts.keys[at])
+
+
 def _gapped_pairs(facts: TextFacts) -> set[tuple[str, str]]:
     """(key, key) of neighbouring words, and of words one apart with no hedge between."""
-    keys = facts.keys
+    keys = [_aux_key(facts, at) for at in range(len(facts.keys))]
     pairs = set(zip(keys, keys[1:], strict=False))
     pairs.update(
         (keys[at - 1], keys[at + 1]) for at in range(1, len(keys) - 1) if not _is_hedge(facts, at)

@@ -137,8 +137,9 @@ class Verifier:
             found = self._search(subject)
             if found is not None and (best is None or _rank(found) > _rank(best)):
                 # What the cited evidence contradicts stays contradicted unless other
-                # sentences support the claim: one that merely says less is no answer.
-                if best is not None and best.findings and not _passes(found):
+                # sentences support the claim: one that merely says less is no answer, nor
+                # one that states it only in other words where the cited one vetoes it.
+                if best is not None and best.findings and not _overrules(found, best):
                     return best, reasons
                 if best is not None and _passes(found):
                     reasons.append("support found in other sentences of the sources")
@@ -587,6 +588,15 @@ class Verifier:
         sentence = self.index.units[unit].sentence
         document = self.index.documents[self.index.units[unit].document]
         return Citation.of_span(sentence.article_id, document.text, sentence.start, sentence.end)
+
+
+def _overrules(found: Check, cited: Check) -> bool:
+    """Whether retrieved sentences' support outweighs what the cited evidence found: they
+    pass, and where the cited evidence contradicts the claim (a hard finding), in the
+    claim's own words."""
+    if not _passes(found):
+        return False
+    return not any(f.hard for f in cited.findings) or found.features.support.reworded == 0
 
 
 def _retrieval_terms(facts: TextFacts) -> list[str]:
