@@ -24,6 +24,10 @@ It prints, and saves to evals/verifier_bench_report.json:
   five seed articles.
 - the acceptance rate of FRANK valid's human-written reference sentences (CNN/DM highlights,
   XSum ledes), each verified against its article: a proxy for faithful abstractive sentences.
+- what an independent checker that approves everything would make of the same sentences: it
+  settles only soft rejections (hard vetoes are never its), so FRANK's balanced accuracy and
+  the references' acceptance with every soft rejection accepted bound what any checker adds,
+  and how many of the soft rejections FRANK labels supported says how much there is to gain.
 - a second perturbation suite generated from FRANK valid articles (`evals.verifier_suites`),
   so the seed-written one is not the only one: faithful sentences (verbatim, function words
   edited, tokenised) and corruptions of every kind `devtools.corruptions` makes, with each
@@ -61,6 +65,7 @@ from evals.verifier_suites import (
 )
 from service.domain import ArticleInput, Document
 from service.ingest.segment import ingest_article
+from service.pipeline.checker import doubt
 from service.verify import Claim, Verifier
 from service.verify.analysis import analyse, capitalised_words
 from service.verify.scoring import CALIBRATION_FILE, Calibration, default_calibration
@@ -77,6 +82,8 @@ REPORT_FILE = Path(__file__).with_name("verifier_bench_report.json")
 
 SEED = 0
 FOLDS = 5
+# The default SUMMARIZER_CHECKER_CONFIRM_BELOW: which verdicts a checker would be asked about.
+CHECKER_CONFIRM_BELOW = 0.7
 # The features the logistic model is fitted on: how much of the claim the cited sentences
 # state. Measures of how the claim is written (one long copied stretch or many pieces, its
 # length) separate FRANK's labels a little better, because FRANK's abstractive summarisers
@@ -135,6 +142,8 @@ class Outcome:
     supported: bool
     features: dict[str, float]
     seconds: float
+    # A soft rejection: what an independent checker would be asked to settle.
+    soft: bool = False
 
 
 def load_frank(path: Path = FRANK_FILE) -> tuple[dict[str, str], list[LabelledSentence]]:
@@ -169,7 +178,12 @@ def verify_frank(
         started = time.perf_counter()
         verdict = verifier.verify(Claim(item.text))
         outcomes.append(
-            Outcome(verdict.supported, dict(verdict.details), time.perf_counter() - started)
+            Outcome(
+                verdict.supported,
+                dict(verdict.details),
+                time.perf_counter() - started,
+                doubt(verdict, CHECKER_CONFIRM_BELOW) == "soft_rejection",
+            )
         )
     return outcomes
 
@@ -229,6 +243,22 @@ def frank_figures(
             if s.source == source
         ]
         out[source] = round(balanced_accuracy([y for y, _ in picked], [p for _, p in picked]), 4)
+    return out
+
+
+def soft_rejections(
+    sentences: Sequence[LabelledSentence], outcomes: Sequence[Outcome]
+) -> dict[str, dict[str, int]]:
+    """Per FRANK source: the soft rejections (what a checker decides), and how many of them
+    FRANK labels supported."""
+    out: dict[str, dict[str, int]] = {}
+    for source in ("cnndm", "bbc"):
+        soft = [
+            s.supported
+            for s, o in zip(sentences, outcomes, strict=True)
+            if s.source == source and o.soft
+        ]
+        out[source] = {"sentences": len(soft), "labelled_supported": sum(soft)}
     return out
 
 
@@ -527,19 +557,24 @@ def run_perturbations(calibration: Calibration) -> dict[str, Any]:
 
 
 def run_references(calibration: Calibration) -> dict[str, dict[str, float]]:
-    """The share of FRANK's human-written reference sentences accepted, per source."""
+    """The share of FRANK's human-written reference sentences accepted, per source; and the
+    share a checker approving every soft rejection would let through (the most a checker can
+    add: the rest are hard vetoes)."""
     verifiers: dict[str, Verifier] = {}
-    accepted: dict[str, list[bool]] = {"cnndm": [], "bbc": []}
+    accepted: dict[str, list[tuple[bool, bool]]] = {"cnndm": [], "bbc": []}
     for source, doc_id, article, sentence in reference_sentences(frank_rows(FRANK_FILE)):
         verifier = verifiers.get(doc_id)
         if verifier is None:
             verifier = Verifier([make_document(doc_id, article)], calibration=calibration)
             verifiers[doc_id] = verifier
-        accepted.setdefault(source, []).append(verifier.verify(Claim(sentence)).supported)
+        verdict = verifier.verify(Claim(sentence))
+        soft = doubt(verdict, CHECKER_CONFIRM_BELOW) == "soft_rejection"
+        accepted.setdefault(source, []).append((verdict.supported, verdict.supported or soft))
     return {
         source: {
             "sentences": len(flags),
-            "acceptance_rate": round(sum(flags) / max(len(flags), 1), 4),
+            "acceptance_rate": round(sum(a for a, _ in flags) / max(len(flags), 1), 4),
+            "with_approving_checker": round(sum(b for _, b in flags) / max(len(flags), 1), 4),
         }
         for source, flags in accepted.items()
     }
@@ -656,9 +691,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     calibration = calibrate(articles, sentences) if args.calibrate else default_calibration()
     outcomes = verify_frank(articles, sentences, calibration)
     in_sample = frank_figures(sentences, [_supported(o) for o in outcomes])
+    approving = frank_figures(sentences, [o.supported or o.soft for o in outcomes])
     report: dict[str, Any] = {
         "frank": {
             "in_sample": in_sample,
+            # Every soft rejection accepted, as a checker approving everything would.
+            "approving_checker": approving,
+            "soft_rejections": soft_rejections(sentences, outcomes),
             "ms_per_sentence": round(1000 * sum(o.seconds for o in outcomes) / len(outcomes), 3),
             "sentences": {
                 src: sum(1 for s in sentences if s.source == src) for src in ("cnndm", "bbc")
@@ -689,6 +728,17 @@ def _print(report: dict[str, Any]) -> None:
         )
     ins = frank["in_sample"]
     print(f"  in-sample (shipped weights):          cnndm {ins['cnndm']:.3f}  bbc {ins['bbc']:.3f}")
+    yes, soft = frank["approving_checker"], frank["soft_rejections"]
+    print(
+        "  a checker approving every soft rejection: "
+        f"cnndm {yes['cnndm']:.3f}  bbc {yes['bbc']:.3f}"
+        "  (soft rejections: "
+        + ", ".join(
+            f"{src} {n['sentences']}, {n['labelled_supported']} labelled supported"
+            for src, n in soft.items()
+        )
+        + ")"
+    )
     print(f"  {frank['ms_per_sentence']:.2f} ms/sentence (FRANK articles)")
     pert = report["perturbation"]
     print(
@@ -711,6 +761,10 @@ def _print_unseen(report: dict[str, Any]) -> None:
         + "  ".join(
             f"{src} {r['acceptance_rate']:.3f} of {r['sentences']}" for src, r in refs.items()
         )
+    )
+    print(
+        "  with a checker approving every soft rejection: "
+        + "  ".join(f"{src} {r['with_approving_checker']:.3f}" for src, r in refs.items())
     )
     suite = report["frank_perturbation"]
     print(
