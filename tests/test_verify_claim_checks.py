@@ -433,13 +433,33 @@ def test_a_hedge_dropped_from_its_place_is_a_veto_a_hedge_read_from_its_scope_is
     assert doubt(reworded, confirm_below=0.7) == "soft_rejection"
 
 
-def test_a_hedge_dropped_with_its_auxiliarys_form_changed_is_a_veto() -> None:
-    verifier = Verifier(
-        [_document("a", "Farmers fear the impact a storm could have on nearby fields.")]
-    )
-    verdict = verifier.verify(Claim("Farmers fear the impact a storm had on nearby fields."))
+@pytest.mark.parametrize(
+    ("source", "unhedged"),
+    [
+        # The auxiliary changes its form when the hedge goes ("could have" -> "had").
+        (
+            "Farmers fear the impact a storm could have on nearby fields.",
+            "Farmers fear the impact a storm had on nearby fields.",
+        ),
+        # The hedge's own "are" does not state "concerns are ... been".
+        (
+            "The concerns are understood to have been around the handling of the samples.",
+            "The concerns have been around the handling of the samples.",
+        ),
+        # "I hadn't had" does not state "I had".
+        (
+            "'If I hadn't had a friend with me, I may have backed out,' said Katz.",
+            "'If I hadn't had a friend with me, I had backed out,' said Katz.",
+        ),
+    ],
+)
+def test_a_hedge_dropped_from_its_place_in_other_forms_is_a_veto(
+    source: str, unhedged: str
+) -> None:
+    verifier = Verifier([_document("a", source)])
+    verdict = verifier.verify(Claim(unhedged))
     assert not verdict.supported and verdict.vetoed, verdict.reasons
-    assert verifier.verify(Claim("Farmers fear the impact a storm could have on fields.")).supported
+    assert verifier.verify(Claim(source)).supported
 
 
 # --- a veto on the cited evidence against support in other words ------------------------

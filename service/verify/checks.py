@@ -384,11 +384,28 @@ def _aux_key(facts: TextFacts, at: int) -> str:
 
 
 def _gapped_pairs(facts: TextFacts) -> set[tuple[str, str]]:
-    """(key, key) of neighbouring words, and of words one apart with no hedge between."""
-    keys = [_aux_key(facts, at) for at in range(len(facts.keys))]
-    pairs = set(zip(keys, keys[1:], strict=False))
+    """(key, key) of neighbouring words, and of words one apart with no hedge between.
+
+    Words of a hedge are in no pair ("concerns are understood to have been" does not say
+    "concerns are ... been"), nor is a pair a negation follows ("I had not" does not say "I
+    had")."""
+    tokens = facts.tokens
+    keys = [_aux_key(facts, at) for at in range(len(tokens))]
+    hedged: set[int] = set()
+    for at in range(len(tokens)):
+        span = _hedge_span(facts, at)
+        if span is not None:
+            hedged.update(range(span[0], span[1] + 1))
+
+    def stated(left: int, right: int) -> bool:
+        negated = right + 1 < len(tokens) and tokens[right + 1].word in NEGATIONS
+        return left not in hedged and right not in hedged and not negated
+
+    pairs = {(keys[at], keys[at + 1]) for at in range(len(keys) - 1) if stated(at, at + 1)}
     pairs.update(
-        (keys[at - 1], keys[at + 1]) for at in range(1, len(keys) - 1) if not _is_hedge(facts, at)
+        (keys[at - 1], keys[at + 1])
+        for at in range(1, len(keys) - 1)
+        if not _is_hedge(facts, at) and stated(at - 1, at + 1)
     )
     return pairs
 
