@@ -22,6 +22,21 @@ It prints, and saves to evals/verifier_bench_report.json:
   evals/verifier_data/). The rates of
   corruptions and of faithful sentences rejected, and milliseconds per sentence against the
   five seed articles.
+- the acceptance rate of FRANK valid's human-written reference sentences (CNN/DM highlights,
+  XSum ledes), each verified against its article: a proxy for faithful abstractive sentences.
+- what an independent checker that approves everything would make of the same sentences: it
+  settles only soft rejections (hard vetoes are never its), so FRANK's balanced accuracy and
+  the references' acceptance with every soft rejection accepted bound what any checker adds,
+  and how many of the soft rejections FRANK labels supported says how much there is to gain.
+- a second perturbation suite generated from FRANK valid articles (`evals.verifier_suites`),
+  so the seed-written one is not the only one: faithful sentences (verbatim, function words
+  edited, tokenised) and corruptions of every kind `devtools.corruptions` makes, with each
+  kind's rejection rate and sample size.
+- the adversarial model server's leak count: the service's HTTP API and OpenAI client run
+  against `devtools.adversarial_server` (draft, repair, and an independent checker that
+  approves everything it is asked)
+  on the seeds, the test articles and FRANK articles, with AI-addressing sentences planted;
+  how many of the unsupported sentences it wrote came back, by kind.
 """
 
 from __future__ import annotations
@@ -39,8 +54,18 @@ from typing import Any
 
 import numpy as np
 
+from devtools.adversarial_server import attack
+from devtools.corruptions import SOFT_KINDS
+from evals.verifier_suites import (
+    adversarial_articles,
+    frank_probes,
+    frank_rows,
+    reference_sentences,
+    suite_articles,
+)
 from service.domain import ArticleInput, Document
 from service.ingest.segment import ingest_article
+from service.pipeline.checker import doubt
 from service.verify import Claim, Verifier
 from service.verify.analysis import analyse, capitalised_words
 from service.verify.scoring import CALIBRATION_FILE, Calibration, default_calibration
@@ -49,11 +74,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FRANK_FILE = SHARED / "data" / "frank-valid" / "frank_valid_sentences.jsonl"
 SEEDS_DIR = SHARED / "seeds"
+SEED_ARTICLES = ROOT / "seeds"
+# FRANK articles the adversarial server is run against, besides the seeds and test articles.
+ADVERSARIAL_FRANK_ARTICLES = 5
 PARAPHRASES_FILE = Path(__file__).with_name("verifier_data") / "seed_paraphrases.jsonl"
 REPORT_FILE = Path(__file__).with_name("verifier_bench_report.json")
 
 SEED = 0
 FOLDS = 5
+# The default SUMMARIZER_CHECKER_CONFIRM_BELOW: which verdicts a checker would be asked about.
+CHECKER_CONFIRM_BELOW = 0.7
 # The features the logistic model is fitted on: how much of the claim the cited sentences
 # state. Measures of how the claim is written (one long copied stretch or many pieces, its
 # length) separate FRANK's labels a little better, because FRANK's abstractive summarisers
@@ -112,6 +142,8 @@ class Outcome:
     supported: bool
     features: dict[str, float]
     seconds: float
+    # A soft rejection: what an independent checker would be asked to settle.
+    soft: bool = False
 
 
 def load_frank(path: Path = FRANK_FILE) -> tuple[dict[str, str], list[LabelledSentence]]:
@@ -146,7 +178,12 @@ def verify_frank(
         started = time.perf_counter()
         verdict = verifier.verify(Claim(item.text))
         outcomes.append(
-            Outcome(verdict.supported, dict(verdict.details), time.perf_counter() - started)
+            Outcome(
+                verdict.supported,
+                dict(verdict.details),
+                time.perf_counter() - started,
+                doubt(verdict, CHECKER_CONFIRM_BELOW) == "soft_rejection",
+            )
         )
     return outcomes
 
@@ -206,6 +243,22 @@ def frank_figures(
             if s.source == source
         ]
         out[source] = round(balanced_accuracy([y for y, _ in picked], [p for _, p in picked]), 4)
+    return out
+
+
+def soft_rejections(
+    sentences: Sequence[LabelledSentence], outcomes: Sequence[Outcome]
+) -> dict[str, dict[str, int]]:
+    """Per FRANK source: the soft rejections (what a checker decides), and how many of them
+    FRANK labels supported."""
+    out: dict[str, dict[str, int]] = {}
+    for source in ("cnndm", "bbc"):
+        soft = [
+            s.supported
+            for s, o in zip(sentences, outcomes, strict=True)
+            if s.source == source and o.soft
+        ]
+        out[source] = {"sentences": len(soft), "labelled_supported": sum(soft)}
     return out
 
 
@@ -500,6 +553,114 @@ def run_perturbations(calibration: Calibration) -> dict[str, Any]:
     }
 
 
+# --- data the seeds never saw -------------------------------------------------------------
+
+
+def run_references(calibration: Calibration) -> dict[str, dict[str, float]]:
+    """The share of FRANK's human-written reference sentences accepted, per source; and the
+    share a checker approving every soft rejection would let through (the most a checker can
+    add: the rest are hard vetoes)."""
+    verifiers: dict[str, Verifier] = {}
+    accepted: dict[str, list[tuple[bool, bool]]] = {"cnndm": [], "bbc": []}
+    for source, doc_id, article, sentence in reference_sentences(frank_rows(FRANK_FILE)):
+        verifier = verifiers.get(doc_id)
+        if verifier is None:
+            verifier = Verifier([make_document(doc_id, article)], calibration=calibration)
+            verifiers[doc_id] = verifier
+        verdict = verifier.verify(Claim(sentence))
+        soft = doubt(verdict, CHECKER_CONFIRM_BELOW) == "soft_rejection"
+        accepted.setdefault(source, []).append((verdict.supported, verdict.supported or soft))
+    return {
+        source: {
+            "sentences": len(flags),
+            "acceptance_rate": round(sum(a for a, _ in flags) / max(len(flags), 1), 4),
+            "with_approving_checker": round(sum(b for _, b in flags) / max(len(flags), 1), 4),
+        }
+        for source, flags in accepted.items()
+    }
+
+
+def run_frank_perturbations(calibration: Calibration) -> dict[str, Any]:
+    """The second perturbation suite: rates per kind, each sentence against its article."""
+    documents = {
+        doc_id: make_document(doc_id, text)
+        for doc_id, text in suite_articles(frank_rows(FRANK_FILE)).items()
+    }
+    probes = frank_probes(
+        {doc_id: [s.text for s in d.content_sentences] for doc_id, d in documents.items()},
+        tokenised,
+        linked,
+        looped,
+    )
+    verifiers = {
+        doc_id: Verifier([document], calibration=calibration)
+        for doc_id, document in documents.items()
+    }
+    started = time.perf_counter()
+    verdicts = [verifiers[p.article].verify(Claim(p.text)) for p in probes]
+    elapsed = time.perf_counter() - started
+    by_kind: dict[str, list[bool]] = {}
+    for probe, verdict in zip(probes, verdicts, strict=True):
+        by_kind.setdefault(probe.kind, []).append(not verdict.supported)
+    hard = [
+        not v.supported
+        for p, v in zip(probes, verdicts, strict=True)
+        if not p.faithful and p.kind not in SOFT_KINDS
+    ]
+    faithful = [not v.supported for p, v in zip(probes, verdicts, strict=True) if p.faithful]
+    mistakes = [
+        {"kind": p.kind, "text": p.text, "reasons": v.reasons, "score": v.score}
+        for p, v in zip(probes, verdicts, strict=True)
+        if v.supported != p.faithful and p.kind not in SOFT_KINDS
+    ]
+    return {
+        "articles": len(documents),
+        "corruptions": len(hard),
+        "faithful": len(faithful),
+        "corruption_rejection_rate": round(sum(hard) / max(len(hard), 1), 4),
+        "faithful_rejection_rate": round(sum(faithful) / max(len(faithful), 1), 4),
+        "ms_per_sentence": round(1000 * elapsed / max(len(probes), 1), 3),
+        "soft_kinds": list(SOFT_KINDS),
+        "by_kind": {
+            kind: {"sentences": len(flags), "rejection_rate": round(sum(flags) / len(flags), 4)}
+            for kind, flags in sorted(by_kind.items())
+        },
+        "mistakes": mistakes[:100],
+    }
+
+
+def run_adversarial() -> dict[str, Any]:
+    """What the adversarial model server wrote, and what of it the service returned."""
+    seeds = [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted(SEED_ARTICLES.glob("*.json"))
+    ]
+    frank = suite_articles(frank_rows(FRANK_FILE), ADVERSARIAL_FRANK_ARTICLES)
+    started = time.perf_counter()
+    result = attack(adversarial_articles(seeds, frank), repair=True, checker=True)
+    unique = {(leak.kind, leak.text): leak for leak in result.leaks}
+    leaked: dict[str, int] = {}
+    for leak in unique.values():
+        leaked[leak.kind] = leaked.get(leak.kind, 0) + 1
+    return {
+        "article_sets": len(adversarial_articles(seeds, {})) + len(frank),
+        "requests": result.requests,
+        "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
+        "calls": dict(sorted(result.calls.items())),
+        "checker_brought_back": result.judged,
+        "seconds": round(time.perf_counter() - started, 1),
+        "soft_kinds": list(SOFT_KINDS),
+        "written_by_kind": dict(sorted(result.written.items())),
+        "leaked_by_kind": dict(sorted(leaked.items())),
+        "leaked": sum(n for k, n in leaked.items() if k not in SOFT_KINDS),
+        "written": sum(n for k, n in result.written.items() if k not in SOFT_KINDS),
+        "leaks": [
+            {"kind": leak.kind, "stage": leak.stage, "field": leak.field, "text": leak.text}
+            for leak in unique.values()
+            if leak.kind not in SOFT_KINDS
+        ],
+    }
+
+
 # --- main ------------------------------------------------------------------------------
 
 
@@ -522,14 +683,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--calibrate", action="store_true", help="refit the scoring weights")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
+    parser.add_argument(
+        "--no-adversarial", action="store_true", help="skip the adversarial model server"
+    )
     args = parser.parse_args(argv)
     articles, sentences = load_frank()
     calibration = calibrate(articles, sentences) if args.calibrate else default_calibration()
     outcomes = verify_frank(articles, sentences, calibration)
     in_sample = frank_figures(sentences, [_supported(o) for o in outcomes])
+    approving = frank_figures(sentences, [o.supported or o.soft for o in outcomes])
     report: dict[str, Any] = {
         "frank": {
             "in_sample": in_sample,
+            # Every soft rejection accepted, as a checker approving everything would.
+            "approving_checker": approving,
+            "soft_rejections": soft_rejections(sentences, outcomes),
             "ms_per_sentence": round(1000 * sum(o.seconds for o in outcomes) / len(outcomes), 3),
             "sentences": {
                 src: sum(1 for s in sentences if s.source == src) for src in ("cnndm", "bbc")
@@ -541,6 +709,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         held_out = cross_validate(articles, sentences, outcomes)
         report["frank"]["cross_validated"] = frank_figures(sentences, held_out)
     report["perturbation"] = run_perturbations(calibration)
+    report["frank_references"] = run_references(calibration)
+    report["frank_perturbation"] = run_frank_perturbations(calibration)
+    if not args.no_adversarial:
+        report["adversarial"] = run_adversarial()
     REPORT_FILE.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     _print(report)
     return 0
@@ -556,6 +728,17 @@ def _print(report: dict[str, Any]) -> None:
         )
     ins = frank["in_sample"]
     print(f"  in-sample (shipped weights):          cnndm {ins['cnndm']:.3f}  bbc {ins['bbc']:.3f}")
+    yes, soft = frank["approving_checker"], frank["soft_rejections"]
+    print(
+        "  a checker approving every soft rejection: "
+        f"cnndm {yes['cnndm']:.3f}  bbc {yes['bbc']:.3f}"
+        "  (soft rejections: "
+        + ", ".join(
+            f"{src} {n['sentences']}, {n['labelled_supported']} labelled supported"
+            for src, n in soft.items()
+        )
+        + ")"
+    )
     print(f"  {frank['ms_per_sentence']:.2f} ms/sentence (FRANK articles)")
     pert = report["perturbation"]
     print(
@@ -566,7 +749,48 @@ def _print(report: dict[str, Any]) -> None:
     )
     for kind, rate in pert["rejection_rate_by_kind"].items():
         print(f"    {kind:<20} rejected {rate:.3f}")
+    _print_unseen(report)
     print(f"report: {REPORT_FILE.relative_to(ROOT)}")
+
+
+def _print_unseen(report: dict[str, Any]) -> None:
+    refs = report["frank_references"]
+    print("FRANK reference sentences accepted (human-written; a proxy for faithful abstraction)")
+    print(
+        "  "
+        + "  ".join(
+            f"{src} {r['acceptance_rate']:.3f} of {r['sentences']}" for src, r in refs.items()
+        )
+    )
+    print(
+        "  with a checker approving every soft rejection: "
+        + "  ".join(f"{src} {r['with_approving_checker']:.3f}" for src, r in refs.items())
+    )
+    suite = report["frank_perturbation"]
+    print(
+        f"Perturbation suite from {suite['articles']} FRANK valid articles "
+        f"({suite['corruptions']} corrupted, {suite['faithful']} faithful):\n"
+        f"  corruptions rejected {suite['corruption_rejection_rate']:.3f}"
+        f"  faithful rejected {suite['faithful_rejection_rate']:.3f}"
+        f"  {suite['ms_per_sentence']:.2f} ms/sentence"
+    )
+    for kind, row in suite["by_kind"].items():
+        soft = "  (soft: not in the rate above)" if kind in suite["soft_kinds"] else ""
+        print(f"    {kind:<20} rejected {row['rejection_rate']:.3f} of {row['sentences']}{soft}")
+    adversarial = report.get("adversarial")
+    if adversarial is None:
+        return
+    print(
+        f"Adversarial model server ({adversarial['requests']} requests over "
+        f"{adversarial['article_sets']} article sets; draft, repair, a checker approving all):\n"
+        f"  {adversarial['leaked']} of {adversarial['written']} unsupported sentences returned"
+        f"  ({adversarial['calls'].get('check', 0)} checker calls, "
+        f"{adversarial['checker_brought_back']} soft rejections brought back)"
+    )
+    for kind, written in adversarial["written_by_kind"].items():
+        soft = "  (soft)" if kind in adversarial["soft_kinds"] else ""
+        leaked = adversarial["leaked_by_kind"].get(kind, 0)
+        print(f"    {kind:<20} returned {leaked} of {written}{soft}")
 
 
 if __name__ == "__main__":

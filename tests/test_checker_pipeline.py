@@ -48,13 +48,13 @@ COPIED = _sentence(
 PASSED = _sentence(
     "Bread prices rose sharply across the region.", "bread prices rose sharply across the region"
 )
-# Soft rejections: a link no span makes, a hedge dropped.
+# Soft rejections: a link no span makes, a hedged word stated flatly in other words.
 LINKED = _sentence(
     "Bread prices rose sharply after the ministers met.",
     "The ministers met on Monday, and bread prices rose sharply across the region",
 )
 UNHEDGED = _sentence(
-    "Officials raise the tax on fuel next year.", "Officials could raise the tax on fuel next year"
+    "The tax on fuel will rise next year.", "Officials could raise the tax on fuel next year"
 )
 # Hard vetoes: a number the span states otherwise, a name no source gives, a negation flip.
 WRONG_NUMBER = _sentence(
@@ -69,7 +69,11 @@ NEGATED = _sentence(
     "The council did not approve a new budget for the city's schools.",
     "The council approved a new budget",
 )
-HARD = [WRONG_NUMBER, UNKNOWN_NAME, NEGATED]
+# A hedge dropped from its very place: hard too.
+HEDGE_DROPPED = _sentence(
+    "Officials raise the tax on fuel next year.", "Officials could raise the tax on fuel next year"
+)
+HARD = [WRONG_NUMBER, UNKNOWN_NAME, NEGATED, HEDGE_DROPPED]
 DRAFT = SummaryDraft(headline=COPIED, key_points=[PASSED, LINKED, *HARD, UNHEDGED])
 # What a repair makes of the first failed sentence: a paraphrase the rules cannot confirm.
 PARAPHRASE = _sentence(

@@ -257,9 +257,12 @@ NEUTRAL = Verifier(
         (seed_verifier(), Claim("Bilateral trade between Japan and Italy is $12.6 billion."), True),
         (seed_verifier(), Claim("We will build a new pipeline to the moon", kind="quote"), True),
         (NEUTRAL, Claim("The ministers met on Tuesday."), True),
-        # A link no span makes between two stated facts, a dropped hedge: soft, the checker's.
+        # A hedge dropped from its very place ("officials could raise"): hard.
+        (NEUTRAL, Claim("Officials raise the tax on fuel next year."), True),
+        # A link no span makes between two stated facts, a hedged word stated flatly in other
+        # words (the rules read the hedge's scope): soft, the checker's.
         (NEUTRAL, Claim("Bread prices rose sharply after the ministers met."), False),
-        (NEUTRAL, Claim("Officials raise the tax on fuel next year."), False),
+        (NEUTRAL, Claim("The tax on fuel will rise next year."), False),
     ],
 )
 def test_the_verifier_marks_hard_failures_as_vetoes(

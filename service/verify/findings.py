@@ -22,12 +22,20 @@ FindingKind = Literal[
     "quote",
     "quote_speaker",
     "part",
+    "unit",
+    "ordinal",
+    "swap",
+    "stance",
+    "unquoted",
+    "unhedged",
 ]
 
 
 # Findings about how a sentence puts facts together (a link such as "after" that no span
-# makes, a hedge it drops): readings a checker model may make better than these rules, so an
-# independent checker may overturn them. Every other kind is a hard veto: the spans lack or
+# makes, a hedged word stated flatly where the rules read the hedge's scope): readings a
+# checker model may make better than these rules, so an independent checker may overturn
+# them. A hedge dropped from its very place ("officials could raise" -> "officials raise",
+# `unhedged`) is no reading: it is hard. Every other kind is a hard veto: the spans lack or
 # contradict a number, date, name, quotation, speaker or polarity, and nothing overturns it.
 # A kind added later is hard until it is named here.
 SOFT_KINDS: frozenset[FindingKind] = frozenset({"link", "hedge"})

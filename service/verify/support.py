@@ -14,6 +14,7 @@ from service.text.numbers import NumericFacts, date_supported, quantity_supporte
 from service.verify.align import Binding
 from service.verify.analysis import TextFacts
 from service.verify.checks import (
+    claim_checks,
     dropped_hedges,
     first_person_without_speaker,
     repeated_stretch_unsaid,
@@ -125,6 +126,7 @@ def check_support(
         *check_glued_names(index, claim),
         *unlinked_connectives(claim, pool.units),
         *dropped_hedges(claim, pool.units),
+        *claim_checks(claim, pool.units),
         *first_person_without_speaker(claim),
         *repeated_stretch_unsaid(claim, pool.units),
     )

@@ -11,6 +11,7 @@ import numpy as np
 from service.domain import Document, SourceGroups
 from service.text.normalize import normalize
 from service.verify.analysis import TextFacts, analyse
+from service.verify.checks import Quotation, claim_quotations, unquoted
 from service.verify.findings import Check, CopyFeatures, Features, Finding
 from service.verify.index import SourceIndex
 from service.verify.resolve import Span, contains_passage, resolve_quote
@@ -135,6 +136,11 @@ class Verifier:
         if best is None or not _passes(best):
             found = self._search(subject)
             if found is not None and (best is None or _rank(found) > _rank(best)):
+                # What the cited evidence contradicts stays contradicted unless other
+                # sentences support the claim: one that merely says less is no answer, nor
+                # one that states it only in other words where the cited one vetoes it.
+                if best is not None and best.findings and not _overrules(found, best):
+                    return best, reasons
                 if best is not None and _passes(found):
                     reasons.append("support found in other sentences of the sources")
                 best = found
@@ -430,7 +436,17 @@ class Verifier:
                     f"{' '.join(sorted(attributed))}, not to the claimed speaker"
                 )
                 findings.append(Finding("quote_speaker", reason))
+        documents = {self.index.units[u].document for u in units}
+        for quotation in claim_quotations(subject.claim.text):
+            occurrences = self.index.quote_occurrences(quotation.text, documents)
+            said = unquoted(quotation, self._texts_at(occurrences))
+            if said is not None:
+                findings.append(said)
         return tuple(findings)
+
+    def _texts_at(self, occurrences: Sequence[tuple[int, int, int]]) -> list[tuple[str, int, int]]:
+        """(document text, start, end) of each occurrence."""
+        return [(self.index.documents[d].text, s, e) for d, s, e in occurrences]
 
     def _locate_in_units(self, quoted: str, units: Sequence[int]) -> tuple[int, int, int] | None:
         documents = sorted({self.index.units[u].document for u in units})
@@ -457,6 +473,10 @@ class Verifier:
         if not occurrences:
             reason = f"quotation not found verbatim: {_clip(claim.text)!r}"
             return Verdict(False, 0.0, [], [reason], vetoes=(reason,))
+        occurrences = self._quoted_occurrences(claim.text, occurrences)
+        if not occurrences:
+            reason = f"the sources quote no one saying {_clip(claim.text)!r}"
+            return Verdict(False, 0.0, [], [reason], vetoes=(reason,))
         claimed = (
             analyse(claim.speaker, self.index.known_names).content_set
             if claim.speaker
@@ -477,6 +497,14 @@ class Verifier:
             for d, s, e in accepted
         ]
         return Verdict(True, 1.0, citations, [])
+
+    def _quoted_occurrences(
+        self, words: str, occurrences: Sequence[tuple[int, int, int]]
+    ) -> list[tuple[int, int, int]]:
+        """The occurrences a source quotes: words it reports are not words it quotes."""
+        # A quotation object presents its words as someone's by definition.
+        quotation = Quotation(words, speech=True)
+        return [o for o in occurrences if unquoted(quotation, self._texts_at([o])) is None]
 
     def _misattributed(
         self, claim: Claim, claimed: frozenset[str], doc_index: int, start: int, end: int
@@ -560,6 +588,15 @@ class Verifier:
         sentence = self.index.units[unit].sentence
         document = self.index.documents[self.index.units[unit].document]
         return Citation.of_span(sentence.article_id, document.text, sentence.start, sentence.end)
+
+
+def _overrules(found: Check, cited: Check) -> bool:
+    """Whether retrieved sentences' support outweighs what the cited evidence found: they
+    pass, and where the cited evidence contradicts the claim (a hard finding), in the
+    claim's own words."""
+    if not _passes(found):
+        return False
+    return not any(f.hard for f in cited.findings) or found.features.support.reworded == 0
 
 
 def _retrieval_terms(facts: TextFacts) -> list[str]:
