@@ -407,6 +407,8 @@ def attack(
             checker_base_url=checker_url,
             model_timeout_s=60,
             request_deadline_s=300,
+            # The attack's figures are what it prints; request log lines would bury them.
+            log_level="WARNING",
         )
         result = _run_attack(article_sets, adversary, settings, max_rounds)
         if approver is not None:

@@ -57,7 +57,7 @@ def client() -> Iterator[TestClient]:
         yield running
 
 
-def wait_for(client: TestClient, job_id: str, *statuses: str, timeout_s: float = 30) -> Any:
+def wait_for(client: TestClient, job_id: str, *statuses: str, timeout_s: float = 120) -> Any:
     """Poll GET /jobs/{id} until the job's status is one of `statuses`."""
     deadline = time.monotonic() + timeout_s
     while True:
