@@ -3,10 +3,12 @@ other scope (lifespan, websockets) passes straight through."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
-class HttpMiddleware:
+class HttpMiddleware(ABC):
     """Subclasses implement `handle`, which sees only HTTP scopes."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -18,6 +20,6 @@ class HttpMiddleware:
             return
         await self.handle(scope, receive, send)
 
+    @abstractmethod
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer or pass on one HTTP request."""
-        raise NotImplementedError

@@ -37,7 +37,8 @@ _ID_FORBIDDEN_CATEGORIES = frozenset(_KINDS)
 
 
 def _char_class(ranges: Iterable[tuple[int, int]]) -> str:
-    """The body of a regex character class, as `\\uXXXX` escapes JSON Schema readers share."""
+    """The body of a regex character class, as `\\u` escapes with four hex digits, the form
+    every JSON Schema reader shares."""
     return "".join(
         f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
     )
