@@ -276,3 +276,26 @@ def test_a_worker_stopped_with_sigterm_hands_its_job_back_at_once(
         assert api.get(f"/jobs/{job_id}").json()["status"] == "queued"
     with workers(cluster, 1, tmp_path / "second"):
         assert wait_for(api, job_id, "done", "failed", timeout_s=60)["status"] == "done"
+
+
+def test_the_worker_health_check_sees_a_live_worker_and_then_its_absence(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    def check() -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "service", "worker", "--check"]
+        return subprocess.run(
+            command, cwd=REPO, env=cluster.worker_env(), capture_output=True, text=True, timeout=60
+        )
+
+    with workers(cluster, 1, tmp_path):
+        deadline = time.monotonic() + 30
+        while (alive := check()).returncode != 0 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert alive.returncode == 0, alive.stderr
+        assert "1 worker(s) alive" in alive.stdout
+    # A stopped worker's registration expires within 11 s; the check then fails, and says why.
+    deadline = time.monotonic() + 30
+    while (gone := check()).returncode == 0 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert gone.returncode == 1
+    assert "no live worker" in gone.stderr and "Traceback" not in gone.stderr

@@ -2,9 +2,10 @@
 
 No Docker engine runs on these machines. The file is checked against the compose
 specification's JSON schema (shipped, with its licence, by check-jsonschema), and its services
-are started as plain processes: redis-server from Debian's package, the model server and two
-API replicas, each with the command and the environment the compose file gives it, addresses
-mapped to free ports on 127.0.0.1. Their own health checks decide when they are up.
+are started as plain processes: redis-server from Debian's package, the model server, two
+API replicas and a job worker, each with the command and the environment the compose file
+gives it, addresses mapped to free ports on 127.0.0.1. Their own health checks decide when
+they are up.
 """
 
 from __future__ import annotations
@@ -104,14 +105,24 @@ def test_the_schema_check_catches_a_broken_file(breakage: Any) -> None:
 
 def test_every_service_has_a_health_check_and_the_api_waits_for_them() -> None:
     services = compose_file()["services"]
-    assert set(services) == {"api", "model", "redis"}
+    assert set(services) == {"api", "worker", "model", "redis"}
     for name, service in services.items():
         test = service["healthcheck"]["test"]
         assert test[0] == "CMD" and len(test) > 1, name
-    assert services["api"]["depends_on"] == {
-        "model": {"condition": "service_healthy"},
-        "redis": {"condition": "service_healthy"},
-    }
+    for name in ("api", "worker"):
+        assert services[name]["depends_on"] == {
+            "model": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+        }
+
+
+def test_the_worker_reaches_the_same_model_and_redis_as_the_api() -> None:
+    services = compose_file()["services"]
+    api, worker = services["api"]["environment"], services["worker"]["environment"]
+    shared = ("SUMMARIZER_MODEL", "OPENAI_BASE_URL", "SUMMARIZER_CONTEXT_TOKENS")
+    for name in (*shared, "SUMMARIZER_REDIS_URL"):
+        assert worker[name] == api[name], name
+    assert services["worker"]["command"][-1] == "worker"
 
 
 def test_keys_limits_and_redis_are_on_as_composed() -> None:
@@ -193,8 +204,10 @@ class Stack:
     services: dict[str, Any]
     model: Service
     redis: Service
+    worker: Service
     apis: list[Service]
     api_logs: list[Path]
+    worker_env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def url(self, replica: int = 0) -> str:
@@ -215,14 +228,15 @@ def _argv(service: Service, argv: list[str]) -> list[str]:
     return local
 
 
-def _api_environment(stack: Stack, tmp: Path) -> dict[str, str]:
-    api = stack.services["api"]
+def _environment(stack: Stack, tmp: Path, name: str) -> dict[str, str]:
+    """The environment compose gives service `name`, its addresses mapped to local ports."""
+    service = stack.services[name]
     digests = ",".join(hashlib.sha256(k.encode()).hexdigest() for k in (KEY, RATE_KEY))
     composed = {
         name: interpolate(str(value), {"SUMMARIZER_API_KEY_HASHES": digests})
-        for name, value in api["environment"].items()
+        for name, value in service["environment"].items()
     }
-    volumes = {v.split(":")[1]: tmp / v.split(":")[0] for v in api.get("volumes", [])}
+    volumes = {v.split(":")[1]: tmp / v.split(":")[0] for v in service.get("volumes", [])}
     addresses = {
         f"{other.name}:{other.container_port}": f"127.0.0.1:{other.port}"
         for other in (stack.model, stack.redis)
@@ -236,21 +250,27 @@ def _api_environment(stack: Stack, tmp: Path) -> dict[str, str]:
     return {**base, **composed, "PYTHONPATH": str(REPO)}
 
 
-def healthy(service: Service, check: list[str]) -> bool:
-    """Whether the compose health check of `service` passes now."""
+def healthy(service: Service, check: list[str], env: Mapping[str, str] | None = None) -> bool:
+    """Whether the compose health check of `service` passes now (run in its environment)."""
     assert check[0] == "CMD"
     argv = _argv(service, check[1:])
     if argv[0] == "redis-cli":
         argv[0] = str(Path(redis_server_binary()).with_name("redis-cli"))
     try:
-        return subprocess.run(argv, capture_output=True, timeout=10).returncode == 0
+        done = subprocess.run(argv, capture_output=True, timeout=10, cwd=REPO, env=env)
+        return done.returncode == 0
     except subprocess.TimeoutExpired:
         return False
 
 
-def wait_healthy(service: Service, check: list[str], timeout_s: float = 60.0) -> None:
+def wait_healthy(
+    service: Service,
+    check: list[str],
+    timeout_s: float = 60.0,
+    env: Mapping[str, str] | None = None,
+) -> None:
     deadline = time.monotonic() + timeout_s
-    while not healthy(service, check):
+    while not healthy(service, check, env):
         if time.monotonic() > deadline:
             raise RuntimeError(f"{service.name} did not become healthy in {timeout_s:g}s")
         time.sleep(0.2)
@@ -270,10 +290,14 @@ def _start_stack(stack: Stack, tmp: Path) -> None:
     wait_for_redis(f"redis://127.0.0.1:{stack.redis.port}/0", redis_process)
     if local_model_installed():
         _start(stack, _argv(stack.model, services["model"]["command"]))
-    env = _api_environment(stack, tmp)
+    env = _environment(stack, tmp, "api")
     for replica, log in zip(stack.apis, stack.api_logs, strict=True):
         with log.open("wb") as stderr:
             _start(stack, _argv(replica, services["api"]["command"]), env=env, stderr=stderr)
+    stack.worker_env = _environment(stack, tmp, "worker")
+    with (tmp / "worker.log").open("wb") as stderr:
+        argv = _argv(stack.worker, services["worker"]["command"])
+        _start(stack, argv, env=stack.worker_env, stderr=stderr)
     for replica in stack.apis:
         # Up first (/healthz); ready, the compose check, needs the model and is tested below.
         _wait_up(f"http://127.0.0.1:{replica.port}/healthz")
@@ -300,6 +324,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         services=services,
         model=Service("model", _container_port(services["model"])),
         redis=Service("redis", _container_port(services["redis"])),
+        worker=Service("worker", 0),
         apis=[Service("api", _container_port(services["api"])) for _ in range(2)],
         api_logs=[tmp / "api-0.log", tmp / "api-1.log"],
     )
@@ -326,6 +351,38 @@ def test_model_and_api_pass_their_compose_health_checks(stack: Stack) -> None:
     for replica in stack.apis:
         # The API's check is /readyz: it passes only once the API reaches the model service.
         wait_healthy(replica, stack.services["api"]["healthcheck"]["test"], timeout_s=30)
+
+
+def test_the_worker_passes_its_health_check_only_while_it_runs(stack: Stack) -> None:
+    check = stack.services["worker"]["healthcheck"]["test"]
+    wait_healthy(stack.worker, check, timeout_s=30, env=stack.worker_env)
+    # The same check against an empty Redis database: no worker registered there, so it fails.
+    elsewhere = {
+        **stack.worker_env,
+        "SUMMARIZER_REDIS_URL": f"redis://127.0.0.1:{stack.redis.port}/5",
+    }
+    assert not healthy(stack.worker, check, elsewhere)
+
+
+def test_a_job_posted_to_one_replica_runs_on_the_worker_and_reads_back_from_the_other(
+    stack: Stack,
+) -> None:
+    body = {"articles": VERIFY["articles"], "options": {"max_key_points": 1}}
+    posted = httpx.post(f"{stack.url(0)}/jobs", json=body, headers=_bearer(KEY))
+    assert posted.status_code == 202, posted.text
+    job_id = posted.json()["id"]
+    deadline = time.monotonic() + 180
+    record: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        record = httpx.get(f"{stack.url(1)}/jobs/{job_id}", headers=_bearer(KEY)).json()
+        if record["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    # Ended at all means the composed worker took it: the API replicas queue jobs, never run them.
+    assert record["status"] in ("done", "failed"), record
+    if local_model_installed():
+        assert record["status"] == "done", record
+        assert record["result"]["summary"]["headline"]["text"]
 
 
 def test_the_composed_api_asks_for_a_key_and_leaves_the_probes_open(stack: Stack) -> None:

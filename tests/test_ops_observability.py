@@ -234,3 +234,16 @@ def test_the_checker_hook_counts_into_the_request_metrics() -> None:
         telemetry.checker_call()
     telemetry.checker_call()
     assert metrics.registry.get_sample_value("checker_calls_total") == 2
+
+
+def test_job_routes_have_their_own_labels_and_unknown_paths_share_one() -> None:
+    client = client_with()
+    posted = client.post("/jobs", json={"articles": VERIFY["articles"]})
+    assert posted.status_code == 202, posted.text
+    client.get(posted.headers["location"])
+    client.get("/jobs/" + "0" * 32)
+    client.get("/no/such/page")
+    assert sample(client, "http_requests_total", route="/jobs", status="202") == 1
+    assert sample(client, "http_requests_total", route="/jobs/{job_id}", status="200") == 1
+    assert sample(client, "http_requests_total", route="/jobs/{job_id}", status="404") == 1
+    assert sample(client, "http_requests_total", route="other", status="404") == 1

@@ -137,3 +137,19 @@ def test_redis_urls_map_to_the_asyncio_storage() -> None:
     assert limits_uri("redis://cache:6379/0") == "async+redis://cache:6379/0"
     assert limits_uri("rediss://:pw@cache:6380") == "async+rediss://:pw@cache:6380"
     assert limits_uri("unix:///run/redis.sock") == "async+redis+unix:///run/redis.sock"
+
+
+def test_polling_a_job_does_not_use_up_the_limit_but_starting_one_does() -> None:
+    app = app_for(rate_limit="3/minute", api_key_hashes=(sha256(KEY_A),))
+    client = TestClient(app, raise_server_exceptions=False)
+    posted = client.post("/jobs", json={"articles": VERIFY["articles"]}, headers=_as(KEY_A))
+    assert posted.status_code == 202, posted.text
+    polls = [client.get(posted.headers["location"], headers=_as(KEY_A)) for _ in range(10)]
+    assert {poll.status_code for poll in polls} == {200}
+    # A poll still needs the key.
+    assert client.get(posted.headers["location"]).status_code == 401
+    for _ in range(2):
+        assert client.post("/verify", json=VERIFY, headers=_as(KEY_A)).status_code == 200
+    _assert_limited(
+        client.post("/jobs", json={"articles": VERIFY["articles"]}, headers=_as(KEY_A)), 60
+    )

@@ -64,13 +64,20 @@ class AccessGuard:
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
             await error_response(status, kind, detail, None, headers)(scope, receive, send)
             return
-        refusal = await self.limiter.hit(client) if self.limiter is not None else None
+        metered = self.limiter is not None and not _is_job_poll(scope)
+        refusal = await self.limiter.hit(client) if metered and self.limiter else None
         if refusal is not None:
             detail = f"rate limit of {refusal.limit} exceeded; retry in {refusal.retry_after_s} s"
             headers = {"Retry-After": str(refusal.retry_after_s)}
             await error_response(429, "rate_limited", detail, None, headers)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def _is_job_poll(scope: Scope) -> bool:
+    # Reading a job back is cheap and a client polls it many times: only POST /jobs, which
+    # starts the work, counts against the limit (the key is still checked).
+    return scope.get("method") == "GET" and str(scope.get("path", "")).startswith("/jobs/")
 
 
 def _address(scope: Scope) -> str:

@@ -13,7 +13,7 @@ from service.api.access import AccessGuard, document_access, open_paths_of
 from service.api.auth import KeyRing
 from service.api.content import JsonBodiesOnly
 from service.api.errors import BugsAsErrors, add_error_handlers
-from service.api.jobs import install_jobs
+from service.api.jobs import JOB_ROUTES, install_jobs
 from service.api.logs import configure_logging
 from service.api.middleware import BodyLimit, DisconnectWatch, Metrics
 from service.api.ratelimit import RateLimiter
@@ -83,7 +83,7 @@ def create_app(
     # Built here, not at the first request: a configuration that cannot work stops start-up.
     app.state.model = model or build_model(app_settings)
     app.state.checker = checker or build_checker(app_settings)
-    app.state.metrics = Metrics(ROUTES)
+    app.state.metrics = Metrics(ROUTES | JOB_ROUTES)
     app.state.keys = KeyRing.from_settings(app_settings)
     app.state.limiter = RateLimiter.from_settings(app_settings)
     add_error_handlers(app)

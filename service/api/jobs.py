@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
 from service.api.errors import field_path
@@ -121,6 +122,9 @@ async def read_job(job_id: str, jobs: JobsDep) -> JSONResponse:
     if record is None:
         raise JobNotFound(f"no job {job_id!r}: it never existed or has expired", field="id")
     return JSONResponse(content=job_body(record))
+
+
+JOB_ROUTES = frozenset(route.path for route in router.routes if isinstance(route, APIRoute))
 
 
 def install_jobs(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from typing import Any
@@ -114,8 +115,14 @@ class Metrics:
     """The service's Prometheus metrics, in a registry of the app's own."""
 
     def __init__(self, routes: Collection[str]) -> None:
-        # Other paths share one label, so that probing for URLs cannot grow the registry.
+        # Other paths share one label, so that probing for URLs cannot grow the registry. A
+        # path with parameters ("/jobs/{job_id}") is its template's label.
         self.routes = routes
+        self._templates = [
+            (re.compile(re.sub(r"\\{[^}/]+\\}", "[^/]+", re.escape(route)) + "$"), route)
+            for route in routes
+            if "{" in route
+        ]
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "http_requests_total", "HTTP requests", ["route", "status"], registry=self.registry
@@ -173,7 +180,9 @@ class Metrics:
 
     def route(self, path: str) -> str:
         """The route label of `path`: unknown paths share one."""
-        return path if path in self.routes else "other"
+        if path in self.routes:
+            return path
+        return next((route for shape, route in self._templates if shape.match(path)), "other")
 
     def record(self, response: SummarizeResponse) -> None:
         """Count one summary's sentences, model calls and tokens."""

@@ -4,9 +4,10 @@ python -m service summarize PATH... [--json] [--max-key-points N] [--max-quotes 
     [--on-model-failure error|extractive] [--no-repair] [--quiet]
 python -m service verify --articles PATH... [SENTENCE...] [--sentences-file FILE] [--json]
 python -m service serve [--host H] [--port P] [--workers N]
-python -m service worker [--concurrency N]
+python -m service worker [--concurrency N] [--check]
 
-Exit codes: 0 done; 2 bad input or configuration; 3 the model failed; 4 the address is in use.
+Exit codes: 0 done; 1 `worker --check` found no live worker on this host; 2 bad input or
+configuration; 3 the model failed; 4 the address is in use.
 """
 
 from __future__ import annotations
@@ -321,8 +322,23 @@ def _cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
 
     if settings.redis_url is None:
         raise ConfigError("a worker runs jobs queued in Redis: set SUMMARIZER_REDIS_URL")
+    if args.check:
+        _check_worker(settings.redis_url)
+        return
     configure_logging(settings.log_format, settings.log_level)
     asyncio.run(serve_worker(settings, args.concurrency or settings.job_concurrency))
+
+
+def _check_worker(redis_url: str) -> None:
+    """`worker --check`, the worker's health check: a worker on this host is registered."""
+    from service.jobs.redis_queue import workers_alive
+
+    host = socket.gethostname()
+    alive = workers_alive(redis_url, host)
+    if not alive:
+        print(f"no live worker on {host} is registered in Redis", file=sys.stderr)
+        raise SystemExit(1)
+    print(f"{alive} worker(s) alive on {host}")
 
 
 def _positive(text: str) -> int:
@@ -379,6 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--workers", type=_positive, default=1, help="server processes (uvicorn's)")
     w = sub.add_parser("worker", help="run jobs queued in Redis (SUMMARIZER_REDIS_URL)")
     w.add_argument("--concurrency", type=_positive, help="jobs run at once (default: settings)")
+    w.add_argument(
+        "--check",
+        action="store_true",
+        help="health check: exit 0 if a worker on this host is alive, else 1",
+    )
     return parser
 
 

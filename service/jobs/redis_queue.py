@@ -54,6 +54,25 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def workers_alive(redis_url: str, host: str) -> int:
+    """How many workers on `host` have registered in Redis lately (their worker_info key,
+    rewritten every 10 s with an 11 s expiry, is there): a worker's health check."""
+    import redis
+
+    client = redis.Redis.from_url(
+        redis_url,
+        socket_timeout=_API_REDIS_TIMEOUT_S,
+        socket_connect_timeout=_API_REDIS_TIMEOUT_S,
+    )
+    pattern = f"saq:{QUEUE_NAME}:worker_info:{host}:*"
+    try:
+        return sum(1 for _ in client.scan_iter(match=pattern, count=1000))
+    except (RedisError, OSError):
+        return 0
+    finally:
+        client.close()
+
+
 def sweep_interval_s(heartbeat_s: int) -> int:
     """How often a worker looks for jobs whose worker went silent."""
     return max(1, heartbeat_s // 4)
