@@ -153,3 +153,10 @@ def test_polling_a_job_does_not_use_up_the_limit_but_starting_one_does() -> None
     _assert_limited(
         client.post("/jobs", json={"articles": VERIFY["articles"]}, headers=_as(KEY_A)), 60
     )
+
+
+def test_the_openapi_says_which_routes_can_answer_429() -> None:
+    paths = TestClient(app_for(rate_limit="3/minute")).get("/openapi.json").json()["paths"]
+    assert "429" in paths["/jobs"]["post"]["responses"]
+    assert "429" in paths["/summarize"]["post"]["responses"]
+    assert "429" not in paths["/jobs/{job_id}"]["get"]["responses"]

@@ -127,13 +127,15 @@ def document_access(app: FastAPI, keys: KeyRing, limiter: RateLimiter | None) ->
         for path, operations in schema.get("paths", {}).items():
             if is_open(path, open_paths):
                 continue
-            for operation in operations.values():
+            for method, operation in operations.items():
                 responses = operation.setdefault("responses", {})
                 if keys.enabled:
                     operation["security"] = [{"bearer": []}, {"apiKey": []}]
                     responses["401"] = {"description": "No valid API key", **error}
                     responses["403"] = {"description": "Key not valid for this route", **error}
-                if limiter is not None:
+                if limiter is not None and not _is_job_poll(
+                    {"method": method.upper(), "path": path}
+                ):
                     responses["429"] = {"description": "Over the rate limit", **error}
         return schema
 
