@@ -17,7 +17,8 @@ Every client (httpx, asyncio) posts the five seed articles again and again for `
 seconds after a warm-up; only responses that finish inside the window count. The response
 cache is switched off by setting (`SUMMARIZER_RESPONSE_CACHE=false`), so every request runs the
 whole pipeline; the fake server still answers a prompt it has seen from its own reply cache,
-so its CPU stays small beside the service's on the same machine (its share is printed too).
+so its CPU stays small beside the service's on the same machine (its share is printed, and
+the benchmark's own clients' share).
 
 CPU per request is the user + system time of the server's process tree (uvicorn's supervisor
 and workers) over the window, read from /proc/PID/stat, divided by the requests finished.
@@ -107,7 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.clients, args.workers, args.latency_ms = 4, 1, 50.0
-        args.call_bound, args.duration, args.warmup = 2, 2.0, 1.0
+        args.call_bound, args.duration, args.warmup = 2, 1.5, 0.5
     per_worker = math.ceil(args.call_bound / args.workers)
     settings = {"response_cache": "false", "max_concurrent_model_calls": str(per_worker)}
     body = {"articles": seed_articles()}
@@ -126,7 +127,12 @@ def main() -> None:
 
             async def read(at: str, delay: float) -> None:
                 await asyncio.sleep(delay)
-                readings[at] = (cpu_seconds(pid), cpu_seconds(model_pid), core_busy())
+                readings[at] = (
+                    cpu_seconds(pid),
+                    cpu_seconds(model_pid),
+                    core_busy(),
+                    time.process_time(),
+                )
 
             loading = load(url, body, args.clients, args.warmup, args.duration)
             start, end, latencies, errors = (
@@ -146,6 +152,7 @@ def main() -> None:
     wall = end - start
     service_cpu = readings["end"][0] - readings["start"][0]
     model_cpu = readings["end"][1] - readings["start"][1]
+    client_cpu = readings["end"][3] - readings["start"][3]
     cores = busy_shares(readings["start"][2], readings["end"][2])
     done = len(latencies)
     throughput = done / wall
@@ -175,6 +182,7 @@ def main() -> None:
         ["service CPU per request, ms", f"{cpu_ms:.0f}", _met(cpu_ms <= TARGET_CPU_MS, "<=60 ms")],
         ["service cores in use (CPU s / wall s)", f"{service_cpu / wall:.2f}", ""],
         ["fake model server cores in use", f"{model_cpu / wall:.2f}", ""],
+        ["this benchmark's clients, cores in use", f"{client_cpu / wall:.2f}", ""],
         ["each core busy (all processes)", " ".join(f"{100 * c:.0f}%" for c in cores), ""],
         [
             f"/healthz p50 / p95 / max, ms ({len(healthz)} probes)",
