@@ -1,7 +1,8 @@
 """Each benchmark runs at a tiny size and prints its table, so none of them can rot unseen.
 
-Only that they run and what they print is checked here, never a speed: figures belong to the
-benchmarks themselves (README, "Measuring it").
+Only that they run and what they print is checked here (and the two measures of the model's
+part of a request), never a speed: figures belong to the benchmarks themselves (README,
+"Measuring it").
 """
 
 from __future__ import annotations
@@ -9,6 +10,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from benchmarks.harness import Call, model_time, rounds
 from tests.conftest import REPO
 
 
@@ -68,3 +73,22 @@ def test_tokens_prints_the_three_approaches() -> None:
     for approach in ("service", "stuff", "LangChain map_reduce"):
         assert sum(approach in line for line in lines) == 2
     assert "fewer prompt tokens than" in out
+
+
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 20)), max_size=12))
+def test_model_time_is_the_length_of_the_union_of_the_calls(spans: list[tuple[int, int]]) -> None:
+    calls = [Call(float(start), float(start + length), 0) for start, length in spans]
+    covered = {t for start, length in spans for t in range(start, start + length)}
+    assert model_time(calls) == len(covered)
+
+
+def test_rounds_count_calls_that_had_to_wait_for_one_another() -> None:
+    def calls(*spans: tuple[float, float]) -> list[Call]:
+        return [Call(start, end, 0) for start, end in spans]
+
+    assert rounds([]) == 0
+    # Four maps at once, a reduce after them, a repair after that.
+    parallel = calls((0, 1), (0.01, 1.01), (0.02, 1), (0, 1.02), (1.05, 2), (2.1, 3))
+    assert rounds(parallel) == 3
+    # The same maps one after another (a lock held through each call) read as more rounds.
+    assert rounds(calls((0, 1), (1, 2), (2, 3), (3, 4), (4.1, 5))) == 5
