@@ -21,7 +21,9 @@ the model, after the request was sent; "rounds" is the longest chain of calls ea
 after the one before it ended (1 for the seeds, 2 or more for map-reduce). A call that waited
 for another without need (a lock at cold start) counts as model time here but shows as extra
 rounds. The first request to a fresh server is reported on its own line (cold), then the
-median of the following ones (warm).
+median of the following ones (warm). The first time the fake server sees a prompt it computes
+its reply (the extractive model, on the same cores) after the latency, so a cold call takes
+longer than the latency; it keeps the reply, so warm calls take the latency alone.
 """
 
 from __future__ import annotations
