@@ -13,8 +13,13 @@ the prompt. `--capability` makes the server refuse formats as weaker servers do,
 `--reasoning-tokens N` makes it a reasoning model as OpenAI serves them: it refuses
 `max_tokens` and any temperature but 1, and spends N tokens of the limit thinking first.
 `GET /_mock/stats` reports what was injected, and every planted sentence, so a benchmark can
-prove none of them reached a client. `--checker yes|no|fail|garbage` serves an independent
-checker instead, answering every request the same way (`--checker-style json|word`).
+prove none of them reached a client; it also lists every call (when it arrived and ended, its
+prompt tokens), so a benchmark can count any client's calls and tokens and time the model's
+part of a request (`POST /_mock/reset` starts a new count). A chat request that names no draft
+(no schema in `response_format` or the prompt, as a plain "summarise this" prompt from any
+client) gets a plain-text extractive summary of its last user message.
+`--checker yes|no|fail|garbage` serves an independent checker instead, answering every request
+the same way (`--checker-style json|word`).
 """
 
 from __future__ import annotations
@@ -106,6 +111,27 @@ class ChatCompletionBody(BaseModel):
     stream: bool | None = None
 
 
+@dataclass(frozen=True)
+class CallRecord:
+    """One chat completion request as the server saw it (wall-clock times, for benchmarks)."""
+
+    started: float
+    finished: float
+    status: int
+    prompt_tokens: int
+    plain: bool
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready copy."""
+        return {
+            "started": self.started,
+            "finished": self.finished,
+            "status": self.status,
+            "prompt_tokens": self.prompt_tokens,
+            "plain": self.plain,
+        }
+
+
 @dataclass
 class ServerStats:
     """What the server saw and did, for tests and the fault-injection benchmark."""
@@ -121,6 +147,16 @@ class ServerStats:
     planted: set[str] = field(default_factory=set)
     # Checker mode: every claim the server was asked to check, in arrival order.
     claims: list[str] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    plain_replies: int = 0
+    calls: list[CallRecord] = field(default_factory=list)
+
+    def reset(self) -> None:
+        """Forget everything counted so far (requests in flight stay counted as such)."""
+        in_flight = self.in_flight
+        self.__dict__.update(ServerStats().__dict__)
+        self.in_flight = in_flight
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -135,6 +171,10 @@ class ServerStats:
             "refused_parameters": dict(self.refused_parameters),
             "planted": sorted(self.planted),
             "claims": list(self.claims),
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "plain_replies": self.plain_replies,
+            "calls": [call.as_json() for call in self.calls],
         }
 
 
@@ -187,15 +227,21 @@ def create_app(
     async def get_stats() -> dict[str, Any]:
         return stats.as_json()
 
+    @app.post("/_mock/reset")
+    async def reset_stats() -> dict[str, Any]:
+        stats.reset()
+        return stats.as_json()
+
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> JSONResponse:
+        started = time.time()
         stats.requests += 1
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         try:
-            return await _complete(request)
+            response = await _complete(request)
         except _Refusal as refusal:
-            return _error(
+            response = _error(
                 refusal.status,
                 refusal.message,
                 kind=refusal.kind,
@@ -204,6 +250,19 @@ def create_app(
             )
         finally:
             stats.in_flight -= 1
+        usage = _usage(response)
+        stats.prompt_tokens += usage.get("prompt_tokens", 0)
+        stats.completion_tokens += usage.get("completion_tokens", 0)
+        stats.calls.append(
+            CallRecord(
+                started=started,
+                finished=time.time(),
+                status=response.status_code,
+                prompt_tokens=usage.get("prompt_tokens", 0),
+                plain=response.headers.get(_PLAIN_HEADER) == "1",
+            )
+        )
+        return response
 
     async def _complete(request: Request) -> JSONResponse:
         try:
@@ -234,7 +293,9 @@ def create_app(
             await asyncio.sleep(config.stall_s)
         if checker is not None:
             return _checker_response(checker, body, stats)
-        assert output_type is not None
+        if output_type is None:
+            stats.plain_replies += 1
+            return _plain_response(body, reasoning_tokens or 0)
 
         messages = [
             ChatMessage(role=_ROLES[m.role], content=m.text())
@@ -282,12 +343,9 @@ def create_app(
         # Honour the token limit the client asked for, as a real server does; a reasoning
         # model's hidden thinking counts in it and comes first.
         thinking = reasoning_tokens or 0
-        limit = body.max_completion_tokens or body.max_tokens
-        completion_tokens = thinking + count_tokens(content)
-        if limit is not None and completion_tokens > limit:
-            room = max(limit - thinking, 0)
-            content = encoding().decode(encoding().encode(content, disallowed_special=())[:room])
-            completion_tokens, finish_reason = limit, "length"
+        content, completion_tokens, cut = _within_limit(content, body, thinking)
+        if cut:
+            finish_reason = "length"
         if fault is None and finish_reason == "stop":
             stats.replies_ok += 1
         completion = _completion(
@@ -356,8 +414,67 @@ def _check_reasoning_parameters(body: ChatCompletionBody, stats: ServerStats) ->
         )
 
 
-def _output_type(body: ChatCompletionBody) -> type[BaseModel]:
-    """The draft class the client asked for, found as a real model would: in the request."""
+def _within_limit(content: str, body: ChatCompletionBody, thinking: int) -> tuple[str, int, bool]:
+    """The reply cut to the client's token limit: (content, completion tokens, cut or not)."""
+    limit = body.max_completion_tokens or body.max_tokens
+    completion_tokens = thinking + count_tokens(content)
+    if limit is None or completion_tokens <= limit:
+        return content, completion_tokens, False
+    room = max(limit - thinking, 0)
+    content = encoding().decode(encoding().encode(content, disallowed_special=())[:room])
+    return content, limit, True
+
+
+# Set on plain-text replies, so the call record can tell them from drafts without re-parsing.
+_PLAIN_HEADER = "x-mock-plain"
+# How many sentences a plain summary keeps: a short summary, as a "concise summary" prompt asks.
+PLAIN_SUMMARY_SENTENCES = 3
+_WORD_RE = re.compile(r"[^\W\d_]{4,}")
+
+
+def plain_summary(text: str, sentences: int = PLAIN_SUMMARY_SENTENCES) -> str:
+    """An extractive summary: the sentences whose words recur most in `text`, in text order."""
+    # Imported here: only plain replies segment text, and pysbd is slow to import.
+    from service.ingest.segment import split_sentences
+
+    spans = [span for span in split_sentences(text) if _WORD_RE.search(text[span[0] : span[1]])]
+    frequency = Counter(word.lower() for word in _WORD_RE.findall(text))
+
+    def score(span: tuple[int, int]) -> float:
+        words = [w.lower() for w in _WORD_RE.findall(text[span[0] : span[1]])]
+        return sum(frequency[w] for w in words) / len(words)
+
+    chosen = sorted(sorted(spans, key=score, reverse=True)[:sentences])
+    return " ".join(text[start:end] for start, end in chosen)
+
+
+def _plain_response(body: ChatCompletionBody, thinking: int) -> JSONResponse:
+    """A plain-text summary of the last user message, for clients that send no schema."""
+    messages = [m.text() for m in body.messages]
+    users = [m.text() for m in body.messages if m.role == "user"]
+    summary = plain_summary(users[-1] if users else "\n".join(messages))
+    content, completion_tokens, cut = _within_limit(summary, body, thinking)
+    completion = _completion(
+        body.model,
+        content,
+        "length" if cut else "stop",
+        count_tokens("\n".join(messages)),
+        completion_tokens,
+    )
+    return JSONResponse(completion, headers={_PLAIN_HEADER: "1"})
+
+
+def _usage(response: JSONResponse) -> dict[str, int]:
+    """The token usage a reply reports (none for an error)."""
+    if response.status_code != 200:
+        return {}
+    usage: dict[str, int] = json.loads(bytes(response.body)).get("usage") or {}
+    return usage
+
+
+def _output_type(body: ChatCompletionBody) -> type[BaseModel] | None:
+    """The draft class the client asked for, found as a real model would: in the request;
+    None when nothing in the request asks for structured output (a plain prompt)."""
     response_format = body.response_format or {}
     name: str | None = None
     if response_format.get("type") == "json_schema":
@@ -373,6 +490,8 @@ def _output_type(body: ChatCompletionBody) -> type[BaseModel]:
                 except json.JSONDecodeError:
                     continue
                 break
+        if name is None and response_format.get("type", "text") == "text":
+            return None
     draft = getattr(drafts, name, None) if name else None
     if not (isinstance(draft, type) and issubclass(draft, drafts.Draft)):
         raise _Refusal(

@@ -10,14 +10,19 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from devtools.fake_openai_server import (
     MODEL_NAME,
+    PLAIN_SUMMARY_SENTENCES,
     Capability,
     build_parser,
     config_from_args,
     create_app,
+    plain_summary,
     serve_in_thread,
 )
 from devtools.faults import (
@@ -42,6 +47,7 @@ from service.drafting.drafts import (
     RepairedSentence,
     SummaryDraft,
 )
+from service.ingest.segment import split_sentences
 from service.llm.openai_client import schema_instruction
 from tests.conftest import cited_objects
 
@@ -323,3 +329,70 @@ def test_service_under_faults_returns_only_grounded_summaries_or_typed_errors() 
     assert planted_leaks == []
     # Three re-asks and four transport attempts absorb nearly every fault.
     assert statuses.count(200) >= 0.75 * REQUESTS_UNDER_FAULTS
+
+
+PLAIN_ARTICLE = (
+    "The city council approved the new bridge on Monday. The bridge will cross the river "
+    "north of the old harbour. Council members said the bridge would cut traffic in the "
+    "centre. A local bakery opened a second shop. Work on the bridge starts in spring and the "
+    "council expects the bridge to open in two years."
+)
+
+
+def plain_body(text: str = PLAIN_ARTICLE, **extra: Any) -> dict[str, Any]:
+    """A summarisation prompt as any client writes one: no schema, plain text back."""
+    return {
+        "model": "mock",
+        "messages": [{"role": "user", "content": f"Write a concise summary of:\n\n{text}"}],
+        **extra,
+    }
+
+
+def test_a_plain_prompt_gets_a_plain_extractive_summary() -> None:
+    reply = client().post("/v1/chat/completions", json=plain_body())
+    assert reply.status_code == 200
+    summary = content_of(reply)
+    # Whole sentences of the article, the ones about what it is mostly about, in its order.
+    assert summary.startswith("The city council approved the new bridge on Monday.")
+    assert "bakery" not in summary
+    assert summary.count(".") == PLAIN_SUMMARY_SENTENCES
+    assert reply.json()["usage"]["prompt_tokens"] > 0
+    assert content_of(client().post("/v1/chat/completions", json=plain_body())) == summary
+
+
+def test_a_plain_reply_honours_max_tokens() -> None:
+    reply = client().post("/v1/chat/completions", json=plain_body(max_tokens=5))
+    assert reply.json()["choices"][0]["finish_reason"] == "length"
+    assert reply.json()["usage"]["completion_tokens"] == 5
+
+
+@given(st.lists(st.sampled_from(["The bridge opens.", "Rain fell", "Ok!", "\n\n", " ", "a b."])))
+@hypothesis_settings(max_examples=50, deadline=None)
+def test_plain_summaries_are_the_texts_own_sentences_in_order(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    sentences = [text[start:end] for start, end in split_sentences(text)]
+    chosen = plain_summary(text)
+    # The summary is a subsequence of the text's sentences, joined by spaces, and short.
+    rest, used = chosen, 0
+    for sentence in sentences:
+        if rest and rest.startswith(sentence):
+            rest, used = rest[len(sentence) :].removeprefix(" "), used + 1
+    assert rest == ""
+    assert used <= PLAIN_SUMMARY_SENTENCES
+
+
+def test_stats_count_every_call_with_its_prompt_tokens_and_times() -> None:
+    api = client(latency_s=0.05)
+    api.post("/v1/chat/completions", json=plain_body())
+    api.post("/v1/chat/completions", json=chat_body())
+    api.post("/v1/chat/completions", json=chat_body("NotADraft"))
+    stats = api.get("/_mock/stats").json()
+    calls = stats["calls"]
+    assert [c["status"] for c in calls] == [200, 200, 400]
+    assert [c["plain"] for c in calls] == [True, False, False]
+    assert stats["plain_replies"] == 1
+    assert calls[2]["prompt_tokens"] == 0
+    assert stats["prompt_tokens"] == calls[0]["prompt_tokens"] + calls[1]["prompt_tokens"] > 0
+    assert all(c["finished"] - c["started"] >= 0.05 for c in calls[:2])
+    assert api.post("/_mock/reset").json()["calls"] == []
+    assert api.get("/_mock/stats").json()["requests"] == 0

@@ -1,0 +1,137 @@
+"""The service's own time around the model: the whole request minus model time, against the
+model's critical path (target: at most 2%).
+
+    python -m benchmarks.bench_overhead                       # seeds x 10, 100 FRANK articles x 2
+    python -m benchmarks.bench_overhead --repeat 30 --large-repeat 5 --call-bound 16
+    python -m benchmarks.bench_overhead --quick               # a tiny run, for the tests
+
+A real `python -m service serve` process talks to the fake model server
+(`devtools.fake_openai_server`) with a fixed latency per call (1,000 ms by default), over HTTP
+through the `openai` SDK, as a deployment would. Two workloads: the five seed articles (one
+call), and 100 distinct FRANK articles sent as one event (too large for the default 16k window,
+so map-then-reduce). Requests are sent one at a time, with the response cache off, so each
+runs the whole pipeline.
+
+The model's part is what the fake server itself timed: for each request, the union of its
+calls' intervals (the time at least one call was in progress), the "model critical path".
+Overhead is the client's wall time minus that: everything the service does while no call is
+running (ingest, grouping, prompt building before the first call; verification and the
+response after the last; any gap between rounds). "first call" is when the first call reached
+the model, after the request was sent; "rounds" is the longest chain of calls each started
+after the one before it ended (1 for the seeds, 2 or more for map-reduce). A call that waited
+for another without need (a lock at cold start) counts as model time here but shows as extra
+rounds. The first request to a fresh server is reported on its own line (cold), then the
+median of the following ones (warm). The first time the fake server sees a prompt it computes
+its reply (the extractive model, on the same cores) after the latency, so a cold call takes
+longer than the latency; it keeps the reply, so warm calls take the latency alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import httpx
+
+from benchmarks.harness import (
+    MockServer,
+    frank_articles,
+    median,
+    mock_server,
+    model_time,
+    post_summarize,
+    rounds,
+    seed_articles,
+    service_server,
+    table,
+)
+
+TARGET_SHARE = 0.02
+
+
+def measure(client: httpx.Client, model: MockServer, body: dict[str, Any]) -> dict[str, float]:
+    """One request's wall time, model critical path, overhead and call counts, in ms."""
+    model.reset()
+    sent = time.time()
+    run = post_summarize(client, body)["run"]
+    wall = time.time() - sent
+    calls = model.calls()
+    busy = model_time(calls)
+    return {
+        "wall_ms": 1000 * wall,
+        "model_ms": 1000 * busy,
+        "overhead_ms": 1000 * (wall - busy),
+        "first_call_ms": 1000 * (min(c.started for c in calls) - sent),
+        "calls": float(len(calls)),
+        "rounds": float(rounds(calls)),
+        "map_reduce": float(run["strategy"] == "map_reduce"),
+    }
+
+
+def row(name: str, runs: list[dict[str, float]]) -> list[object]:
+    """A table row of the medians of `runs`."""
+    figures = {key: median([r[key] for r in runs]) for key in runs[0]}
+    share = figures["overhead_ms"] / figures["model_ms"]
+    return [
+        name,
+        len(runs),
+        int(figures["calls"]),
+        int(figures["rounds"]),
+        figures["wall_ms"],
+        figures["model_ms"],
+        figures["first_call_ms"],
+        figures["overhead_ms"],
+        f"{100 * share:.1f}%",
+        "yes" if share <= TARGET_SHARE else "no",
+    ]
+
+
+def main() -> None:
+    """Print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=float, default=1_000.0, help="per model call")
+    parser.add_argument("--repeat", type=int, default=10, help="warm seeds requests")
+    parser.add_argument("--large", type=int, default=100, help="FRANK articles in the large one")
+    parser.add_argument("--large-repeat", type=int, default=2, help="warm large requests")
+    parser.add_argument("--call-bound", type=int, help="SUMMARIZER_MAX_CONCURRENT_MODEL_CALLS")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it runs")
+    args = parser.parse_args()
+    if args.quick:
+        args.latency_ms, args.repeat, args.large, args.large_repeat = 50.0, 1, 12, 1
+    settings = {"response_cache": "false", "max_articles": str(max(50, args.large))}
+    if args.call_bound:
+        settings["max_concurrent_model_calls"] = str(args.call_bound)
+    seeds = {"articles": seed_articles()}
+    large = {"articles": frank_articles(args.large)}
+    if args.quick:
+        # A small window, so that the tiny large set still takes the map-reduce path.
+        settings.update(context_tokens="8192")
+    rows = []
+    with (
+        mock_server(args.latency_ms) as (model, _),
+        service_server(model.url, settings=settings) as (url, _),
+        httpx.Client(base_url=url, timeout=600) as client,
+    ):
+        cold = measure(client, model, seeds)
+        rows.append(row("seeds, first request (cold)", [cold]))
+        warm = [measure(client, model, seeds) for _ in range(args.repeat)]
+        rows.append(row("seeds (5 articles)", warm))
+        chars = sum(len(a["text"]) for a in large["articles"])
+        name = f"FRANK {args.large} articles ({chars // 1000}k chars)"
+        first = measure(client, model, large)
+        runs = [measure(client, model, large) for _ in range(args.large_repeat)]
+        rows.append(row(name + ", first", [first]))
+        rows.append(row(name, runs))
+    bound = args.call_bound or "default"
+    print(
+        f"model latency {args.latency_ms:.0f} ms per call, call bound {bound}, "
+        "response cache off; times in ms, medians of n requests"
+    )
+    header = ["workload", "n", "calls", "rounds", "p50 wall", "model path", "first call"]
+    header += ["overhead", "overhead %", "<=2%"]
+    print(table(header, rows))
+
+
+if __name__ == "__main__":
+    main()
