@@ -226,23 +226,44 @@ def _compare(a: Unit, b: Unit, pair: tuple[str, str]) -> _Candidate | None:
 
 
 def _numbers(unit: Unit, items: Sequence[Item]) -> set[str]:
-    """The numbers among the items, and the number words ("seven") among the words they span,
-    as digits."""
-    out = {key for item in items if item.kind == "number" for key in item.keys}
+    """The numbers among the items, and the number words among the words they span."""
+    return set(_counted(unit, items))
+
+
+def _counted(unit: Unit, items: Sequence[Item]) -> dict[str, frozenset[str]]:
+    """Each number among the items, and each number word ("seven") among the words they span
+    and up to the items just outside them ("Six people"), as digits -> the content words just
+    before and after it (what it counts)."""
+    every = unit.facts.side.items
+    out: dict[str, frozenset[str]] = {}
+    for item in items:
+        if item.kind == "number":
+            at = every.index(item)
+            out.update(dict.fromkeys(item.keys, _beside(every, at - 1, at + 1)))
     if not items:
         return out
-    # The words the items span, and those up to the items just outside them ("Six people").
-    every = unit.facts.side.items
     first, last = every.index(items[0]), every.index(items[-1])
     low = every[first - 1].last + 1 if first > 0 else 0
     high = every[last + 1].first if last + 1 < len(every) else len(unit.facts.tokens)
     prepared = unit.facts.prepared
-    for token in unit.facts.tokens[low:high]:
+    for position in range(low, high):
+        token = unit.facts.tokens[position]
         value = _NUMBER_WORDS.get(token.word.lower())
         # "three-day visit" describes the visit; it counts nothing the other sentence counts.
-        if value is not None and not prepared.startswith("-", token.end):
-            out.add(str(value))
+        if value is None or prepared.startswith("-", token.end):
+            continue
+        before = max((i for i, item in enumerate(every) if item.last < position), default=-1)
+        out[str(value)] = _beside(every, before, before + 1)
     return out
+
+
+def _beside(every: Sequence[Item], before: int, after: int) -> frozenset[str]:
+    return frozenset(
+        key
+        for i in (before, after)
+        if 0 <= i < len(every) and every[i].kind == "word"
+        for key in every[i].keys
+    )
 
 
 def _number_conflict(
@@ -256,26 +277,11 @@ def _number_conflict(
         return None
     if mine & _numbers(b, b.facts.side.items) or theirs & _numbers(a, a.facts.side.items):
         return None
-    around_a, around_b = _number_neighbours(a, near_a), _number_neighbours(b, near_b)
+    around_a, around_b = _counted(a, near_a), _counted(b, near_b)
     if not any(_same_quantity(around_a.get(x), around_b.get(y)) for x in mine for y in theirs):
         return None
     first, second = "/".join(sorted(mine)), "/".join(sorted(theirs))
     return _Side(a.index, first, first), _Side(b.index, second, second)
-
-
-def _number_neighbours(unit: Unit, items: Sequence[Item]) -> dict[str, frozenset[str]]:
-    """Each number among the items -> the words just before and after it in the sentence."""
-    every = unit.facts.side.items
-    out: dict[str, frozenset[str]] = {}
-    for item in items:
-        if item.kind != "number":
-            continue
-        at = every.index(item)
-        beside = [every[i] for i in (at - 1, at + 1) if 0 <= i < len(every)]
-        words = frozenset(k for b in beside if b.kind == "word" for k in b.keys)
-        for key in item.keys:
-            out[key] = words
-    return out
 
 
 def _same_quantity(first: frozenset[str] | None, second: frozenset[str] | None) -> bool:
