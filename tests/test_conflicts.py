@@ -324,3 +324,34 @@ def test_number_words_that_count_different_things_are_no_conflict() -> None:
     first = "Six of the train's eight carriages left the track on a bend outside the station."
     second = "Four people were killed when the train left the track near the station on Monday."
     assert _conflicts_of((first, None), (second, None)) == []
+
+
+CEASEFIRE_AGREED = (
+    "The government and the northern rebels agreed to a ceasefire on Thursday after talks in "
+    "the capital. Aid convoys are expected to reach the region next week."
+)
+CEASEFIRE_FAILED = (
+    "A government spokesman said on Thursday that negotiators had failed to agree on a "
+    "ceasefire with the northern rebels. Fighting continued in two provinces overnight."
+)
+
+
+def test_agreed_against_failed_to_agree_is_a_conflict_of_status() -> None:
+    (conflict,) = _conflicts_of((CEASEFIRE_AGREED, None), (CEASEFIRE_FAILED, None))
+    assert "failed to agree" in conflict["about"] and "agreed" in conflict["about"]
+
+
+def test_signed_against_did_not_sign_is_a_conflict_but_two_denials_agree() -> None:
+    signed = "The prime minister signed the border treaty in the capital on Monday."
+    refused = "The prime minister did not sign the border treaty, officials said on Monday."
+    (conflict,) = _conflicts_of((signed, None), (refused, None))
+    assert "not sign" in conflict["about"]
+    also_refused = "The prime minister refused to sign the border treaty on Monday, aides said."
+    assert _conflicts_of((refused, None), (also_refused, None)) == []
+
+
+def test_a_copy_that_changes_agreed_to_failed_is_still_one_source() -> None:
+    changed = CEASEFIRE_AGREED.replace("agreed to a", "failed to agree on a")
+    copy = f"By Staff Reporter\n{changed}\nCopyright 2026 Wire Service."
+    (found,) = _finds((CEASEFIRE_AGREED, None), (copy, None))
+    assert found == []

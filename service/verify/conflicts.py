@@ -26,6 +26,7 @@ from service.text.lexicon import (
     CARDINAL_TENS,
     CARDINAL_UNITS,
     MONTHS,
+    NEGATIONS,
     SPEECH_VERBS,
     STATUS_CLASSES,
     WEEKDAYS,
@@ -61,6 +62,12 @@ _DATE = re.compile(
     rf"|(?:{_MONTH_NAMES})\s+\d{{1,2}}(?:st|nd|rd|th)?)\b",
     re.IGNORECASE,
 )
+# Words that deny what follows them: "failed to agree", "did not sign", "refused to approve".
+_DENYING = NEGATIONS | frozenset(
+    "fail fails failed failing refuse refuses refused refusing".split()
+)
+# How many words before the shared pair a denial may stand ("failed to agree").
+DENIAL_REACH = 3
 # How many words may stand between a date and the word it follows ("collapsed early on Friday").
 DATE_GAP_WORDS = 2
 
@@ -218,6 +225,7 @@ def _compare(a: Unit, b: Unit, pair: tuple[str, str]) -> _Candidate | None:
     for kind, slot in (
         ("number", _number_conflict(a, b, near_a, near_b)),
         ("status", _status_conflict(a, b, near_a, near_b)),
+        ("status", _denial_conflict(a, b, pair)),
         ("name", _name_conflict(a, b, pair)),
     ):
         if slot is not None:
@@ -351,6 +359,39 @@ def _names_beside(unit: Unit, pair: tuple[str, str]) -> dict[str, tuple[Item, tu
                 out[side] = (items[i], tuple(k for item in between for k in sorted(item.keys)))
                 break
     return out
+
+
+def _denial(unit: Unit, pair: tuple[str, str]) -> str | None:
+    """The words from a denial just before the pair (or before the word just before it: "did
+    not sign the treaty", "refused to sign the treaty") to the pair's first word, or None where
+    nothing denies it."""
+    at = _pair_at(unit, pair)
+    if at is None:
+        return None
+    items = unit.facts.side.items
+    head = items[at]
+    start = items[at - 1].first if at > 0 else head.first
+    tokens = unit.facts.tokens
+    for position in range(max(start - DENIAL_REACH, 0), head.first):
+        if tokens[position].word.lower() in _DENYING:
+            return unit.facts.prepared[tokens[position].start : head.end]
+    return None
+
+
+def _denial_conflict(a: Unit, b: Unit, pair: tuple[str, str]) -> tuple[_Side, _Side] | None:
+    """One sentence states what the other denies, around the same pair ("agreed to a
+    ceasefire" against "failed to agree on a ceasefire")."""
+    denied_a, denied_b = _denial(a, pair), _denial(b, pair)
+    if (denied_a is None) == (denied_b is None):
+        return None
+    at_a, at_b = _pair_at(a, pair), _pair_at(b, pair)
+    if at_a is None or at_b is None:
+        return None
+    label_a = denied_a or _span(a, a.facts.side.items[at_a])
+    label_b = denied_b or _span(b, b.facts.side.items[at_b])
+    value_a = "denied" if denied_a else "stated"
+    value_b = "denied" if denied_b else "stated"
+    return _Side(a.index, label_a, value_a), _Side(b.index, label_b, value_b)
 
 
 def _all_name_keys(unit: Unit) -> frozenset[str]:
