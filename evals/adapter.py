@@ -39,6 +39,12 @@ class SystemRun:
     completion_tokens: int = 0
     latency_s: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # The sentences scored for corroboration (our key points; a baseline's picked sentences).
+    key_points: list[CitedSentence] = field(default_factory=list)
+    # Reported conflicts, each as its claims, and the syndication links: None for a system
+    # that reports neither (the baselines).
+    conflicts: list[tuple[CitedSentence, ...]] | None = None
+    duplicates_of: dict[str, list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,14 @@ async def run_system(
         completion_tokens=run.completion_tokens,
         latency_s=latency,
         notes=[f"fallback: {run.fallback_reason}"] if run.fallback else [],
+        key_points=[_cited(s) for s in summary.key_points],
+        conflicts=[tuple(_cited(claim) for claim in c.claims) for c in summary.conflicts],
+        duplicates_of={a.id: list(a.duplicates_of) for a in response.articles if a.duplicates_of},
     )
+
+
+def _cited(sentence: SentenceOut) -> CitedSentence:
+    return CitedSentence(sentence.text, tuple(sentence.citations), sources=sentence.sources)
 
 
 def covers(claim: str, summary: Sequence[str]) -> bool:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from rouge_score import rouge_scorer
 
-from evals.tasks import Fact
+from evals.tasks import Fact, LabelledConflict
 from service.api.schemas import CitationOut
 
 # Is the sentence supported by the union of these cited spans?
@@ -36,6 +36,8 @@ class CitedSentence:
     citations: tuple[CitationOut, ...]
     # Set for a quotation: who said it (the text is then the speaker's words, checked as such).
     speaker: str | None = None
+    # The independent sources the system says the sentence rests on, where it says so.
+    sources: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,42 @@ METRICS: dict[str, MetricSpec] = {
         "lower",
         unit="count",
     ),
+    "corroboration_precision": MetricSpec(
+        "Multi-source: share of the articles cited by key points (matched to a labelled fact by "
+        "its keywords) that the labels say state that fact.",
+        "higher",
+    ),
+    "corroboration_recall": MetricSpec(
+        "Multi-source: share of the labelled independent source groups stating a matched key "
+        "point's fact that the point cites (one article of a group is enough).",
+        "higher",
+    ),
+    "sources_exact": MetricSpec(
+        "Multi-source: share of matched key points whose `sources` equals the number of labelled "
+        "independent groups among the articles they cite.",
+        "higher",
+    ),
+    "points_matched": MetricSpec(
+        "Multi-source: share of key points that state some labelled fact (by its keywords); "
+        "only matched points are scored for corroboration.",
+        "info",
+    ),
+    "conflict_precision": MetricSpec(
+        "Multi-source: share of reported conflicts that match a labelled one (every claim from "
+        "the articles of one labelled version and stating it, at least two versions).",
+        "higher",
+    ),
+    "conflict_recall": MetricSpec(
+        "Multi-source: share of labelled conflicts that some reported conflict matches.", "higher"
+    ),
+    "conflicts_reported": MetricSpec(
+        "Multi-source: conflicts the system reported.", "info", unit="count"
+    ),
+    "duplicates_exact": MetricSpec(
+        "Multi-source: 1 when every article's `duplicates_of` equals the other members of its "
+        "labelled syndication group (empty for an independent article), else 0.",
+        "higher",
+    ),
     "sentences": MetricSpec(
         "Sentences in the summary text scored by ROUGE and fact coverage.", "info", unit="count"
     ),
@@ -128,6 +166,20 @@ METRICS: dict[str, MetricSpec] = {
         unit="seconds",
     ),
 }
+
+# Scored only on examples with multi-source labels (the multi_source task).
+MULTI_SOURCE_METRICS = frozenset(
+    {
+        "corroboration_precision",
+        "corroboration_recall",
+        "sources_exact",
+        "points_matched",
+        "conflict_precision",
+        "conflict_recall",
+        "conflicts_reported",
+        "duplicates_exact",
+    }
+)
 
 # Names reports carried before the metrics said who judges them; compare reads old reports.
 RENAMED: dict[str, str] = {
@@ -205,6 +257,143 @@ def citation_quality(
     if total_citations:
         out["self_judged_citation_precision"] = precise / total_citations
     return out
+
+
+def states(text: str, keywords: Sequence[str]) -> bool:
+    """Whether the text contains every keyword, case-insensitively and as whole words; a
+    keyword is a word or phrase ("no injuries", "12,000"), or alternatives joined by "|"."""
+    low = text.lower()
+    return bool(keywords) and all(
+        any(_keyword(alt).search(low) for alt in keyword.lower().split("|")) for keyword in keywords
+    )
+
+
+@lru_cache(maxsize=4_096)
+def _keyword(phrase: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in phrase.split()]
+    # Whole words, and a number never inside a longer one ("6" is not in "6.8" or "1,600").
+    return re.compile(r"(?<!\w)(?<!\d[.,])" + r"\s+".join(words) + r"(?![.,]\d)(?!\w)")
+
+
+def matched_fact(text: str, facts: Sequence[Fact]) -> Fact | None:
+    """The labelled fact a sentence states: of the facts whose keywords it contains, the one
+    with the most keywords (the most specific), the first listed on a tie."""
+    best: Fact | None = None
+    for fact in facts:
+        more = best is None or len(fact.keywords) > len(best.keywords)
+        if more and states(text, fact.keywords):
+            best = fact
+    return best
+
+
+def source_groups(
+    article_ids: Sequence[str], syndication: Sequence[Sequence[str]]
+) -> dict[str, str]:
+    """Article id -> its independent source group (the first article of a syndication group;
+    an article in no group is its own)."""
+    group = {article_id: article_id for article_id in article_ids}
+    for members in syndication:
+        for member in members:
+            group[member] = members[0]
+    return group
+
+
+def corroboration(
+    points: Sequence[CitedSentence],
+    facts: Sequence[Fact],
+    groups: Mapping[str, str],
+) -> dict[str, float]:
+    """Corroboration precision and recall of key points against the labelled facts.
+
+    Each point is matched to a fact by `matched_fact`; unmatched points are left out (their
+    share is `points_matched`). Precision: of the distinct articles a matched point cites, those
+    among the fact's sources. Recall: of the fact's source groups, those the point cites an
+    article of. Both are pooled over the example's matched points.
+    """
+    labelled = [f for f in facts if f.keywords]
+    if not labelled or not points:
+        return {}
+    cited_total = cited_right = groups_total = groups_cited = matched = exact = 0
+    exact_checked = 0
+    for point in points:
+        fact = matched_fact(point.text, labelled)
+        if fact is None:
+            continue
+        matched += 1
+        cited = list(dict.fromkeys(c.article_id for c in point.citations))
+        cited_total += len(cited)
+        cited_right += sum(a in fact.sources for a in cited)
+        fact_groups = {groups.get(a, a) for a in fact.sources}
+        cited_groups = {groups.get(a, a) for a in cited}
+        groups_total += len(fact_groups)
+        groups_cited += len(fact_groups & cited_groups)
+        if point.sources is not None:
+            exact_checked += 1
+            exact += point.sources == len(cited_groups)
+    out = {"points_matched": matched / len(points)}
+    if cited_total:
+        out["corroboration_precision"] = cited_right / cited_total
+    if groups_total:
+        out["corroboration_recall"] = groups_cited / groups_total
+    if exact_checked:
+        out["sources_exact"] = exact / exact_checked
+    return out
+
+
+def conflict_side(claim: CitedSentence, conflict: LabelledConflict) -> int | None:
+    """Which labelled version a claim states: every article it cites is one of that version's
+    and its text contains that version's keywords."""
+    cited = {c.article_id for c in claim.citations}
+    for number, side in enumerate(conflict.sides):
+        if cited and cited <= set(side.articles) and states(claim.text, side.keywords):
+            return number
+    return None
+
+
+def conflict_matches(claims: Sequence[CitedSentence], conflict: LabelledConflict) -> bool:
+    """Whether a reported conflict is the labelled one: each claim states one of its versions,
+    and the claims state at least two different ones."""
+    sides = [conflict_side(claim, conflict) for claim in claims]
+    return None not in sides and len(set(sides)) >= 2
+
+
+def conflict_quality(
+    reported: Sequence[Sequence[CitedSentence]], labelled: Sequence[LabelledConflict]
+) -> dict[str, float]:
+    """Conflict precision and recall; each absent when its denominator is zero.
+
+    Precision: share of reported conflicts that match a labelled conflict no earlier report
+    matched (telling one disagreement twice is one right and one wrong). Recall: share of
+    labelled conflicts some reported conflict matches.
+    """
+    out = {"conflicts_reported": float(len(reported))}
+    if reported:
+        told: set[str] = set()
+        right = 0
+        for claims in reported:
+            new = {c.id for c in labelled if conflict_matches(claims, c)} - told
+            right += bool(new)
+            told |= new
+        out["conflict_precision"] = right / len(reported)
+    if labelled:
+        found = sum(any(conflict_matches(r, c) for r in reported) for c in labelled)
+        out["conflict_recall"] = found / len(labelled)
+    return out
+
+
+def syndication(
+    duplicates_of: Mapping[str, Sequence[str]],
+    article_ids: Sequence[str],
+    groups: Sequence[Sequence[str]],
+) -> dict[str, float]:
+    """1.0 when every article's `duplicates_of` names exactly the other members of its labelled
+    syndication group (nothing for an article in none), else 0.0."""
+    expected: dict[str, set[str]] = {a: set() for a in article_ids} | {
+        member: set(members) - {member} for members in groups for member in members
+    }
+    exact = all(set(duplicates_of.get(a, ())) == expected[a] for a in expected)
+    unknown = set(duplicates_of) - set(expected)
+    return {"duplicates_exact": float(exact and not unknown)}
 
 
 def verification_counts(dropped: int, repaired: int) -> dict[str, float]:

@@ -116,6 +116,7 @@ def run_baseline(pick: Baseline, sources: Sources, budget: int) -> SystemRun:
         drafted=len(picked),
         dropped=len(picked) - len(kept),
         latency_s=time.perf_counter() - started,
+        key_points=kept,
     )
 
 
@@ -129,6 +130,21 @@ def score_run(run: SystemRun, example: Example, sources: Sources) -> dict[str, f
     scores |= metrics.verification_counts(run.dropped, run.repaired)
     scores |= metrics.cost(run.calls, run.prompt_tokens, run.completion_tokens, run.latency_s)
     scores |= metrics.length(run.summary)
+    if example.multi_source:
+        scores |= multi_source_scores(run, example)
+    return scores
+
+
+def multi_source_scores(run: SystemRun, example: Example) -> dict[str, float]:
+    """Corroboration of the key points, and (for a system that reports them) conflicts and
+    syndication, against the example's labels."""
+    ids = [a.id for a in example.articles]
+    groups = metrics.source_groups(ids, example.syndication)
+    scores = metrics.corroboration(run.key_points, example.facts, groups)
+    if run.conflicts is not None:
+        scores |= metrics.conflict_quality(run.conflicts, example.conflicts)
+    if run.duplicates_of is not None:
+        scores |= metrics.syndication(run.duplicates_of, ids, example.syndication)
     return scores
 
 
@@ -151,6 +167,14 @@ def _system_record(run: SystemRun, example: Example, sources: Sources) -> dict[s
             for c in example.contested
             for claim in c.claims
             if adapter.covers(claim.text, run.summary)
+        ]
+    if example.multi_source and run.conflicts is not None:
+        record["conflicts"] = [
+            {
+                "claims": [claim.text for claim in claims],
+                "matches": [c.id for c in example.conflicts if metrics.conflict_matches(claims, c)],
+            }
+            for claims in run.conflicts
         ]
     if run.notes:
         record["notes"] = run.notes

@@ -30,6 +30,9 @@ class Fact:
     variants: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     core: bool = False
+    # What a sentence must contain to state this fact (multi-source task): each entry is a word
+    # or phrase, or alternatives joined by "|"; see `evals.metrics.states`.
+    keywords: tuple[str, ...] = ()
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -54,6 +57,23 @@ class Contested:
 
 
 @dataclass(frozen=True)
+class ConflictSide:
+    """One version of a disputed fact: the articles that state it and what a claim of it says."""
+
+    articles: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LabelledConflict:
+    """A fact independent sources state differently, with each version's articles."""
+
+    id: str
+    about: str
+    sides: tuple[ConflictSide, ...]
+
+
+@dataclass(frozen=True)
 class Example:
     """One input to summarise and what a good summary of it contains."""
 
@@ -64,6 +84,12 @@ class Example:
     contested: tuple[Contested, ...] = ()
     options: SummarizeOptions = field(default_factory=SummarizeOptions)
     tags: dict[str, str] = field(default_factory=dict)
+    # Multi-source labels: the groups of articles that copy one story (singletons left out),
+    # and the disagreements between independent sources.
+    syndication: tuple[tuple[str, ...], ...] = ()
+    conflicts: tuple[LabelledConflict, ...] = ()
+    # Whether the example carries those labels (a set may have no copies and no conflict).
+    multi_source: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,8 +104,14 @@ class Task:
 
     @property
     def dataset_sha256(self) -> str:
-        """Content hash of the dataset, so a report records exactly what it scored."""
-        return hashlib.sha256(self.dataset.read_bytes()).hexdigest()
+        """Content hash of the dataset, so a report records exactly what it scored (a folder
+        dataset: its files' names and contents, in name order)."""
+        if not self.dataset.is_dir():
+            return hashlib.sha256(self.dataset.read_bytes()).hexdigest()
+        digest = hashlib.sha256()
+        for path in _dataset_files(self.dataset):
+            digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+        return digest.hexdigest()
 
 
 def task_names(registry: Path = REGISTRY_DIR) -> list[str]:
@@ -90,7 +122,8 @@ def task_names(registry: Path = REGISTRY_DIR) -> list[str]:
 def load_task(name: str, *, limit: int | None = None, registry: Path = REGISTRY_DIR) -> Task:
     """Read a task's registry file and its dataset (the first `limit` examples when given).
 
-    The dataset path in the registry file is relative to the registry folder's parent.
+    The dataset path in the registry file is relative to the registry folder's parent: a JSONL
+    file (one example a line) or a folder of `.json` files (one example each, in name order).
     """
     registry_file = registry / f"{name}.json"
     if not registry_file.is_file():
@@ -107,8 +140,25 @@ def load_task(name: str, *, limit: int | None = None, registry: Path = REGISTRY_
         raise TaskError(f"{registry_file}: name {spec.get('name')!r} does not match the file")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise TaskError(f"{registry_file}: version must be a positive integer")
-    if not dataset.is_file():
+    if dataset.is_dir():
+        examples = [
+            _parse_example(path.read_text(encoding="utf-8"), str(path))
+            for path in _dataset_files(dataset)[:limit]
+        ]
+    elif dataset.is_file():
+        examples = _read_lines(dataset, limit)
+    else:
         raise TaskError(f"{registry_file}: dataset {dataset} does not exist")
+    if not examples:
+        raise TaskError(f"{dataset}: no examples")
+    return Task(name, version, description, dataset, tuple(examples))
+
+
+def _dataset_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.json"))
+
+
+def _read_lines(dataset: Path, limit: int | None) -> list[Example]:
     examples: list[Example] = []
     with dataset.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
@@ -116,9 +166,7 @@ def load_task(name: str, *, limit: int | None = None, registry: Path = REGISTRY_
                 break
             if line.strip():
                 examples.append(_parse_example(line, f"{dataset}:{number}"))
-    if not examples:
-        raise TaskError(f"{dataset}: no examples")
-    return Task(name, version, description, dataset, tuple(examples))
+    return examples
 
 
 def read_articles(folder: Path) -> tuple[ArticleIn, ...]:
@@ -143,20 +191,24 @@ def _parse_example(line: str, where: str) -> Example:
             articles = read_articles(REPO_ROOT / raw["articles_dir"])
         else:
             articles = tuple(ArticleIn.model_validate(a) for a in raw["articles"])
+        facts = tuple(
+            Fact(
+                id=f["id"],
+                text=f["text"],
+                variants=tuple(f.get("variants", ())),
+                sources=tuple(f.get("sources", ())),
+                core=bool(f.get("core", False)),
+                keywords=tuple(f.get("keywords", ())),
+            )
+            for f in raw.get("facts", ())
+        )
+        # Without a written reference, the facts' plain statements are the golden summary.
+        reference = raw["reference"] if "reference" in raw else [{"text": f.text} for f in facts]
         return Example(
             id=raw["id"],
             articles=articles,
-            reference=tuple(item["text"] for item in raw["reference"]),
-            facts=tuple(
-                Fact(
-                    id=f["id"],
-                    text=f["text"],
-                    variants=tuple(f.get("variants", ())),
-                    sources=tuple(f.get("sources", ())),
-                    core=bool(f.get("core", False)),
-                )
-                for f in raw.get("facts", ())
-            ),
+            reference=tuple(item["text"] for item in reference),
+            facts=facts,
             contested=tuple(
                 Contested(
                     id=c["id"],
@@ -171,6 +223,19 @@ def _parse_example(line: str, where: str) -> Example:
             ),
             options=SummarizeOptions.model_validate(raw.get("options", {})),
             tags={str(k): str(v) for k, v in raw.get("tags", {}).items()},
+            syndication=tuple(tuple(group) for group in raw.get("syndication", ())),
+            conflicts=tuple(
+                LabelledConflict(
+                    id=c["id"],
+                    about=c["about"],
+                    sides=tuple(
+                        ConflictSide(tuple(side["articles"]), tuple(side["keywords"]))
+                        for side in c["sides"]
+                    ),
+                )
+                for c in raw.get("conflicts", ())
+            ),
+            multi_source="syndication" in raw or "conflicts" in raw,
         )
     except (KeyError, TypeError, ValueError) as e:
         raise TaskError(f"{where}: {e}") from e

@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service.api.app import create_app
+from service.api.mapping import article_input
+from service.api.schemas import ArticleIn
 from service.config import Settings
 from service.domain import SourceGroups
-from service.verify.conflicts import independent_groups
+from service.pipeline.summarize import prepare
+from service.verify.conflicts import Disagreement, find_disagreements, independent_groups
 
 QUAKE_A = (
     "A magnitude 6.8 earthquake struck the coastal province early on Tuesday. "
@@ -106,3 +111,247 @@ def test_independent_groups_follow_the_syndication_links() -> None:
 
 def test_conflicts_are_an_empty_list_when_there_is_one_article() -> None:
     assert _summarize(QUAKE_A)["summary"]["conflicts"] == []
+
+
+# --- dates, names and number words (synthetic sets, nothing from the seeds) -------------------
+
+
+def _articles(*items: tuple[str, str | None]) -> list[dict[str, Any]]:
+    return [
+        {"id": f"outlet{i}", "text": text, **({"published_at": day} if day else {})}
+        for i, (text, day) in enumerate(items)
+    ]
+
+
+def _conflicts_of(*items: tuple[str, str | None]) -> list[dict[str, Any]]:
+    client = TestClient(create_app(Settings()))
+    response = client.post("/summarize", json={"articles": _articles(*items)})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    _assert_grounded_conflicts(result)
+    conflicts: list[dict[str, Any]] = result["summary"]["conflicts"]
+    return conflicts
+
+
+def _finds(*items: tuple[str, str | None]) -> list[list[Disagreement]]:
+    """The finder's raw output, straight from the pipeline's own prepared sources."""
+    articles = [article_input(ArticleIn.model_validate(a)) for a in _articles(*items)]
+    prepared = prepare(articles, Settings())
+    return [find_disagreements(prepared.verifier.index, prepared.groups)]
+
+
+BRIDGE_FRIDAY = (
+    "The old road bridge over the river collapsed on Friday during heavy storms. "
+    "Engineers had warned for years that its supports were failing. "
+    "Traffic is being diverted through the town centre."
+)
+BRIDGE_THURSDAY = (
+    "Divers searched the river after the old road bridge collapsed on Thursday. "
+    "The regional transport office said repairs had been planned for the spring."
+)
+
+
+def test_two_days_for_the_same_event_are_a_conflict_with_both_spans() -> None:
+    (conflict,) = _conflicts_of((BRIDGE_FRIDAY, "2026-03-13"), (BRIDGE_THURSDAY, "2026-03-13"))
+    assert "Friday" in conflict["about"] and "Thursday" in conflict["about"]
+    cited = {c["article_id"] for claim in conflict["claims"] for c in claim["citations"]}
+    assert cited == {"outlet0", "outlet1"}
+
+
+def test_a_weekday_and_the_date_it_names_agree() -> None:
+    # 2026-03-13 is a Friday: "on Friday" and "on 13 March" are the same day.
+    dated = BRIDGE_THURSDAY.replace("on Thursday", "on 13 March")
+    assert _conflicts_of((BRIDGE_FRIDAY, "2026-03-13"), (dated, "2026-03-14")) == []
+
+
+def test_a_weekday_against_a_different_date_is_a_conflict() -> None:
+    dated = BRIDGE_THURSDAY.replace("on Thursday", "on 11 March")
+    (conflict,) = _conflicts_of((BRIDGE_FRIDAY, "2026-03-13"), (dated, "2026-03-14"))
+    assert "Friday" in conflict["about"] and "11 March" in conflict["about"]
+
+
+def test_day_and_month_dates_that_differ_are_a_conflict() -> None:
+    first = "The court will deliver its verdict on 12 March, a spokesman confirmed."
+    second = "The court will deliver its verdict on 14 March, lawyers for the defence said."
+    (conflict,) = _conflicts_of((first, None), (second, None))
+    assert "12" in conflict["about"] and "14" in conflict["about"]
+
+
+def test_dates_after_different_words_are_not_compared() -> None:
+    rescue = (
+        "Rescuers freed the last trapped workers on Monday. "
+        "All of them were taken to the regional hospital."
+    )
+    assert _conflicts_of((rescue, "2026-03-16"), (BRIDGE_THURSDAY, "2026-03-16")) == []
+
+
+def test_a_different_person_in_the_same_slot_is_a_conflict_of_names() -> None:
+    first = (
+        "Striker Lena Varga scored the winning goal in the final minute. "
+        "The home side had trailed for most of the match."
+    )
+    second = (
+        "Midfielder Rosa Brandt scored the winning goal in the final minute. "
+        "Fans celebrated in the streets until late at night."
+    )
+    (conflict,) = _conflicts_of((first, None), (second, None))
+    assert "Varga" in conflict["about"] and "Brandt" in conflict["about"]
+
+
+def test_led_by_one_person_against_led_by_another_is_a_conflict() -> None:
+    first = "The mountain rescue team was led by Karl Meier, officials confirmed."
+    second = "The mountain rescue team was led by Jonas Falk throughout the night."
+    (conflict,) = _conflicts_of((first, None), (second, None))
+    assert "Meier" in conflict["about"] and "Falk" in conflict["about"]
+
+
+def test_the_same_person_named_in_full_and_in_part_is_no_conflict() -> None:
+    first = "Striker Lena Varga scored the winning goal in the final minute."
+    second = "Varga scored the winning goal in the final minute, to the crowd's delight."
+    assert _conflicts_of((first, None), (second, None)) == []
+
+
+def test_different_speakers_saying_the_same_thing_are_no_conflict() -> None:
+    first = "Mayor Lena Varga said the bridge would reopen next month."
+    second = "Engineer Rosa Brandt said the bridge would reopen next month."
+    assert _conflicts_of((first, None), (second, None)) == []
+
+
+def test_number_words_are_numbers_and_a_shared_number_is_not_the_slot() -> None:
+    first = "The ruling was backed by seven of the nine judges on the panel."
+    second = "The ruling was backed by five of the nine judges, the court said."
+    (conflict,) = _conflicts_of((first, None), (second, None))
+    assert "7" in conflict["about"] and "5" in conflict["about"]
+    agree = "Fourteen miners were brought out alive after three days underground."
+    digits = "14 miners were brought out alive after three days underground, officials said."
+    assert _conflicts_of((agree, None), (digits, None)) == []
+
+
+def test_three_versions_of_one_figure_are_one_conflict_with_a_claim_from_each() -> None:
+    third = (
+        "Six people were killed in the quake, the civil defence agency said in a first report. "
+        "Aid convoys reached the worst-hit villages by road later in the week."
+    )
+    (conflict,) = _conflicts_of((QUAKE_A, None), (QUAKE_B, None), (third, None))
+    assert len(conflict["claims"]) == 3
+    for figure in ("13", "30", "6"):
+        assert figure in conflict["about"]
+
+
+def test_a_claim_never_cites_a_source_of_the_other_side() -> None:
+    signed = (
+        "The leaders of Norland and Castavia signed a free trade agreement in Porto Lume on "
+        "Friday, removing tariffs on 95 percent of goods. It enters into force in 2028."
+    )
+    preparing = (
+        "Norland and Castavia are preparing a free trade agreement that would remove tariffs on "
+        "most goods, officials said on Friday, with ratification expected next year."
+    )
+    also_signed = (
+        "The free trade agreement between Norland and Castavia, signed on Friday, removes "
+        "tariffs on 90 percent of goods, the trade ministry said."
+    )
+    conflicts = _conflicts_of((signed, None), (preparing, None), (also_signed, None))
+    assert conflicts
+    for conflict in conflicts:
+        outlets = [{c["article_id"] for c in claim["citations"]} for claim in conflict["claims"]]
+        for i, mine in enumerate(outlets):
+            for j, theirs in enumerate(outlets):
+                if i != j:
+                    assert not mine & theirs, conflict
+
+
+def test_one_disagreement_found_around_several_word_pairs_is_told_once() -> None:
+    first = "The two leaders agreed to build an undersea power cable by 2030."
+    second = "The two leaders agreed to build an undersea power cable by 2032, a ministry said."
+    copy = first + " Copyright 2026 Wire Service. All rights reserved."
+    (found,) = _finds((first, None), (second, None), (copy, None))
+    assert len(found) == 1 and len(found[0].units) == 2
+
+
+COPY_TEMPLATES = (
+    QUAKE_A,
+    BRIDGE_FRIDAY,
+    TREATY_A,
+    "Striker Lena Varga scored the winning goal in the final minute. The crowd of 40,000 cheered.",
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    story=st.sampled_from(COPY_TEMPLATES),
+    change=st.sampled_from(
+        [
+            ("13", "14"),
+            ("Friday", "Thursday"),
+            ("announced", "were preparing"),
+            ("Lena Varga", "Rosa Brandt"),
+            ("40,000", "45,000"),
+        ]
+    ),
+    boilerplate=st.sampled_from(["Copyright 2026 Wire Service.", "Sign up for our newsletter."]),
+)
+def test_a_story_and_its_own_syndicated_copy_never_conflict(
+    story: str, change: tuple[str, str], boilerplate: str
+) -> None:
+    copy = f"By Staff Reporter\n{story.replace(*change)}\n{boilerplate}"
+    (found,) = _finds((story, "2026-03-13"), (copy, "2026-03-13"))
+    assert found == []
+    # And an identical story from two outlets is an agreement, not a conflict.
+    (same,) = _finds((story, "2026-03-13"), (story + " " + boilerplate, "2026-03-14"))
+    assert same == []
+
+
+def test_numbers_that_count_different_things_are_no_conflict() -> None:
+    first = "Regulators approved the new malaria vaccine, which was 75 percent effective in trials."
+    second = "Its maker said the new malaria vaccine could reach 20 million children next year."
+    assert _conflicts_of((first, None), (second, None)) == []
+
+
+def test_a_number_word_in_a_compound_is_not_a_count() -> None:
+    first = (
+        "The president began a three-day visit on Thursday, marking the 50th anniversary of "
+        "relations between the two nations."
+    )
+    second = (
+        "With 2026 marking the 50th anniversary of relations between the two nations, the "
+        "governments are drafting an accord."
+    )
+    assert _conflicts_of((first, None), (second, None)) == []
+
+
+def test_number_words_that_count_different_things_are_no_conflict() -> None:
+    first = "Six of the train's eight carriages left the track on a bend outside the station."
+    second = "Four people were killed when the train left the track near the station on Monday."
+    assert _conflicts_of((first, None), (second, None)) == []
+
+
+CEASEFIRE_AGREED = (
+    "The government and the northern rebels agreed to a ceasefire on Thursday after talks in "
+    "the capital. Aid convoys are expected to reach the region next week."
+)
+CEASEFIRE_FAILED = (
+    "A government spokesman said on Thursday that negotiators had failed to agree on a "
+    "ceasefire with the northern rebels. Fighting continued in two provinces overnight."
+)
+
+
+def test_agreed_against_failed_to_agree_is_a_conflict_of_status() -> None:
+    (conflict,) = _conflicts_of((CEASEFIRE_AGREED, None), (CEASEFIRE_FAILED, None))
+    assert "failed to agree" in conflict["about"] and "agreed" in conflict["about"]
+
+
+def test_signed_against_did_not_sign_is_a_conflict_but_two_denials_agree() -> None:
+    signed = "The prime minister signed the border treaty in the capital on Monday."
+    refused = "The prime minister did not sign the border treaty, officials said on Monday."
+    (conflict,) = _conflicts_of((signed, None), (refused, None))
+    assert "not sign" in conflict["about"]
+    also_refused = "The prime minister refused to sign the border treaty on Monday, aides said."
+    assert _conflicts_of((refused, None), (also_refused, None)) == []
+
+
+def test_a_copy_that_changes_agreed_to_failed_is_still_one_source() -> None:
+    changed = CEASEFIRE_AGREED.replace("agreed to a", "failed to agree on a")
+    copy = f"By Staff Reporter\n{changed}\nCopyright 2026 Wire Service."
+    (found,) = _finds((CEASEFIRE_AGREED, None), (copy, None))
+    assert found == []

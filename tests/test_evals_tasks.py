@@ -20,7 +20,7 @@ SEED_IDS = [
 
 
 def test_both_tasks_are_registered_with_a_version() -> None:
-    assert task_names() == ["frank_valid", "seed_summit"]
+    assert task_names() == ["frank_valid", "multi_source", "seed_summit"]
     for name in task_names():
         task = load_task(name, limit=1)
         assert task.name == name

@@ -18,7 +18,7 @@ from service.pipeline.results import (
 )
 from service.text.when import publication_date, resolve_when
 from service.verify import Citation, Claim, ClaimEvidence, Verdict, Verifier
-from service.verify.conflicts import find_disagreements
+from service.verify.conflicts import find_disagreements, independent_groups
 
 NO_SPAN = "no citation resolves to a span of the sources"
 
@@ -198,15 +198,24 @@ class Assembler:
         (whatever model wrote the summary: the sources are compared, not the draft)."""
         found: list[VerifiedConflict] = []
         index = self.verifier.index
+        source_of = independent_groups([d.id for d in index.documents], self.groups)
         for disagreement in find_disagreements(index, self.groups):
             claims: list[VerifiedSentence] = []
-            for unit in disagreement.units:
+            sides = [source_of[index.units[u].sentence.article_id] for u in disagreement.units]
+            for unit, side in zip(disagreement.units, sides, strict=True):
                 sentence = index.units[unit].sentence
                 evidence = ClaimEvidence(
                     article_id=sentence.article_id, start=sentence.start, end=sentence.end
                 )
                 verdict = self.verifier.verify(Claim(sentence.text, evidence=(evidence,)))
-                citations = self.grounded(verdict.citations) if verdict.supported else ()
+                # A span from a source on another side states the other version: never cited
+                # as support for this one, however many words it shares.
+                others = set(sides) - {side}
+                citations = tuple(
+                    c
+                    for c in (self.grounded(verdict.citations) if verdict.supported else ())
+                    if source_of.get(c.article_id) not in others
+                )
                 if citations:
                     claims.append(
                         VerifiedSentence(text=sentence.text, **self._support(verdict, citations))

@@ -1,22 +1,38 @@
-"""Facts the independent sources disagree on: a number or a status, told two ways.
+"""Facts the independent sources disagree on: a number, a status, a name or a date, told two ways.
 
 Sentences of different independent sources are aligned by a pair of neighbouring content
 words they share ("joint statement", "people killed"), rare enough in the request to name one
 thing. Around that pair, each sentence's slots are compared, as the verifier reads them: the
-numbers next to it ("killed 6 people" against "killed 13 people"), and the status words
+numbers next to it ("killed 6 people" against "killed 13 people"), the status words
 ("announced a joint statement" against "preparing a joint statement"; "were killed" against
-"were injured"). A statement and its own syndicated copy are one source and never disagree.
+"were injured"), and the name in the same place with the same words between ("X scored the
+winning goal" against "Y scored the winning goal"). Dates are aligned by the word they follow
+("collapsed on Friday" against "collapsed on Thursday"), each resolved against its article's
+date where it can be ("Friday" in an article of 2026-01-16 is "16 January"), so a weekday and
+the date it names agree. A statement and its own syndicated copy are one source and never
+disagree; one disagreement told by several outlets, or found around several word pairs, is
+reported once, with a claim from each source.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 from service.domain import SourceGroups
-from service.text.lexicon import STATUS_CLASSES
+from service.text.lexicon import (
+    CARDINAL_TENS,
+    CARDINAL_UNITS,
+    MONTHS,
+    NEGATIONS,
+    SPEECH_VERBS,
+    STATUS_CLASSES,
+    WEEKDAYS,
+)
 from service.text.normalize import word_key
+from service.text.when import publication_date, resolve_when
 from service.verify.align import Item
 from service.verify.index import SourceIndex, Unit
 
@@ -36,12 +52,64 @@ _OPPOSED = frozenset(
 )
 
 
+_NUMBER_WORDS = CARDINAL_UNITS | CARDINAL_TENS
+# Who said something is not a fact in dispute: two outlets quote different people.
+_SPEECH_KEYS = frozenset(word_key(word) for word in SPEECH_VERBS)
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_WEEKDAY_NAMES = "|".join(sorted(WEEKDAYS))
+_DATE = re.compile(
+    rf"\b(?:{_WEEKDAY_NAMES}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})"
+    rf"|(?:{_MONTH_NAMES})\s+\d{{1,2}}(?:st|nd|rd|th)?)\b",
+    re.IGNORECASE,
+)
+# Words that deny what follows them: "failed to agree", "did not sign", "refused to approve".
+_DENYING = NEGATIONS | frozenset(
+    "fail fails failed failing refuse refuses refused refusing".split()
+)
+# How many words before the shared pair a denial may stand ("failed to agree").
+DENIAL_REACH = 3
+# How many words may stand between a date and the word it follows ("collapsed early on Friday").
+DATE_GAP_WORDS = 2
+
+
 @dataclass(frozen=True)
 class Disagreement:
-    """Two source sentences of different independent sources that state one fact two ways."""
+    """Source sentences of different independent sources (two or more, one per source) that
+    state one fact in different ways."""
 
     about: str
-    units: tuple[int, int]
+    units: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One sentence's version of a slot: its unit, its words for it, and what they mean."""
+
+    unit: int
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """Two sentences that fill one slot differently."""
+
+    kind: str
+    topic: str
+    first: _Side
+    second: _Side
+
+
+@dataclass
+class _Found:
+    kind: str
+    topic: str
+    sides: dict[str, _Side] = field(default_factory=dict)
+
+    def disagreement(self) -> Disagreement:
+        labels = dict.fromkeys(side.label for side in self.sides.values())
+        about = f"{self.topic}: {' against '.join(labels)}"
+        return Disagreement(about, tuple(side.unit for side in self.sides.values()))
 
 
 def independent_groups(article_ids: Sequence[str], groups: SourceGroups) -> dict[str, str]:
@@ -64,27 +132,53 @@ def independent_groups(article_ids: Sequence[str], groups: SourceGroups) -> dict
 def find_disagreements(index: SourceIndex, groups: SourceGroups) -> list[Disagreement]:
     """Every disagreement between independent sources, up to MAX_CONFLICTS."""
     source_of = independent_groups([d.id for d in index.documents], groups)
-    found: list[Disagreement] = []
-    # One disagreement per shared pair and pair of sources: a copy repeats, never adds one.
-    seen: set[tuple[tuple[str, str], frozenset[str]]] = set()
-    # Two sentences that disagree around several shared pairs disagree once.
+    found: list[_Found] = []
+    # Two sentences that disagree around several shared pairs or slots disagree once.
     told: set[tuple[int, int]] = set()
+    for candidate in _candidates(index):
+        units = (candidate.first.unit, candidate.second.unit)
+        first, second = (source_of[index.units[u].sentence.article_id] for u in units)
+        pair = (min(units), max(units))
+        if first == second or pair in told:
+            continue
+        told.add(pair)
+        if _merge(found, candidate, first, second):
+            continue
+        if len(found) >= MAX_CONFLICTS:
+            break
+        found.append(
+            _Found(
+                candidate.kind, candidate.topic, {first: candidate.first, second: candidate.second}
+            )
+        )
+    return [f.disagreement() for f in found]
+
+
+def _merge(found: Sequence[_Found], candidate: _Candidate, first: str, second: str) -> bool:
+    """Fold a candidate into a disagreement it repeats: same kind of slot, and one of its
+    sources already there with the same version. A source not yet there adds its sentence;
+    a copy of a source already there (or a second pair of words) adds nothing."""
+    for entry in found:
+        if entry.kind != candidate.kind:
+            continue
+        mine, theirs = entry.sides.get(first), entry.sides.get(second)
+        if (mine is not None and mine.value == candidate.first.value) or (
+            theirs is not None and theirs.value == candidate.second.value
+        ):
+            entry.sides.setdefault(first, candidate.first)
+            entry.sides.setdefault(second, candidate.second)
+            return True
+    return False
+
+
+def _candidates(index: SourceIndex) -> Iterator[_Candidate]:
+    """Pairs of sentences that fill a slot differently: around shared word pairs, then dates."""
     for pair, units in _aligned(index):
         for first, second in combinations(units, 2):
-            a, b = index.units[first], index.units[second]
-            sources = frozenset(
-                {source_of[a.sentence.article_id], source_of[b.sentence.article_id]}
-            )
-            if len(sources) < 2 or (pair, sources) in seen or (first, second) in told:
-                continue
-            about = _compare(a, b, pair)
-            if about is not None:
-                seen.add((pair, sources))
-                told.add((first, second))
-                found.append(Disagreement(about, (first, second)))
-                if len(found) >= MAX_CONFLICTS:
-                    return found
-    return found
+            candidate = _compare(index.units[first], index.units[second], pair)
+            if candidate is not None:
+                yield candidate
+    yield from _date_candidates(index)
 
 
 def _word_pairs(unit: Unit) -> Iterator[tuple[tuple[str, str], int]]:
@@ -92,7 +186,8 @@ def _word_pairs(unit: Unit) -> Iterator[tuple[tuple[str, str], int]]:
     items = unit.facts.side.items
     words = [i for i, item in enumerate(items) if item.kind == "word"]
     for left, right in zip(words, words[1:], strict=False):
-        if right - left > 1:
+        # Neighbours, or the words either side of one number ("rose 5 percent").
+        if right - left > 2 or (right - left == 2 and items[left + 1].kind != "number"):
             continue
         for a in items[left].keys:
             for b in items[right].keys:
@@ -123,33 +218,85 @@ def _near(unit: Unit, pair: tuple[str, str]) -> list[Item]:
     return []
 
 
-def _compare(a: Unit, b: Unit, pair: tuple[str, str]) -> str | None:
+def _compare(a: Unit, b: Unit, pair: tuple[str, str]) -> _Candidate | None:
     """What the two sentences disagree on around the shared pair, if anything."""
     near_a, near_b = _near(a, pair), _near(b, pair)
-    about = " ".join(_surface(a, pair))
-    numbers = _number_conflict(a, b, near_a, near_b)
-    if numbers is not None:
-        return f"{about}: {numbers}"
-    status = _status_conflict(a, b, near_a, near_b)
-    if status is not None:
-        return f"{about}: {status}"
+    topic = " ".join(_surface(a, pair))
+    for kind, slot in (
+        ("number", _number_conflict(a, b, near_a, near_b)),
+        ("status", _status_conflict(a, b, near_a, near_b)),
+        ("status", _denial_conflict(a, b, pair)),
+        ("name", _name_conflict(a, b, pair)),
+    ):
+        if slot is not None:
+            return _Candidate(kind, topic, *slot)
     return None
 
 
-def _numbers(items: Sequence[Item]) -> set[str]:
-    return {key for item in items if item.kind == "number" for key in item.keys}
+def _numbers(unit: Unit, items: Sequence[Item]) -> set[str]:
+    """The numbers among the items, and the number words among the words they span."""
+    return set(_counted(unit, items))
+
+
+def _counted(unit: Unit, items: Sequence[Item]) -> dict[str, frozenset[str]]:
+    """Each number among the items, and each number word ("seven") among the words they span
+    and up to the items just outside them ("Six people"), as digits -> the content words just
+    before and after it (what it counts)."""
+    every = unit.facts.side.items
+    out: dict[str, frozenset[str]] = {}
+    for item in items:
+        if item.kind == "number":
+            at = every.index(item)
+            out.update(dict.fromkeys(item.keys, _beside(every, at - 1, at + 1)))
+    if not items:
+        return out
+    first, last = every.index(items[0]), every.index(items[-1])
+    low = every[first - 1].last + 1 if first > 0 else 0
+    high = every[last + 1].first if last + 1 < len(every) else len(unit.facts.tokens)
+    prepared = unit.facts.prepared
+    for position in range(low, high):
+        token = unit.facts.tokens[position]
+        value = _NUMBER_WORDS.get(token.word.lower())
+        # "three-day visit" describes the visit; it counts nothing the other sentence counts.
+        if value is None or prepared.startswith("-", token.end):
+            continue
+        before = max((i for i, item in enumerate(every) if item.last < position), default=-1)
+        out[str(value)] = _beside(every, before, before + 1)
+    return out
+
+
+def _beside(every: Sequence[Item], before: int, after: int) -> frozenset[str]:
+    return frozenset(
+        key
+        for i in (before, after)
+        if 0 <= i < len(every) and every[i].kind == "word"
+        for key in every[i].keys
+    )
 
 
 def _number_conflict(
     a: Unit, b: Unit, near_a: Sequence[Item], near_b: Sequence[Item]
-) -> str | None:
-    """Different numbers in the same slot, each absent from the other sentence."""
-    mine, theirs = _numbers(near_a), _numbers(near_b)
-    if not mine or not theirs or mine & theirs:
+) -> tuple[_Side, _Side] | None:
+    """Different numbers in the same slot, each absent from the other sentence (numbers both
+    give, "of the nine judges", are not the slot)."""
+    near_mine, near_theirs = _numbers(a, near_a), _numbers(b, near_b)
+    mine, theirs = near_mine - near_theirs, near_theirs - near_mine
+    if not mine or not theirs:
         return None
-    if mine & _numbers(b.facts.side.items) or theirs & _numbers(a.facts.side.items):
+    if mine & _numbers(b, b.facts.side.items) or theirs & _numbers(a, a.facts.side.items):
         return None
-    return f"{'/'.join(sorted(mine))} against {'/'.join(sorted(theirs))}"
+    around_a, around_b = _counted(a, near_a), _counted(b, near_b)
+    if not any(_same_quantity(around_a.get(x), around_b.get(y)) for x in mine for y in theirs):
+        return None
+    first, second = "/".join(sorted(mine)), "/".join(sorted(theirs))
+    return _Side(a.index, first, first), _Side(b.index, second, second)
+
+
+def _same_quantity(first: frozenset[str] | None, second: frozenset[str] | None) -> bool:
+    """Whether two numbers may count the same thing: they share a word beside them ("13 people"
+    and "30 people", "Category 4" and "Category 3"), or one has none to tell ("75 percent" and
+    "20 million doses" count different things)."""
+    return not first or not second or bool(first & second)
 
 
 def _statuses(items: Sequence[Item]) -> dict[str, str]:
@@ -158,7 +305,7 @@ def _statuses(items: Sequence[Item]) -> dict[str, str]:
 
 def _status_conflict(
     a: Unit, b: Unit, near_a: Sequence[Item], near_b: Sequence[Item]
-) -> str | None:
+) -> tuple[_Side, _Side] | None:
     """Opposed status words in the same slot ("announced" against "being prepared"), where
     neither sentence also uses the other's status anywhere."""
     mine, theirs = _statuses(near_a), _statuses(near_b)
@@ -170,7 +317,10 @@ def _status_conflict(
                 continue
             if status_b in everywhere_a or status_a in everywhere_b:
                 continue
-            return f"{_word(a, key_a)} against {_word(b, key_b)}"
+            return (
+                _Side(a.index, _word(a, key_a), status_a),
+                _Side(b.index, _word(b, key_b), status_b),
+            )
     return None
 
 
@@ -183,3 +333,151 @@ def _word(unit: Unit, key: str) -> str:
 
 def _surface(unit: Unit, pair: tuple[str, str]) -> list[str]:
     return [_word(unit, key) for key in pair]
+
+
+def _pair_at(unit: Unit, pair: tuple[str, str]) -> int | None:
+    for found, at in _word_pairs(unit):
+        if found == pair:
+            return at
+    return None
+
+
+def _names_beside(unit: Unit, pair: tuple[str, str]) -> dict[str, tuple[Item, tuple[str, ...]]]:
+    """The nearest name on each side of the pair within SLOT_REACH, with the words between."""
+    items = unit.facts.side.items
+    at = _pair_at(unit, pair)
+    if at is None:
+        return {}
+    out: dict[str, tuple[Item, tuple[str, ...]]] = {}
+    for side, positions in (
+        ("left", range(at - 1, max(at - 1 - SLOT_REACH, -1), -1)),
+        ("right", range(at + 2, min(at + 2 + SLOT_REACH, len(items)))),
+    ):
+        for i in positions:
+            if items[i].kind == "name":
+                between = items[i + 1 : at] if side == "left" else items[at + 2 : i]
+                out[side] = (items[i], tuple(k for item in between for k in sorted(item.keys)))
+                break
+    return out
+
+
+def _denial(unit: Unit, pair: tuple[str, str]) -> str | None:
+    """The words from a denial just before the pair (or before the word just before it: "did
+    not sign the treaty", "refused to sign the treaty") to the pair's first word, or None where
+    nothing denies it."""
+    at = _pair_at(unit, pair)
+    if at is None:
+        return None
+    items = unit.facts.side.items
+    head = items[at]
+    start = items[at - 1].first if at > 0 else head.first
+    tokens = unit.facts.tokens
+    for position in range(max(start - DENIAL_REACH, 0), head.first):
+        if tokens[position].word.lower() in _DENYING:
+            return unit.facts.prepared[tokens[position].start : head.end]
+    return None
+
+
+def _denial_conflict(a: Unit, b: Unit, pair: tuple[str, str]) -> tuple[_Side, _Side] | None:
+    """One sentence states what the other denies, around the same pair ("agreed to a
+    ceasefire" against "failed to agree on a ceasefire")."""
+    denied_a, denied_b = _denial(a, pair), _denial(b, pair)
+    if (denied_a is None) == (denied_b is None):
+        return None
+    at_a, at_b = _pair_at(a, pair), _pair_at(b, pair)
+    if at_a is None or at_b is None:
+        return None
+    label_a = denied_a or _span(a, a.facts.side.items[at_a])
+    label_b = denied_b or _span(b, b.facts.side.items[at_b])
+    value_a = "denied" if denied_a else "stated"
+    value_b = "denied" if denied_b else "stated"
+    return _Side(a.index, label_a, value_a), _Side(b.index, label_b, value_b)
+
+
+def _all_name_keys(unit: Unit) -> frozenset[str]:
+    return frozenset(k for item in unit.facts.side.items if item.kind == "name" for k in item.keys)
+
+
+def _name_conflict(a: Unit, b: Unit, pair: tuple[str, str]) -> tuple[_Side, _Side] | None:
+    """Different people in the same place beside the pair, with the same words between
+    ("Garcia scored the winning goal" against "Dupont scored the winning goal"), where neither
+    sentence names the other's person anywhere. Not where the pair or the words between are a
+    speech verb: outlets quote different people."""
+    if set(pair) & _SPEECH_KEYS:
+        return None
+    beside_a, beside_b = _names_beside(a, pair), _names_beside(b, pair)
+    for side in ("left", "right"):
+        if side not in beside_a or side not in beside_b:
+            continue
+        (name_a, between_a), (name_b, between_b) = beside_a[side], beside_b[side]
+        if between_a != between_b or set(between_a) & _SPEECH_KEYS:
+            continue
+        if name_a.place or name_b.place:
+            continue
+        if name_a.keys & _all_name_keys(b) or name_b.keys & _all_name_keys(a):
+            continue
+        return (
+            _Side(a.index, _span(a, name_a), " ".join(sorted(name_a.keys))),
+            _Side(b.index, _span(b, name_b), " ".join(sorted(name_b.keys))),
+        )
+    return None
+
+
+def _span(unit: Unit, item: Item) -> str:
+    return unit.facts.prepared[item.start : item.end]
+
+
+@dataclass(frozen=True)
+class _Date:
+    unit: int
+    head: frozenset[str]
+    head_word: str
+    surface: str
+    value: str
+
+
+def _dates(index: SourceIndex, unit: Unit) -> list[_Date]:
+    """The dates a sentence gives, each with the word it follows and the day it names (resolved
+    against the article's date where it can be, else the words themselves)."""
+    prepared = unit.facts.prepared
+    items = unit.facts.side.items
+    published = publication_date(index.documents[unit.document].published_at)
+    out: list[_Date] = []
+    for match in _DATE.finditer(prepared):
+        before = [item for item in items if item.end <= match.start()]
+        if not before:
+            continue
+        head = before[-1]
+        if len(prepared[head.end : match.start()].split()) > DATE_GAP_WORDS:
+            continue
+        if head.keys & _SPEECH_KEYS or head.kind != "word":
+            continue
+        surface = match[0]
+        resolved = resolve_when(surface, published) if published is not None else None
+        value = resolved or " ".join(surface.lower().split())
+        out.append(_Date(unit.index, head.keys, _span(unit, head), surface, value))
+    return out
+
+
+def _date_candidates(index: SourceIndex) -> Iterator[_Candidate]:
+    """Sentences that put the same word ("collapsed", "set for") on different days, where
+    neither sentence also gives the other's day."""
+    by_head: dict[str, list[_Date]] = {}
+    values: dict[int, set[str]] = {}
+    for unit in index.units:
+        for date in _dates(index, unit):
+            values.setdefault(unit.index, set()).add(date.value)
+            for key in date.head:
+                by_head.setdefault(key, []).append(date)
+    for dates in by_head.values():
+        if len(dates) > MAX_PAIR_SENTENCES:
+            continue
+        for x, y in combinations(dates, 2):
+            if x.unit == y.unit or x.value in values[y.unit] or y.value in values[x.unit]:
+                continue
+            yield _Candidate(
+                "date",
+                x.head_word,
+                _Side(x.unit, x.surface, x.value),
+                _Side(y.unit, y.surface, y.value),
+            )
