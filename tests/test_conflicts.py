@@ -7,9 +7,13 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
+from service.api.mapping import summarize_request
+from service.api.schemas import ArticleIn, SummarizeRequest, SummarizeResponse
 from service.config import Settings
 from service.domain import SourceGroups
+from service.drafting.drafts import DraftConflict, SummaryDraft
 from service.verify.conflicts import independent_groups
+from tests.test_pipeline import ScriptedModel, _sentence
 
 QUAKE_A = (
     "A magnitude 6.8 earthquake struck the coastal province early on Tuesday. "
@@ -106,3 +110,70 @@ def test_independent_groups_follow_the_syndication_links() -> None:
 
 def test_conflicts_are_an_empty_list_when_there_is_one_article() -> None:
     assert _summarize(QUAKE_A)["summary"]["conflicts"] == []
+
+
+# --- conflicts a model reports: verified like any sentence ---------------------------------
+
+TOLL_A = "Officials said 13 people were killed in the quake, most of them in collapsed homes."
+TOLL_B = "Local authorities said 30 people were killed in the quake."
+STRUCK = "A magnitude 6.8 earthquake struck the coastal province early on Tuesday."
+SEARCH = "Rescue teams searched the rubble through the night as aftershocks shook the region."
+
+
+def _draft(conflicts: list[DraftConflict]) -> SummaryDraft:
+    return SummaryDraft(
+        headline=_sentence(STRUCK, "outlet0", STRUCK),
+        key_points=[_sentence(SEARCH, "outlet0", SEARCH)],
+        conflicts=conflicts,
+    )
+
+
+async def _summarize_with(draft: SummaryDraft, *texts: str) -> SummarizeResponse:
+    request = SummarizeRequest(
+        articles=[
+            ArticleIn.model_validate({"id": f"outlet{i}", "text": t}) for i, t in enumerate(texts)
+        ],
+        options={"repair": False},
+    )
+    return await summarize_request(request, model=ScriptedModel(draft), settings=Settings())
+
+
+async def test_a_conflict_the_model_reports_is_verified_and_kept_once() -> None:
+    reported = DraftConflict(
+        about="the death toll",
+        claims=[_sentence(TOLL_A, "outlet0", TOLL_A), _sentence(TOLL_B, "outlet1", TOLL_B)],
+    )
+    response = await _summarize_with(_draft([reported]), QUAKE_A, QUAKE_B)
+    assert not response.run.fallback
+    (conflict,) = response.summary.conflicts  # the sources' own finding is the same one
+    assert conflict.about == "the death toll"
+    assert [c.text for claim in conflict.claims for c in claim.citations] == [TOLL_A, TOLL_B]
+    assert response.verification.checked == response.verification.passed + len(
+        response.verification.dropped
+    )
+
+
+async def test_a_reported_conflict_with_an_unsupported_side_is_dropped_and_said() -> None:
+    invented = "Local authorities said 300 people were killed in the quake."
+    reported = DraftConflict(
+        about="the death toll",
+        claims=[_sentence(TOLL_A, "outlet0", TOLL_A), _sentence(invented, "outlet1", TOLL_B)],
+    )
+    response = await _summarize_with(_draft([reported]), QUAKE_A, QUAKE_B)
+    dropped = {d.field: d.text for d in response.verification.dropped}
+    assert dropped == {"conflicts[0].claims[1]": invented}
+    # What the sources show is still reported; the invented side never is.
+    (conflict,) = response.summary.conflicts
+    assert invented not in {claim.text for claim in conflict.claims}
+
+
+async def test_a_reported_conflict_between_a_story_and_its_copy_is_not_kept() -> None:
+    copy = QUAKE_A + " Copyright 2026 Wire Service."
+    reported = DraftConflict(
+        about="the search",
+        claims=[_sentence(SEARCH, "outlet0", SEARCH), _sentence(SEARCH, "outlet1", SEARCH)],
+    )
+    response = await _summarize_with(_draft([reported]), QUAKE_A, copy)
+    assert not response.run.fallback
+    assert response.verification.dropped == []  # both sides verify: they are one source
+    assert response.summary.conflicts == []

@@ -38,6 +38,13 @@ class DraftQuote(Draft):
     article_id: str = Field(description="id of the article the quote appears in")
 
 
+class DraftConflict(Draft):
+    """A fact the articles state differently, as the model reports it: one claim a side."""
+
+    about: str = Field(description="a few words naming the fact the sides disagree on")
+    claims: list[DraftSentence] = Field(description="one sentence for each side, with evidence")
+
+
 class SummaryDraft(Draft):
     """The structured summary a model writes about one event."""
 
@@ -45,6 +52,7 @@ class SummaryDraft(Draft):
     event: DraftEvent | None = None
     key_points: list[DraftSentence]
     quotes: list[DraftQuote] = Field(default_factory=list)
+    conflicts: list[DraftConflict] = Field(default_factory=list)
 
 
 class RepairedSentence(Draft):
