@@ -219,7 +219,8 @@ def create_app(
         if reasoning_tokens is not None:
             _check_reasoning_parameters(body, stats)
         # A checker is asked in plain text, with no schema to tell a draft by.
-        output_type = _output_type(body) if checker is None else None
+        schema = _requested_schema(body)
+        output_type = _output_type(schema) if checker is None else None
 
         decision = planner.decide(body_key(payload))
         rng = random.Random(decision.rng_seed)
@@ -242,7 +243,8 @@ def create_app(
             if m.role in _ROLES
         ]
         prompt = "\n".join(m.content for m in messages)
-        cache_key = f"{output_type.__name__}:{body_key(prompt)}"
+        limits = _max_items(schema)
+        cache_key = f"{output_type.__name__}:{body_key(prompt)}:{sorted(limits.items())}"
         cached = replies.get(cache_key)
         if cached is None:
             try:
@@ -253,6 +255,10 @@ def create_app(
                         output_type=output_type,
                         temperature=1.0 if body.temperature is None else body.temperature,
                         seed=body.seed or 0,
+                        # A server that constrains output to the schema obeys its list caps.
+                        max_key_points=limits.get("key_points"),
+                        max_quotes=limits.get("quotes"),
+                        max_items=limits,
                     )
                 )
             except ModelError as e:
@@ -356,24 +362,42 @@ def _check_reasoning_parameters(body: ChatCompletionBody, stats: ServerStats) ->
         )
 
 
-def _output_type(body: ChatCompletionBody) -> type[BaseModel]:
-    """The draft class the client asked for, found as a real model would: in the request."""
+def _requested_schema(body: ChatCompletionBody) -> dict[str, Any]:
+    """The JSON Schema the client sent, wherever it put it (response_format, or the prompt)."""
     response_format = body.response_format or {}
-    name: str | None = None
     if response_format.get("type") == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema")
         name = (response_format.get("json_schema") or {}).get("name")
-    elif isinstance(response_format.get("schema"), dict):
-        name = response_format["schema"].get("title")
-    if name is None:
-        for message in body.messages:
-            match = _SCHEMA_BLOCK_RE.search(message.text())
-            if match is not None:
-                try:
-                    name = json.loads(match.group(1)).get("title")
-                except json.JSONDecodeError:
-                    continue
-                break
-    draft = getattr(drafts, name, None) if name else None
+        return {**(schema if isinstance(schema, dict) else {}), "title": name}
+    if isinstance(response_format.get("schema"), dict):
+        return dict(response_format["schema"])
+    for message in body.messages:
+        match = _SCHEMA_BLOCK_RE.search(message.text())
+        if match is not None:
+            try:
+                found = json.loads(match.group(1))
+            except json.JSONDecodeError:
+                continue
+            return found if isinstance(found, dict) else {}
+    return {}
+
+
+def _max_items(schema: dict[str, Any]) -> dict[str, int]:
+    """The caps the schema puts on its top-level lists, which a constraining server obeys."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return {}
+    return {
+        name: most
+        for name, spec in properties.items()
+        if isinstance(spec, dict) and isinstance(most := spec.get("maxItems"), int)
+    }
+
+
+def _output_type(schema: dict[str, Any]) -> type[BaseModel]:
+    """The draft class the client asked for, found as a real model would: in the request."""
+    name = schema.get("title")
+    draft = getattr(drafts, name, None) if isinstance(name, str) else None
     if not (isinstance(draft, type) and issubclass(draft, drafts.Draft)):
         raise _Refusal(
             400,
