@@ -222,7 +222,7 @@ class AdversarialModel:
         invented = next((c for c in batch if c.speaker is None and c.text != c.source), None)
         other = next((s for s in sources if invented and s.text != invented.source), None)
         if invented is not None and other is not None:
-            sides[f"invented {invented.kind}"] = [
+            sides["invented side"] = [
                 _quoted(other.text, article_of[other.text]),
                 _sentence(invented, article_of),
             ]
@@ -420,6 +420,8 @@ class AttackResult:
     judged: int = 0
     # Every response body, for checks of the grounding invariant.
     bodies: list[tuple[list[dict[str, Any]], dict[str, Any]]] = field(default_factory=list)
+    # The fake conflicts the adversary reported, by how they are fake.
+    conflicts: Counter[str] = field(default_factory=Counter)
 
     def leaks_by_kind(self) -> dict[str, int]:
         """Leaked sentences per kind of corruption."""
@@ -483,8 +485,16 @@ def _run_attack(
     with TestClient(create_api(settings)) as client:
         for articles in article_sets:
             for round_ in range(max_rounds):
-                # Fresh ids change the prompt, so the adversary writes its next batch.
-                sent = [{**a, "id": f"{a['id']}-r{round_}"} for a in articles]
+                # A fresh id and outlet name per round: ids travel as tags, so the outlet
+                # changes the prompt, and the adversary writes its next batch.
+                sent = [
+                    {
+                        **a,
+                        "id": f"{a['id']}-r{round_}",
+                        "source": f"{a.get('source') or 'Outlet'} (round {round_})",
+                    }
+                    for a in articles
+                ]
                 body = {"articles": sent, "options": {"max_key_points": 20, "max_quotes": 10}}
                 reply = client.post("/summarize", json=body)
                 result.requests += 1
@@ -499,6 +509,7 @@ def _run_attack(
     result.written.update(e.kind for e in adversary.emitted.values())
     result.written.update(e.kind for e in adversary.quotes.values())
     result.calls.update(adversary.calls)
+    result.conflicts.update(adversary.conflicts.values())
     result.addressed |= adversary.addressed
     return result
 

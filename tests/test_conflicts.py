@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from devtools.fake_openai_server import CheckerAnswer
 from service.api.app import create_app
 from service.api.mapping import summarize_request
 from service.api.schemas import ArticleIn, SummarizeRequest, SummarizeResponse
@@ -13,6 +14,7 @@ from service.config import Settings
 from service.domain import SourceGroups
 from service.drafting.drafts import DraftConflict, SummaryDraft
 from service.verify.conflicts import independent_groups
+from tests.test_checker_stage import checker_at, checker_server
 from tests.test_pipeline import ScriptedModel, _sentence
 
 QUAKE_A = (
@@ -177,3 +179,46 @@ async def test_a_reported_conflict_between_a_story_and_its_copy_is_not_kept() ->
     assert not response.run.fallback
     assert response.verification.dropped == []  # both sides verify: they are one source
     assert response.summary.conflicts == []
+
+
+async def test_one_passage_in_two_independent_articles_is_no_conflict() -> None:
+    # The same sentence stands in two otherwise different reports: it agrees with itself
+    # (its citations span both articles, so the sides share their sources).
+    other = QUAKE_B + " " + SEARCH
+    reported = DraftConflict(
+        about="the search",
+        claims=[_sentence(SEARCH, "outlet0", SEARCH), _sentence(SEARCH, "outlet1", SEARCH)],
+    )
+    response = await _summarize_with(_draft([reported]), QUAKE_A, other)
+    assert response.verification.dropped == []
+    assert "the search" not in {c.about for c in response.summary.conflicts}
+
+
+async def test_an_approving_checker_never_brings_back_a_conflict_side() -> None:
+    """A side the rules refuse stays refused whatever the checker says: it has no place in
+    the summary but its conflict, which needs every side."""
+    # Words no source states, which only a checker could accept (a soft rejection).
+    invented = "Local authorities said 30 people were killed in the quake, mostly children."
+    reported = DraftConflict(
+        about="the death toll",
+        claims=[_sentence(TOLL_A, "outlet0", TOLL_A), _sentence(invented, "outlet1", TOLL_B)],
+    )
+    request = SummarizeRequest(
+        articles=[
+            ArticleIn.model_validate({"id": f"outlet{i}", "text": t})
+            for i, t in enumerate((QUAKE_A, QUAKE_B))
+        ],
+        options={"repair": False},
+    )
+    with checker_server(CheckerAnswer.YES) as (url, _):
+        response = await summarize_request(
+            request,
+            model=ScriptedModel(_draft([reported])),
+            settings=Settings(checker_confirm_below=1.0),
+            checker=checker_at(url),
+        )
+    returned = {p.text for p in response.summary.key_points} | {
+        claim.text for c in response.summary.conflicts for claim in c.claims
+    }
+    assert invented not in returned
+    assert "conflicts[0].claims[1]" in {d.field for d in response.verification.dropped}

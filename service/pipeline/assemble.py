@@ -212,10 +212,9 @@ class Assembler:
                 for j, claim in enumerate(item.claims)
             ]
             passing = [c for c in claims if c is not None]
-            if len(passing) < 2 or len(passing) < len(claims):
+            if len(passing) < 2 or len(passing) < len(claims) or not self._independent(passing):
                 continue
-            if self._independent(passing) and _distinct(passing):
-                kept.append(VerifiedConflict(about=item.about, claims=tuple(passing)))
+            kept.append(VerifiedConflict(about=item.about, claims=tuple(passing)))
         return kept
 
     def _independent(self, claims: Sequence[VerifiedSentence]) -> bool:
@@ -245,13 +244,6 @@ class Assembler:
             if len(claims) == len(disagreement.units):
                 found.append(VerifiedConflict(about=disagreement.about, claims=tuple(claims)))
         return tuple(found)
-
-
-def _distinct(claims: Sequence[VerifiedSentence]) -> bool:
-    """Whether no two claims rest on the same passage: one passage, in however many
-    articles, states one thing and cannot disagree with itself."""
-    sides = [{" ".join(c.text.lower().split()) for c in claim.citations} for claim in claims]
-    return all(not (a & b) for k, a in enumerate(sides) for b in sides[k + 1 :])
 
 
 def _merged(
