@@ -9,7 +9,9 @@ in-process model and never reaches a server, so the service is pointed at this o
 `SUMMARIZER_MODEL=mock-server OPENAI_BASE_URL=http://127.0.0.1:8081/v1`.
 The draft type is chosen from the request: `response_format.json_schema.name`, else the title
 of a `schema` sent with `json_object` (llama.cpp's form), else the schema the client put in
-the prompt. `--capability` makes the server refuse formats as weaker servers do, and
+the prompt. The mock writes the draft's `conflicts` part too (`devtools.served_mock`), and
+obeys the list caps (`maxItems`) of the schema it is sent, as a server that constrains output
+to the schema does. `--capability` makes the server refuse formats as weaker servers do, and
 `--reasoning-tokens N` makes it a reasoning model as OpenAI serves them: it refuses
 `max_tokens` and any temperature but 1, and spends N tokens of the limit thinking first.
 `GET /_mock/stats` reports what was injected, and every planted sentence, so a benchmark can
@@ -310,9 +312,9 @@ def create_app(
 
 def _default_model() -> Model:
     # Imported here: the server module must not pull the extractive model in when serving another.
-    from service.drafting.extractive import ExtractiveModel
+    from devtools.served_mock import ComparingModel
 
-    return ExtractiveModel()
+    return ComparingModel()
 
 
 def _check_capability(capability: Capability, body: ChatCompletionBody, stats: ServerStats) -> None:

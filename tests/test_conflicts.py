@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from devtools.fake_openai_server import CheckerAnswer
+from devtools.fake_openai_server import CheckerAnswer, serve_in_thread
+from devtools.fake_openai_server import create_app as create_mock_server
 from service.api.app import create_app
 from service.api.mapping import summarize_request
 from service.api.schemas import ArticleIn, SummarizeRequest, SummarizeResponse
@@ -43,6 +44,15 @@ TREATY_B = (
     "Talks between the two neighbours on their border dispute continued on Monday. "
     "Diplomats said the governments were preparing a joint declaration on fishing rights. "
     "A final agreement on the disputed islands is not expected this year."
+)
+
+QUAKE_SOURCES = "\n".join(
+    [
+        "<source_sentences>",
+        *(f"[A] {s}." for s in QUAKE_A.rstrip(".").split(". ")),
+        *(f"[B] {s}." for s in QUAKE_B.rstrip(".").split(". ")),
+        "</source_sentences>",
+    ]
 )
 
 
@@ -222,3 +232,37 @@ async def test_an_approving_checker_never_brings_back_a_conflict_side() -> None:
     }
     assert invented not in returned
     assert "conflicts[0].claims[1]" in {d.field for d in response.verification.dropped}
+
+
+def test_through_the_mock_server_the_written_conflicts_are_verified_and_kept_once() -> None:
+    """The mock server's model writes the conflicts part as a real model is asked to; the
+    service verifies each side, and the same finding of its own is not listed twice."""
+    articles = [{"id": f"outlet{i}", "text": t} for i, t in enumerate((QUAKE_A, QUAKE_B))]
+    app = create_mock_server(model_name="served")
+    with serve_in_thread(app) as url:
+        direct = TestClient(app).post(
+            "/v1/chat/completions",
+            json={
+                "model": "served",
+                "messages": [{"role": "user", "content": QUAKE_SOURCES}],
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": "SummaryDraft", "schema": {}},
+                },
+            },
+        )
+        settings = Settings(model="served", openai_base_url=url, repair=False)
+        reply = TestClient(create_app(settings)).post("/summarize", json={"articles": articles})
+    written = SummaryDraft.model_validate_json(direct.json()["choices"][0]["message"]["content"])
+    (conflict,) = written.conflicts
+    assert [e.article_id for claim in conflict.claims for e in claim.evidence] == ["A", "B"]
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["run"]["model"] == "served" and not body["run"]["fallback"]
+    (kept,) = body["summary"]["conflicts"]
+    assert kept["about"] == conflict.about
+    assert [c["article_id"] for claim in kept["claims"] for c in claim["citations"]] == [
+        "outlet0",
+        "outlet1",
+    ]
+    _assert_grounded_conflicts(body)

@@ -95,7 +95,7 @@ async def test_a_reply_still_cut_off_when_asked_for_less_fails_as_before() -> No
 
 
 def test_the_schema_caps_lists_by_name_wherever_they_sit() -> None:
-    schema = {
+    schema: dict[str, Any] = {
         "properties": {"key_points": {"type": "array", "items": {"$ref": "#/$defs/S"}}},
         "$defs": {"S": {"properties": {"evidence": {"type": "array"}, "text": {}}}},
     }
