@@ -9,15 +9,22 @@ import pytest
 
 from devtools.fake_openai_server import create_app, serve_in_thread
 from devtools.faults import FaultConfig, FaultKind
-from service.api.mapping import summarize_request
+from service.api.mapping import article_input, summarize_request
 from service.api.schemas import ArticleIn, SummarizeRequest
 from service.config import Settings
-from service.drafting.drafter import Ask
-from service.drafting.drafts import MAX_WRITTEN_CONFLICTS
+from service.drafting.drafter import Ask, Drafter
+from service.drafting.drafts import (
+    MAX_WRITTEN_CONFLICTS,
+    DraftConflict,
+    DraftSentence,
+    Evidence,
+)
 from service.drafting.extractive import ExtractiveModel
+from service.drafting.wire_format import parse_blocks
 from service.errors import ModelOutputError
 from service.llm.base import ModelReply, ModelRequest, OutputT
 from service.llm.openai_client import CapabilityCache, OpenAIChatModel, bounded
+from service.pipeline.summarize import prepare
 from service.text.token_count import count_tokens
 from tests.conftest import seed_articles
 
@@ -129,3 +136,36 @@ async def test_through_the_wire_a_cut_off_draft_degrades_and_the_server_obeys_th
     assert [s["properties"]["key_points"]["maxItems"] for s in schemas] == [6, 6, 6, 3]
     assert 1 <= len(response.summary.key_points) <= 3
     assert not response.run.fallback
+
+
+class ConflictPerMap(ExtractiveModel):
+    """The extractive model, reporting one conflict in each map call's reply."""
+
+    async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
+        reply = await super().execute(request)
+        if request.task != "summarize":
+            assert request.max_items["conflicts"] == 0
+            return reply
+        line = parse_blocks("\n".join(m.content for m in request.messages)).sources[0]
+        side = DraftSentence(
+            text=line.text, evidence=[Evidence(article_id=line.article_ids[0], quote=line.text)]
+        )
+        conflict = DraftConflict(about=f"map {line.key}", claims=[side, side])
+        output = reply.output.model_copy(update={"conflicts": [conflict]})
+        return ModelReply(output=output, raw="", model=reply.model, usage=reply.usage)
+
+
+async def test_the_conflicts_of_every_map_call_reach_the_reduced_draft() -> None:
+    settings = Settings(context_tokens=2_048, max_output_tokens=256)
+    articles = [ArticleIn.model_validate(a) for a in seed_articles()]
+    prepared = prepare([article_input(a) for a in articles], settings)
+    model = ConflictPerMap(context_tokens=2_048)
+    drafter = Drafter(model, prepared.documents, settings, 4, 1)
+    result = await drafter.write(prepared.groups.groups)
+    assert result.strategy == "map_reduce"
+    ids = {doc.id for doc in prepared.documents}
+    assert len(result.draft.conflicts) >= 2
+    # Tags were mapped back to the client's ids in every map reply.
+    assert {
+        e.article_id for c in result.draft.conflicts for s in c.claims for e in s.evidence
+    } <= ids
