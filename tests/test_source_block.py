@@ -90,6 +90,9 @@ def test_article_tags_are_short_and_map_back() -> None:
     # An id written out, or anything else, is kept as the model gave it.
     assert tags.article_id("article-3") == "article-3"
     assert tags.article_id("Q9") == "Q9"
+    # Client ids that look like tags: the prompt shows only tags, so a tag wins.
+    swapped = ArticleTags(["B", "A"])
+    assert (swapped.tag("B"), swapped.article_id("A")) == ("A", "B")
 
 
 @given(
