@@ -7,7 +7,9 @@ real passages, but whose sentences change what those passages say: a unit ("5 km
 "5 miles"), an ordinal, an organisation or a speaker swapped for another the sources name, a
 dropped hedge, a reversed stance, reported speech turned into a quotation, and the older
 kinds (number, date, person, place, negation, antonym). Sentences of the sources that address
-an AI system are copied as facts, and what they ask for is written as a fact too. Repair
+an AI system are copied as facts, and what they ask for is written as a fact too. Each draft
+also reports conflicts that are not: one side a corruption, a passage set against itself in
+two articles (a story and its syndicated copy), two sentences of one article. Repair
 calls answer with another corruption of the same source sentence. The corruptions are built
 from whatever articles the prompt carries (`devtools.corruptions`), so it works on any
 article.
@@ -55,6 +57,7 @@ from devtools.fake_openai_server import (
 )
 from service.config import Settings
 from service.drafting.drafts import (
+    DraftConflict,
     DraftEvent,
     DraftQuote,
     DraftSentence,
@@ -76,6 +79,8 @@ _LISTED_RE = re.compile(r"(?m)^\[(\d+)\] (.+)$")
 # Key points per draft when the request states no limit; with a limit, half of it, so that
 # the points a checker or a repair brings back still fit under the cap the pipeline enforces.
 _DEFAULT_BATCH = 8
+# The `about` of every conflict the adversary reports starts so; none is a real disagreement.
+FAKE_CONFLICT = "disputed"
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,8 @@ class AdversarialModel:
         self.addressed: set[str] = set()
         # Calls answered, by task: "summarize", "repair".
         self.calls: Counter[str] = Counter()
+        # The fake conflicts reported: `about` -> how it is fake.
+        self.conflicts: dict[str, str] = {}
 
     # --- bookkeeping ------------------------------------------------------------------
 
@@ -200,7 +207,43 @@ class AdversarialModel:
             event=_event(sentences[-1]) if len(sentences) > 1 else None,
             key_points=sentences[1:-1] if len(sentences) > 2 else sentences[1:],
             quotes=quotes,
+            conflicts=self._fake_conflicts(sources, batch, article_of),
         )
+
+    def _fake_conflicts(
+        self,
+        sources: Sequence[SourceLine],
+        batch: Sequence[Corruption],
+        article_of: dict[str, str],
+    ) -> list[DraftConflict]:
+        """Conflicts that are not: an invented side, a passage against itself, one article
+        against itself. Each side cites a real passage."""
+        sides: dict[str, list[DraftSentence]] = {}
+        invented = next((c for c in batch if c.speaker is None and c.text != c.source), None)
+        other = next((s for s in sources if invented and s.text != invented.source), None)
+        if invented is not None and other is not None:
+            sides["invented side"] = [
+                _quoted(other.text, article_of[other.text]),
+                _sentence(invented, article_of),
+            ]
+        shared = next((s for s in sources if len(s.article_ids) > 1), None)
+        if shared is not None:
+            sides["one passage"] = [_quoted(shared.text, aid) for aid in shared.article_ids[:2]]
+        by_article: dict[str, list[str]] = {}
+        for line in sources:
+            by_article.setdefault(line.article_ids[0] if line.article_ids else "", []).append(
+                line.text
+            )
+        own = next(((aid, t) for aid, t in by_article.items() if len(t) > 1), None)
+        if own is not None:
+            sides["one article"] = [_quoted(text, own[0]) for text in own[1][:2]]
+        conflicts = []
+        for kind, claims in sides.items():
+            about = f"{FAKE_CONFLICT} {kind} ({len(self.conflicts) + 1})"
+            with self._lock:
+                self.conflicts[about] = kind
+            conflicts.append(DraftConflict(about=about, claims=claims))
+        return conflicts
 
     def _next_batch(self, texts: Sequence[str], size: int, max_tokens: int) -> list[Corruption]:
         """The next corruptions of these sources, as many as fit in the reply."""
@@ -310,6 +353,11 @@ def _sentence(corruption: Corruption, article_of: dict[str, str]) -> DraftSenten
     )
 
 
+def _quoted(text: str, article_id: str) -> DraftSentence:
+    """A source sentence as written, citing itself."""
+    return DraftSentence(text=text, evidence=[Evidence(article_id=article_id, quote=text)])
+
+
 def _event(sentence: DraftSentence) -> DraftEvent:
     """The sentence as the draft's event, naming who as the sentence does."""
     names = re.findall(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+", sentence.text)
@@ -349,6 +397,9 @@ def leaks(summary: dict[str, Any], model: AdversarialModel) -> list[Leak]:
     for i, quote in enumerate(summary.get("quotes", [])):
         check(f"quotes[{i}]", quote)
     for i, conflict in enumerate(summary.get("conflicts", [])):
+        fake = model.conflicts.get(conflict.get("about", ""))
+        if fake is not None:
+            found.append(Leak(f"conflicts[{i}]", f"conflict: {fake}", DRAFT, conflict["about"]))
         for j, claim in enumerate(conflict.get("claims", [])):
             check(f"conflicts[{i}].claims[{j}]", claim)
     return found
@@ -369,6 +420,8 @@ class AttackResult:
     judged: int = 0
     # Every response body, for checks of the grounding invariant.
     bodies: list[tuple[list[dict[str, Any]], dict[str, Any]]] = field(default_factory=list)
+    # The fake conflicts the adversary reported, by how they are fake.
+    conflicts: Counter[str] = field(default_factory=Counter)
 
     def leaks_by_kind(self) -> dict[str, int]:
         """Leaked sentences per kind of corruption."""
@@ -432,8 +485,16 @@ def _run_attack(
     with TestClient(create_api(settings)) as client:
         for articles in article_sets:
             for round_ in range(max_rounds):
-                # Fresh ids change the prompt, so the adversary writes its next batch.
-                sent = [{**a, "id": f"{a['id']}-r{round_}"} for a in articles]
+                # A fresh id and outlet name per round: ids travel as tags, so the outlet
+                # changes the prompt, and the adversary writes its next batch.
+                sent = [
+                    {
+                        **a,
+                        "id": f"{a['id']}-r{round_}",
+                        "source": f"{a.get('source') or 'Outlet'} (round {round_})",
+                    }
+                    for a in articles
+                ]
                 body = {"articles": sent, "options": {"max_key_points": 20, "max_quotes": 10}}
                 reply = client.post("/summarize", json=body)
                 result.requests += 1
@@ -448,6 +509,7 @@ def _run_attack(
     result.written.update(e.kind for e in adversary.emitted.values())
     result.written.update(e.kind for e in adversary.quotes.values())
     result.calls.update(adversary.calls)
+    result.conflicts.update(adversary.conflicts.values())
     result.addressed |= adversary.addressed
     return result
 

@@ -9,7 +9,9 @@ in-process model and never reaches a server, so the service is pointed at this o
 `SUMMARIZER_MODEL=mock-server OPENAI_BASE_URL=http://127.0.0.1:8081/v1`.
 The draft type is chosen from the request: `response_format.json_schema.name`, else the title
 of a `schema` sent with `json_object` (llama.cpp's form), else the schema the client put in
-the prompt. `--capability` makes the server refuse formats as weaker servers do, and
+the prompt. The mock writes the draft's `conflicts` part too (`devtools.served_mock`), and
+obeys the list caps (`maxItems`) of the schema it is sent, as a server that constrains output
+to the schema does. `--capability` makes the server refuse formats as weaker servers do, and
 `--reasoning-tokens N` makes it a reasoning model as OpenAI serves them: it refuses
 `max_tokens` and any temperature but 1, and spends N tokens of the limit thinking first.
 `GET /_mock/stats` reports what was injected, and every planted sentence, so a benchmark can
@@ -278,7 +280,8 @@ def create_app(
         if reasoning_tokens is not None:
             _check_reasoning_parameters(body, stats)
         # A checker is asked in plain text, with no schema to tell a draft by.
-        output_type = _output_type(body) if checker is None else None
+        schema = _requested_schema(body)
+        output_type = _output_type(schema, body) if checker is None else None
 
         decision = planner.decide(body_key(payload))
         rng = random.Random(decision.rng_seed)
@@ -303,7 +306,8 @@ def create_app(
             if m.role in _ROLES
         ]
         prompt = "\n".join(m.content for m in messages)
-        cache_key = f"{output_type.__name__}:{body_key(prompt)}"
+        limits = _max_items(schema)
+        cache_key = f"{output_type.__name__}:{body_key(prompt)}:{sorted(limits.items())}"
         cached = replies.get(cache_key)
         if cached is None:
             try:
@@ -314,6 +318,10 @@ def create_app(
                         output_type=output_type,
                         temperature=1.0 if body.temperature is None else body.temperature,
                         seed=body.seed or 0,
+                        # A server that constrains output to the schema obeys its list caps.
+                        max_key_points=limits.get("key_points"),
+                        max_quotes=limits.get("quotes"),
+                        max_items=limits,
                     )
                 )
             except ModelError as e:
@@ -362,9 +370,9 @@ def create_app(
 
 def _default_model() -> Model:
     # Imported here: the server module must not pull the extractive model in when serving another.
-    from service.drafting.extractive import ExtractiveModel
+    from devtools.served_mock import ComparingModel
 
-    return ExtractiveModel()
+    return ComparingModel()
 
 
 def _check_capability(capability: Capability, body: ChatCompletionBody, stats: ServerStats) -> None:
@@ -472,27 +480,45 @@ def _usage(response: JSONResponse) -> dict[str, int]:
     return usage
 
 
-def _output_type(body: ChatCompletionBody) -> type[BaseModel] | None:
+def _requested_schema(body: ChatCompletionBody) -> dict[str, Any]:
+    """The JSON Schema the client sent, wherever it put it (response_format, or the prompt)."""
+    response_format = body.response_format or {}
+    if response_format.get("type") == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        name = (response_format.get("json_schema") or {}).get("name")
+        return {**(schema if isinstance(schema, dict) else {}), "title": name}
+    if isinstance(response_format.get("schema"), dict):
+        return dict(response_format["schema"])
+    for message in body.messages:
+        match = _SCHEMA_BLOCK_RE.search(message.text())
+        if match is not None:
+            try:
+                found = json.loads(match.group(1))
+            except json.JSONDecodeError:
+                continue
+            return found if isinstance(found, dict) else {}
+    return {}
+
+
+def _max_items(schema: dict[str, Any]) -> dict[str, int]:
+    """The caps the schema puts on its top-level lists, which a constraining server obeys."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return {}
+    return {
+        name: most
+        for name, spec in properties.items()
+        if isinstance(spec, dict) and isinstance(most := spec.get("maxItems"), int)
+    }
+
+
+def _output_type(schema: dict[str, Any], body: ChatCompletionBody) -> type[BaseModel] | None:
     """The draft class the client asked for, found as a real model would: in the request;
     None when nothing in the request asks for structured output (a plain prompt)."""
-    response_format = body.response_format or {}
-    name: str | None = None
-    if response_format.get("type") == "json_schema":
-        name = (response_format.get("json_schema") or {}).get("name")
-    elif isinstance(response_format.get("schema"), dict):
-        name = response_format["schema"].get("title")
-    if name is None:
-        for message in body.messages:
-            match = _SCHEMA_BLOCK_RE.search(message.text())
-            if match is not None:
-                try:
-                    name = json.loads(match.group(1)).get("title")
-                except json.JSONDecodeError:
-                    continue
-                break
-        if name is None and response_format.get("type", "text") == "text":
-            return None
-    draft = getattr(drafts, name, None) if name else None
+    name = schema.get("title")
+    if name is None and (body.response_format or {}).get("type", "text") == "text":
+        return None
+    draft = getattr(drafts, name, None) if isinstance(name, str) else None
     if not (isinstance(draft, type) and issubclass(draft, drafts.Draft)):
         raise _Refusal(
             400,

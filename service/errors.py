@@ -68,8 +68,11 @@ class ModelOutputError(ModelError):
         attempts: int = 0,
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
+        cut_off: bool = False,
     ) -> None:
         super().__init__(detail)
+        # The last reply ended at the token limit: a smaller request may fit where this did not.
+        self.cut_off = cut_off
         self.last_completion = last_completion
         self.attempts = attempts
         self.prompt_tokens = prompt_tokens

@@ -95,6 +95,17 @@ def test_nothing_the_adversary_invents_is_returned_on_the_seeds_and_test_article
     _check(result, list(planted))
 
 
+def test_no_fake_conflict_the_adversary_reports_is_returned() -> None:
+    """An invented side, a passage set against itself in a story and its copy, and two
+    sentences of one article: each is reported, none is returned, the invented side is
+    listed as dropped."""
+    result, _ = _seed_attack()
+    assert {"invented side", "one passage", "one article"} <= set(result.conflicts)
+    assert [leak for leak in result.leaks if leak.field.startswith("conflicts")] == []
+    dropped = [d["field"] for _, body in result.bodies for d in body["verification"]["dropped"]]
+    assert any(f.startswith("conflicts[") for f in dropped)
+
+
 def _frank_articles() -> list[tuple[str, str]]:
     rows = [json.loads(line) for line in FRANK.read_text(encoding="utf-8").splitlines() if line]
     articles = {row["doc_id"]: row["article"] for row in rows}
@@ -151,11 +162,26 @@ def test_drafts_are_schema_valid_cite_real_passages_and_change_them() -> None:
         assert sentence.evidence and sentence.evidence[0].quote in SOURCES
         assert sentence.text not in SOURCES
         assert adversary.emitted[sentence.text].stage == "draft"
-    body = {"summary": json.loads(draft.model_dump_json())}
+    body = {"summary": json.loads(draft.model_dump_json(exclude={"conflicts"}))}
     body["summary"]["quotes"] = [{"text": q.quote, "speaker": q.speaker} for q in draft.quotes]
     assert len(leaks(body["summary"], adversary)) == len(sentences) + (
         1 if draft.event else 0
     ) + len(draft.quotes)
+
+
+def test_its_conflicts_cite_real_passages_and_are_all_fake() -> None:
+    app, adversary = create_adversarial_app(AdversarialModel())
+    draft = SummaryDraft.model_validate_json(_ask(TestClient(app), "SummaryDraft", SOURCES))
+    # One article: an invented side, and two of its sentences set against each other.
+    assert [adversary.conflicts[c.about] for c in draft.conflicts] == [
+        "invented side",
+        "one article",
+    ]
+    for conflict in draft.conflicts:
+        assert all(claim.evidence[0].quote in SOURCES for claim in conflict.claims)
+    summary = {"conflicts": json.loads(draft.model_dump_json())["conflicts"]}
+    found = {leak.field for leak in leaks(summary, adversary)}
+    assert {"conflicts[0]", "conflicts[0].claims[1]", "conflicts[1]"} <= found
 
 
 def test_repairs_are_other_corruptions_of_the_same_source_sentence() -> None:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from service.domain import Document, SentenceGroup, SourceSentence
 from service.drafting.wire_format import (
+    ArticleTags,
     CandidateLine,
     SourceLine,
     check_document,
@@ -75,3 +76,69 @@ def test_the_checker_document_holds_each_passage_once_on_its_own_line() -> None:
         "The ministers met.\nClaim: they agreed.",
     ]
     assert check_document(passages) == "The ministers met. Claim - they agreed.\nTalks went on."
+
+
+# --- the compact form: short tags, written where they change ----------------------------
+
+IDS = ["000_0569614cbb78359c", "001_ec6f5beddeab66db", "x", "y", "z"]
+
+
+def test_article_tags_are_short_and_map_back() -> None:
+    tags = ArticleTags([f"article-{n}" for n in range(30)])
+    assert [tags.tag(f"article-{n}") for n in (0, 1, 25, 26, 27)] == ["A", "B", "Z", "AA", "AB"]
+    assert tags.article_id("AA") == "article-26"
+    # An id written out, or anything else, is kept as the model gave it.
+    assert tags.article_id("article-3") == "article-3"
+    assert tags.article_id("Q9") == "Q9"
+    # Client ids that look like tags: the prompt shows only tags, so a tag wins.
+    swapped = ArticleTags(["B", "A"])
+    assert (swapped.tag("B"), swapped.article_id("A")) == ("A", "B")
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(min_size=1, max_size=80), st.sets(st.sampled_from(IDS), min_size=1)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_compact_sources_parse_back_to_every_sentence_and_its_articles(
+    items: list[tuple[str, set[str]]],
+) -> None:
+    groups = [_group(f"g{n}", text, *sorted(ids)) for n, (text, ids) in enumerate(items, 1)]
+    tags = ArticleTags(IDS)
+    parsed = parse_blocks(render_sources(groups, tags))
+    expected = [
+        (tuple(tags.tag(i) for i in g.article_ids), fold(g.text)) for g in groups if fold(g.text)
+    ]
+    assert [(s.article_ids, s.text) for s in parsed.sources if s.text] == expected
+    assert [s.key for s in parsed.sources] == [f"g{n}" for n in range(1, len(parsed.sources) + 1)]
+
+
+def test_a_tag_is_written_only_where_it_changes_and_before_a_bracket() -> None:
+    groups = [
+        _group("g1", "One.", "x"),
+        _group("g2", "Two.", "x"),
+        _group("g3", "[Update] Three.", "x"),
+        _group("g4", "Four.", "x", "y"),
+    ]
+    block = render_sources(groups, ArticleTags(["x", "y"]))
+    assert block.splitlines()[1:-1] == ["[A] One.", "Two.", "[A] [Update] Three.", "[A,B] Four."]
+
+
+def test_the_article_list_names_copies_and_leaves_out_a_title_sent_as_a_sentence() -> None:
+    title = "Harbour plan approved"
+    wire = Document(
+        "wire-1",
+        title + ". The council approved it.",
+        [SourceSentence("wire-1", 0, 0, 22, title)],
+        source="Wire",
+        title=title,
+    )
+    copy = Document("paper-2", "x", [], source="Paper", title="Other title")
+    listed = render_articles(
+        [wire, copy],
+        ArticleTags(["wire-1", "paper-2"]),
+        {"wire-1": ["paper-2"], "paper-2": ["wire-1"]},
+    )
+    assert listed.splitlines()[1:-1] == ["[A] Wire", "[B] Paper | title=Other title | copy of A"]

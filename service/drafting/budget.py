@@ -19,6 +19,13 @@ def prompt_budget(context_tokens: int, max_output_tokens: int) -> int:
     return int((context_tokens - max_output_tokens) * (1 - SAFETY_MARGIN))
 
 
+def reply_budget(context_tokens: int, prompt_tokens: int, reserved: int, needed: int) -> int:
+    """Tokens a reply may use: what the request needs, within what the window leaves after the
+    prompt (less the margin), and never less than the reserve the prompt was packed around."""
+    room = int((context_tokens - prompt_tokens) * (1 - SAFETY_MARGIN))
+    return max(reserved, min(needed, room))
+
+
 def pack(
     items: Sequence[ItemT],
     render: Callable[[Sequence[ItemT]], str],

@@ -3,30 +3,48 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import partial
+from typing import Any, Literal, TypeVar
 
 from service.config import Settings
 from service.domain import Document, SentenceGroup
-from service.drafting.budget import pack, prompt_budget
-from service.drafting.drafts import DraftSentence, RepairDraft, SummaryDraft
+from service.drafting.budget import pack, prompt_budget, reply_budget
+from service.drafting.drafts import (
+    MAX_SIDES,
+    MAX_WRITTEN_CONFLICTS,
+    DraftSentence,
+    RepairDraft,
+    SummaryDraft,
+)
 from service.drafting.prompts import load_prompt
 from service.drafting.wire_format import (
+    ArticleTags,
     CandidateLine,
     SourceLine,
+    copies_of_earlier,
     render_articles,
     render_candidates,
     render_quotes,
     render_sources,
 )
+from service.errors import ModelOutputError
 from service.llm.base import ChatMessage, Model, ModelRequest
 from service.text.token_count import count_tokens
 
 # A reduce round that cannot shrink its input this many times means the budget is too small.
 MAX_REDUCE_ROUNDS = 4
+# The most one written sentence, one passage of its evidence and one quotation cost in a reply,
+# as JSON: generous, since a reply cut off is worth nothing.
+SENTENCE_REPLY_TOKENS = 60
+PASSAGE_REPLY_TOKENS = 50
+QUOTE_REPLY_TOKENS = 100
 
+
+DraftT = TypeVar("DraftT", SummaryDraft, RepairDraft)
 
 # Called with a short human message as long work advances (the CLI prints them on stderr).
 Progress = Callable[[str], None]
@@ -34,6 +52,41 @@ Progress = Callable[[str], None]
 
 def _silent(message: str) -> None:
     """The default progress reporter: says nothing."""
+
+
+@dataclass(frozen=True)
+class Ask:
+    """How much a summary call asks for: the lists' caps, in the prompt and in the schema."""
+
+    key_points: int
+    quotes: int
+    # Passages per sentence: one from each independent source is all a sentence needs.
+    evidence: int
+    conflicts: int = MAX_WRITTEN_CONFLICTS
+
+    def smaller(self) -> Ask:
+        """Half as much, and no conflicts (the sources' own comparison still finds them)."""
+        return Ask(max(1, self.key_points // 2), self.quotes // 2, max(1, self.evidence // 2), 0)
+
+    def max_items(self) -> dict[str, int]:
+        """The schema's caps on the draft's lists."""
+        return {
+            "key_points": self.key_points,
+            "quotes": self.quotes,
+            "conflicts": self.conflicts,
+            "evidence": self.evidence,
+        }
+
+    def reply_tokens(self) -> int:
+        """The most a reply to this ask may need: headline, event, points, conflict sides,
+        each with its passages, and the quotes."""
+        sentences = 2 + self.key_points + self.conflicts * MAX_SIDES
+        passages = sentences * self.evidence
+        return (
+            SENTENCE_REPLY_TOKENS * sentences
+            + PASSAGE_REPLY_TOKENS * passages
+            + QUOTE_REPLY_TOKENS * self.quotes
+        )
 
 
 @dataclass
@@ -57,49 +110,89 @@ class Drafter:
         max_key_points: int,
         max_quotes: int,
         progress: Progress | None = None,
+        *,
+        copies: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.progress: Progress = progress or _silent
         self.model = model
         self.settings = settings
-        self.articles = render_articles(documents)
+        # Articles travel under short tags; every reply is mapped back to the client's ids.
+        self.tags = ArticleTags([doc.id for doc in documents])
+        self.articles = render_articles(documents, self.tags, copies)
+        self.render_sources = partial(render_sources, tags=self.tags)
+        # Independent sources: the articles less the copies of an earlier one.
+        self.sources = len(documents) - len(copies_of_earlier(documents, copies or {}))
+        self.render_candidates = partial(render_candidates, tags=self.tags)
         self.limits = {"max_key_points": max_key_points, "max_quotes": max_quotes}
         self.budget = prompt_budget(model.context_tokens, settings.max_output_tokens)
         self.versions: dict[str, int] = {}
         # Known as soon as write() has planned the calls, so a failed call can still say it.
         self.strategy: Literal["single", "map_reduce"] = "single"
 
+    def reply_tokens(
+        self, messages: Sequence[ChatMessage], output: type[DraftT], needed: int
+    ) -> int:
+        """The reply's token limit for this prompt: what the ask needs, as the window allows
+        (the schema counted in the prompt: servers that cannot enforce it are sent it)."""
+        schema = count_tokens(json.dumps(output.model_json_schema(), separators=(",", ":")))
+        return reply_budget(
+            self.model.context_tokens,
+            _tokens(messages) + schema,
+            self.settings.max_output_tokens,
+            needed,
+        )
+
     async def _ask(
         self,
         task: str,
         messages: list[ChatMessage],
-        output: type[SummaryDraft] | type[RepairDraft],
-        limits: tuple[int, int] | None = None,
-    ) -> SummaryDraft | RepairDraft:
-        """One call; `limits` (key points, quotes) go as data beside the prompt's wording."""
-        max_key_points, max_quotes = limits or (None, None)
+        output: type[DraftT],
+        ask: Ask | None = None,
+        needed: int = 0,
+    ) -> DraftT:
+        """One call; the ask's caps go as data beside the prompt's wording, and in the schema."""
         request = ModelRequest(
             task=task,
             messages=messages,
             output_type=output,
-            max_output_tokens=self.settings.max_output_tokens,
+            max_output_tokens=self.reply_tokens(
+                messages, output, ask.reply_tokens() if ask else needed
+            ),
             temperature=self.settings.temperature,
             seed=self.settings.seed,
-            max_key_points=max_key_points,
-            max_quotes=max_quotes,
+            max_key_points=ask.key_points if ask else None,
+            max_quotes=ask.quotes if ask else None,
+            max_items=ask.max_items() if ask else {},
         )
         reply = await self.model.execute(request)
-        return reply.output
+        return _with_article_ids(reply.output, self.tags)
 
     async def _summarize(self, groups: Sequence[SentenceGroup]) -> SummaryDraft:
+        """One summarize call; a reply cut off at the token limit is asked for again, once,
+        with half as much (a small model may not stop before the limit on a long ask)."""
+        ask = Ask(self.limits["max_key_points"], self.limits["max_quotes"], self.sources)
+        try:
+            return await self._summarize_ask(groups, ask)
+        except ModelOutputError as e:
+            smaller = ask.smaller()
+            if not e.cut_off or smaller == ask:
+                raise
+            self.progress(
+                f"the reply was cut off at the token limit: asking for {smaller.key_points} "
+                f"key points and {smaller.quotes} quotes"
+            )
+            return await self._summarize_ask(groups, smaller)
+
+    async def _summarize_ask(self, groups: Sequence[SentenceGroup], ask: Ask) -> SummaryDraft:
         template = load_prompt("summarize")
         self.versions["summarize"] = template.version
         messages = template.render(
-            articles=self.articles, sources=render_sources(groups), **self.limits
+            articles=self.articles,
+            sources=self.render_sources(groups),
+            max_key_points=ask.key_points,
+            max_quotes=ask.quotes,
         )
-        limits = (self.limits["max_key_points"], self.limits["max_quotes"])
-        draft = await self._ask("summarize", messages, SummaryDraft, limits)
-        assert isinstance(draft, SummaryDraft)
-        return draft
+        return await self._ask("summarize", messages, SummaryDraft, ask)
 
     async def _reduce(self, drafts: Sequence[SummaryDraft]) -> SummaryDraft:
         template = load_prompt("reduce")
@@ -108,12 +201,12 @@ class Drafter:
         overhead = _tokens(
             template.render(
                 articles=self.articles,
-                candidates=render_candidates([]),
-                quotes=render_quotes(quotes),
+                candidates=self.render_candidates([]),
+                quotes=render_quotes(quotes, self.tags),
                 **self.limits,
             )
         )
-        batches = pack(candidates, render_candidates, overhead, self.budget)
+        batches = pack(candidates, self.render_candidates, overhead, self.budget)
         for round_number in range(1, MAX_REDUCE_ROUNDS + 1):
             if len(batches) == 1:
                 break
@@ -126,7 +219,7 @@ class Drafter:
             if len(fewer) >= len(candidates):
                 break
             candidates = fewer
-            batches = pack(candidates, render_candidates, overhead, self.budget)
+            batches = pack(candidates, self.render_candidates, overhead, self.budget)
         # Still too many after the bounded rounds: the first batch (the earliest articles) wins.
         return await self._reduce_batch(batches[0], quotes, self.limits["max_key_points"])
 
@@ -135,23 +228,23 @@ class Drafter:
     ) -> SummaryDraft:
         messages = load_prompt("reduce").render(
             articles=self.articles,
-            candidates=render_candidates(candidates),
-            quotes=render_quotes(quotes),
+            candidates=self.render_candidates(candidates),
+            quotes=render_quotes(quotes, self.tags),
             max_key_points=max_points,
             max_quotes=self.limits["max_quotes"],
         )
-        limits = (max_points, self.limits["max_quotes"])
-        draft = await self._ask("reduce", messages, SummaryDraft, limits)
-        assert isinstance(draft, SummaryDraft)
+        # The reduce prompt asks for no conflicts: those of the map calls are kept as written.
+        ask = Ask(max_points, self.limits["max_quotes"], self.sources, conflicts=0)
+        draft = await self._ask("reduce", messages, SummaryDraft, ask)
         return draft
 
     async def write(self, groups: Sequence[SentenceGroup]) -> DraftResult:
         """The summary draft of all groups, in one call or by map-then-reduce."""
         template = load_prompt("summarize")
         overhead = _tokens(
-            template.render(articles=self.articles, sources=render_sources([]), **self.limits)
+            template.render(articles=self.articles, sources=self.render_sources([]), **self.limits)
         )
-        chunks = pack(groups, render_sources, overhead, self.budget)
+        chunks = pack(groups, self.render_sources, overhead, self.budget)
         if len(chunks) == 1:
             self.progress("asking the model (one call)")
             draft = await self._summarize(chunks[0])
@@ -169,7 +262,11 @@ class Drafter:
                 return draft
 
             partial = await asyncio.gather(*(mapped(chunk) for chunk in chunks))
-            draft = await self._reduce(partial)
+            reduced = await self._reduce(partial)
+            # Each map call compared the sources it saw; their conflicts are verified later.
+            draft = reduced.model_copy(
+                update={"conflicts": [c for d in partial for c in d.conflicts]}
+            )
             self.progress("reduce done")
             strategy = "map_reduce"
         return DraftResult(draft, strategy)
@@ -185,20 +282,42 @@ class Drafter:
             for i, (sentence, reasons) in enumerate(failed)
         )
         overhead = _tokens(
-            template.render(articles=self.articles, sources=render_sources([]), sentences=listing)
+            template.render(
+                articles=self.articles, sources=self.render_sources([]), sentences=listing
+            )
         )
         # Repairs see as many sources as fit in one call: the first chunk, in article order.
-        sources = pack(groups, render_sources, overhead, self.budget)[0]
+        sources = pack(groups, self.render_sources, overhead, self.budget)[0]
         messages = template.render(
-            articles=self.articles, sources=render_sources(sources), sentences=listing
+            articles=self.articles, sources=self.render_sources(sources), sentences=listing
         )
-        reply = await self._ask("repair", messages, RepairDraft)
-        assert isinstance(reply, RepairDraft)
+        reply = await self._ask(
+            "repair",
+            messages,
+            RepairDraft,
+            needed=(SENTENCE_REPLY_TOKENS + 2 * PASSAGE_REPLY_TOKENS) * len(failed),
+        )
         fixed: list[DraftSentence | None] = [None] * len(failed)
         for item in reply.repairs:
             if 0 <= item.index < len(failed):
                 fixed[item.index] = item.sentence
         return fixed
+
+
+def _with_article_ids(draft: DraftT, tags: ArticleTags) -> DraftT:
+    """The draft with every article tag it wrote mapped back to the client's article id."""
+
+    def mapped(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: tags.article_id(v) if k == "article_id" and isinstance(v, str) else mapped(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [mapped(v) for v in value]
+        return value
+
+    return type(draft).model_validate(mapped(draft.model_dump()))
 
 
 def _candidates(

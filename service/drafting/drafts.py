@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The most conflicts, and sides of one, a model is asked for. Advertised in the schema (a server
+# that constrains output to it makes a small model stop), not enforced when reading a reply.
+MAX_WRITTEN_CONFLICTS = 3
+MAX_SIDES = 3
+
 
 class Draft(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -15,7 +20,7 @@ class Draft(BaseModel):
 class Evidence(Draft):
     """A passage copied verbatim from one source article."""
 
-    article_id: str = Field(description="id of the article the quote is copied from")
+    article_id: str = Field(description="the tag (or id) of the article it is copied from")
     quote: str = Field(description="exact words copied from that article")
 
 
@@ -35,7 +40,17 @@ class DraftEvent(DraftSentence):
 class DraftQuote(Draft):
     speaker: str = Field(description="who said it, as the source names them")
     quote: str = Field(description="the quoted words, copied exactly")
-    article_id: str = Field(description="id of the article the quote appears in")
+    article_id: str = Field(description="the tag (or id) of the article it appears in")
+
+
+class DraftConflict(Draft):
+    """A fact the articles state differently, as the model reports it: one claim a side."""
+
+    about: str = Field(description="a few words naming the fact the sides disagree on")
+    claims: list[DraftSentence] = Field(
+        description="one sentence for each side, with evidence",
+        json_schema_extra={"minItems": 2, "maxItems": MAX_SIDES},
+    )
 
 
 class SummaryDraft(Draft):
@@ -45,6 +60,9 @@ class SummaryDraft(Draft):
     event: DraftEvent | None = None
     key_points: list[DraftSentence]
     quotes: list[DraftQuote] = Field(default_factory=list)
+    conflicts: list[DraftConflict] = Field(
+        default_factory=list, json_schema_extra={"maxItems": MAX_WRITTEN_CONFLICTS}
+    )
 
 
 class RepairedSentence(Draft):

@@ -4,19 +4,31 @@ One module owns both directions, so the prompt a real model reads and the parser
 model uses can never drift apart. Every item is one line, and text is folded onto that line,
 so an article cannot forge a line of its own or close the block it sits in.
 
+Articles travel under short tags (A, B, ... AA: one or two tokens where an id may cost ten),
+which the drafter maps back to the ids the client gave (`ArticleTags`). A source sentence is
+sent once, tagged with every article that states it; a line without a tag is stated by the
+same articles as the line above (a line whose text starts with "[" is always tagged, so no
+text can pass for a tag). A syndicated copy's shared sentences are not repeated: the copy is
+named in the tags of the lines it shares, and its `copy of` in the article list.
+
     <articles>
-    [000_abc] source=Example Wire | title=... | published=2026-01-16
+    [A] source=Example Wire | title=... | published=2026-01-16
+    [B] source=Other Paper | copy of A
     </articles>
     <source_sentences>
-    [g1 | 000_abc, 002_def] Sentence text as in the article.
+    [A,B] Sentence text as in the article.
+    Another sentence both state.
+    [A] A sentence only A states.
     </source_sentences>
     <candidate_points>
-    [c1 | 000_abc] A candidate summary sentence.
-      evidence 000_abc: a verbatim quote
+    [c1 | A] A candidate summary sentence.
+      evidence A: a verbatim quote
     </candidate_points>
     <candidate_quotes>
-    [q1 | 000_abc] Speaker Name: the quoted words
+    [q1 | A] Speaker Name: the quoted words
     </candidate_quotes>
+
+The parser also reads the older `[g1 | id, id] text` source lines, with their keys.
 
 The checker prompt's document and claim: the cited passages one per line, the sentence on one
 line, neither able to open a label of its own ("Claim:" inside a passage reads "Claim -").
@@ -25,7 +37,7 @@ line, neither able to open a label of its own ("Claim:" inside a passage reads "
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from service.domain import Document, SentenceGroup
@@ -33,6 +45,7 @@ from service.domain import Document, SentenceGroup
 BLOCKS = ("articles", "source_sentences", "candidate_points", "candidate_quotes")
 _TAG_RE = re.compile(r"<\s*/?\s*(?:" + "|".join(BLOCKS) + r")\b", re.IGNORECASE)
 _ITEM_RE = re.compile(r"^\[(?P<key>[^\]|]+?)(?: \| (?P<ids>[^\]]*))?\] ?(?P<text>.*)$")
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _EVIDENCE_RE = re.compile(r"^  evidence (?P<id>\S+): (?P<quote>.*)$")
 
 
@@ -65,52 +78,126 @@ class ParsedBlocks:
     quotes: list[SourceLine] = field(default_factory=list)
 
 
+class ArticleTags:
+    """Short prompt tags for a request's article ids, and the way back.
+
+    Without tags (`ArticleTags()`), ids travel as they are.
+    """
+
+    def __init__(self, article_ids: Sequence[str] = ()) -> None:
+        self._tag = {aid: _letters(n) for n, aid in enumerate(dict.fromkeys(article_ids))}
+        self._id = {tag: aid for aid, tag in self._tag.items()}
+
+    def tag(self, article_id: str) -> str:
+        """The tag an article travels under (its id when it has none)."""
+        return self._tag.get(article_id, article_id)
+
+    def joined(self, article_ids: Iterable[str]) -> str:
+        """Several articles' tags, comma-separated."""
+        return ",".join(self.tag(aid) for aid in article_ids)
+
+    def article_id(self, tag: str) -> str:
+        """The article a tag stands for; anything else (an id written out) is kept as given."""
+        return self._id.get(tag.strip(), tag)
+
+
+def _letters(n: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: spreadsheet column names."""
+    name = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, len(_LETTERS))
+        name = _LETTERS[rest] + name
+    return name
+
+
 def _wrap(name: str, lines: Iterable[str]) -> str:
     return "\n".join([f"<{name}>", *lines, f"</{name}>"])
 
 
-def render_articles(documents: Sequence[Document]) -> str:
-    """The article list: ids with the metadata the client gave."""
+def copies_of_earlier(
+    documents: Sequence[Document], copies: Mapping[str, Sequence[str]]
+) -> dict[str, list[str]]:
+    """Article id -> the earlier articles it copies, for each article that copies one."""
+    order = {doc.id: n for n, doc in enumerate(documents)}
+    found: dict[str, list[str]] = {}
+    for doc in documents:
+        earlier = [c for c in copies.get(doc.id, ()) if order.get(c, len(order)) < order[doc.id]]
+        if earlier:
+            found[doc.id] = earlier
+    return found
+
+
+def render_articles(
+    documents: Sequence[Document],
+    tags: ArticleTags | None = None,
+    copies: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """The article list: tags with the metadata the client gave, and what each copies.
+
+    A title that is also one of the article's sentences is left out here: the source block
+    carries it. A copy names the earlier article it copies; that one names none.
+    """
+    tags = tags or ArticleTags()
+    earlier_of = copies_of_earlier(documents, copies or {})
     lines = []
     for doc in documents:
+        sentences = {fold(s.text) for s in doc.content_sentences}
+        title = doc.title if doc.title and fold(doc.title) not in sentences else None
         meta = [
-            f"{label}={fold(value)}"
+            f"{label}={fold(value)}" if label else fold(value)
             for label, value in (
-                ("source", doc.source),
-                ("title", doc.title),
+                ("", doc.source),
+                ("title", title),
                 ("published", doc.published_at),
             )
             if value
         ]
-        lines.append(f"[{doc.id}] " + " | ".join(meta))
+        if doc.id in earlier_of:
+            meta.append(f"copy of {tags.joined(earlier_of[doc.id])}")
+        lines.append(f"[{tags.tag(doc.id)}] " + " | ".join(meta))
     return _wrap("articles", lines)
 
 
-def render_sources(groups: Sequence[SentenceGroup], max_chars: int = 1_500) -> str:
-    """Grouped source sentences, each fact once with every article that states it."""
+def render_sources(
+    groups: Sequence[SentenceGroup], tags: ArticleTags | None = None, max_chars: int = 1_500
+) -> str:
+    """Grouped source sentences, each once, tagged with every article that states it.
+
+    The tag is written where it changes; a text that starts with "[" is always tagged.
+    """
+    tags = tags or ArticleTags()
     lines = []
+    previous: str | None = None
     for group in groups:
         text = fold(group.text)
         if len(text) > max_chars:
             text = text[:max_chars].rstrip() + " …"
-        lines.append(f"[{group.id} | {', '.join(group.article_ids)}] {text}")
+        tag = tags.joined(group.article_ids)
+        if tag != previous or text.startswith("[") or not text:
+            lines.append(f"[{tag}] {text}")
+        else:
+            lines.append(text)
+        previous = tag
     return _wrap("source_sentences", lines)
 
 
-def render_candidates(candidates: Sequence[CandidateLine]) -> str:
+def render_candidates(candidates: Sequence[CandidateLine], tags: ArticleTags | None = None) -> str:
     """Candidate points from map calls, with the evidence each carried."""
+    tags = tags or ArticleTags()
     lines = []
     for cand in candidates:
-        lines.append(f"[{cand.key} | {', '.join(cand.article_ids)}] {fold(cand.text)}")
-        lines.extend(f"  evidence {aid}: {fold(quote)}" for aid, quote in cand.evidence)
+        lines.append(f"[{cand.key} | {tags.joined(cand.article_ids)}] {fold(cand.text)}")
+        lines.extend(f"  evidence {tags.tag(aid)}: {fold(quote)}" for aid, quote in cand.evidence)
     return _wrap("candidate_points", lines)
 
 
-def render_quotes(quotes: Sequence[SourceLine]) -> str:
+def render_quotes(quotes: Sequence[SourceLine], tags: ArticleTags | None = None) -> str:
     """Candidate quotations: `[key | article] Speaker: words`."""
+    tags = tags or ArticleTags()
     return _wrap(
         "candidate_quotes",
-        (f"[{q.key} | {', '.join(q.article_ids)}] {fold(q.text)}" for q in quotes),
+        (f"[{q.key} | {tags.joined(q.article_ids)}] {fold(q.text)}" for q in quotes),
     )
 
 
@@ -123,8 +210,32 @@ def _block_tag(line: str) -> tuple[str, bool] | None:
     return (name, not stripped.startswith("</")) if name in BLOCKS else None
 
 
+def _add_source(parsed: ParsedBlocks, raw: str) -> None:
+    """File one source line: tagged (`[A,B] text`, or the older `[g1 | a, b] text`), or
+    untagged, stated by the same articles as the line above."""
+    item = _ITEM_RE.match(raw)
+    key = f"g{len(parsed.sources) + 1}"
+    if item is None:
+        if not parsed.sources or not raw:
+            return
+        parsed.sources.append(SourceLine(key, parsed.sources[-1].article_ids, raw))
+        return
+    if item["ids"] is None:
+        ids = _ids(item["key"])
+    else:
+        key, ids = item["key"].strip(), _ids(item["ids"])
+    parsed.sources.append(SourceLine(key, ids, item["text"]))
+
+
+def _ids(listed: str) -> tuple[str, ...]:
+    return tuple(i.strip() for i in listed.split(",") if i.strip())
+
+
 def _add_item(parsed: ParsedBlocks, block: str, raw: str) -> None:
     """File one line of `block` where it belongs: an item, or evidence of the last candidate."""
+    if block == "source_sentences":
+        _add_source(parsed, raw)
+        return
     evidence = _EVIDENCE_RE.match(raw)
     if evidence and block == "candidate_points" and parsed.candidates:
         parsed.candidates[-1].evidence.append((evidence["id"], evidence["quote"]))
@@ -132,12 +243,10 @@ def _add_item(parsed: ParsedBlocks, block: str, raw: str) -> None:
     item = _ITEM_RE.match(raw)
     if not item:
         return
-    ids = tuple(i.strip() for i in (item["ids"] or "").split(",") if i.strip())
+    ids = _ids(item["ids"] or "")
     key, text = item["key"].strip(), item["text"]
     if block == "articles":
         parsed.articles.append(SourceLine(key, (key,), text))
-    elif block == "source_sentences":
-        parsed.sources.append(SourceLine(key, ids, text))
     elif block == "candidate_points":
         parsed.candidates.append(CandidateLine(key, ids, text))
     else:

@@ -22,6 +22,9 @@ class ModelRequest(Generic[OutputT]):
 
     The limits are the caps the prompt states in words, also given as data for a model that
     does not read prompts; None where the task has none. The pipeline enforces them either way.
+    `max_items` caps the output's lists by property name, wherever they sit, in the schema a
+    server is sent (JSON Schema's maxItems): a model whose output a server constrains to the
+    schema is made to stop. Replies are not refused for exceeding them.
     """
 
     task: str
@@ -32,6 +35,7 @@ class ModelRequest(Generic[OutputT]):
     seed: int = 0
     max_key_points: int | None = None
     max_quotes: int | None = None
+    max_items: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

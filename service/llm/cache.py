@@ -27,6 +27,7 @@ def cache_key(model_name: str, request: ModelRequest[OutputT]) -> str:
         "temperature": request.temperature,
         "seed": request.seed,
         "max_output_tokens": request.max_output_tokens,
+        "max_items": request.max_items,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 

@@ -199,11 +199,14 @@ class _Exchange:
 class _InvalidOutput(Exception):
     """A reply that must be re-asked; `reask` is the message that tells the model why."""
 
-    def __init__(self, reason: str, *, completion: str, reask: list[ChatMessage]) -> None:
+    def __init__(
+        self, reason: str, *, completion: str, reask: list[ChatMessage], cut_off: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.completion = completion
         self.reask = reask
+        self.cut_off = cut_off
 
 
 class _FormatRejected(Exception):
@@ -300,6 +303,7 @@ class OpenAIChatModel:
                 attempts=attempts,
                 prompt_tokens=exchange.usage.prompt_tokens,
                 completion_tokens=exchange.usage.completion_tokens,
+                cut_off=e.cut_off,
             ) from e
         raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
 
@@ -360,8 +364,8 @@ class OpenAIChatModel:
     ) -> _Completion:
         state = self._state()
         request = exchange.request
-        kwargs = _format_kwargs(mode, request.output_type) | dialect.sampling(request)
-        wire_messages = _wire_messages(mode, exchange.messages(), request.output_type)
+        kwargs = _format_kwargs(mode, request) | dialect.sampling(request)
+        wire_messages = _wire_messages(mode, exchange.messages(), request)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._transport_attempts) | _StopPastDeadline(),
             wait=_wait_retry_after_or(
@@ -476,6 +480,7 @@ def _parse_output(completion: _Completion, output_type: type[OutputT]) -> Output
         raise _InvalidOutput(
             reason,
             completion=text,
+            cut_off=True,
             # The cut-off text is left out: it costs context and there is nothing to fix in it.
             reask=[
                 ChatMessage(
@@ -546,9 +551,15 @@ def retry_after_seconds(error: BaseException) -> float | None:
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
-def schema_instruction(output_type: type[BaseModel]) -> str:
+def schema_instruction(
+    output_type: type[BaseModel], max_items: dict[str, int] | None = None
+) -> str:
     """The prompt text that carries the schema when the server cannot enforce it."""
-    schema = json.dumps(output_type.model_json_schema(), ensure_ascii=False, separators=(",", ":"))
+    schema = json.dumps(
+        bounded(output_type.model_json_schema(), max_items or {}),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return (
         "Reply with one JSON object and nothing else: no prose, no code fences. "
         f"It must validate against this JSON Schema ({output_type.__name__}):\n"
@@ -614,14 +625,39 @@ class _StopPastDeadline(stop_base):
         return left is not None and retry_state.upcoming_sleep >= left
 
 
-def _format_kwargs(mode: StructuredMode, output_type: type[BaseModel]) -> dict[str, Any]:
+def bounded(schema: dict[str, Any], max_items: dict[str, int]) -> dict[str, Any]:
+    """`schema` (a copy) with a maxItems on every list property of each name in `max_items`,
+    wherever it sits: top level, nested objects or `$defs`."""
+    if not max_items:
+        return schema
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: walk(value) for key, value in node.items()}
+        properties = out.get("properties")
+        if isinstance(properties, dict):
+            for name, most in max_items.items():
+                spec = properties.get(name)
+                if isinstance(spec, dict) and spec.get("type") == "array":
+                    properties[name] = {**spec, "maxItems": most}
+        return out
+
+    bounded_schema: dict[str, Any] = walk(schema)
+    return bounded_schema
+
+
+def _format_kwargs(mode: StructuredMode, request: ModelRequest[Any]) -> dict[str, Any]:
+    output_type, max_items = request.output_type, request.max_items
     if mode is StructuredMode.JSON_SCHEMA:
         return {
             "response_format": {
                 "type": "json_schema",
                 "json_schema": {
                     "name": output_type.__name__,
-                    "schema": _strict_schema(output_type),
+                    "schema": bounded(_strict_schema(output_type), max_items),
                     "strict": True,
                 },
             }
@@ -629,7 +665,10 @@ def _format_kwargs(mode: StructuredMode, output_type: type[BaseModel]) -> dict[s
     if mode is StructuredMode.JSON_OBJECT:
         # llama.cpp's server constrains the grammar to this `schema`; others ignore the key.
         return {
-            "response_format": {"type": "json_object", "schema": output_type.model_json_schema()}
+            "response_format": {
+                "type": "json_object",
+                "schema": bounded(output_type.model_json_schema(), max_items),
+            }
         }
     return {}
 
@@ -641,11 +680,11 @@ def _strict_schema(output_type: type[BaseModel]) -> dict[str, object]:
 
 
 def _wire_messages(
-    mode: StructuredMode, messages: list[ChatMessage], output_type: type[BaseModel]
+    mode: StructuredMode, messages: list[ChatMessage], request: ModelRequest[Any]
 ) -> list[ChatCompletionMessageParam]:
     wire = [{"role": m.role, "content": m.content} for m in messages]
     if mode is not StructuredMode.JSON_SCHEMA:
-        instruction = schema_instruction(output_type)
+        instruction = schema_instruction(request.output_type, request.max_items)
         # Merged into the first system message: some chat templates allow only one, first.
         if wire and wire[0]["role"] == "system":
             wire[0] = {"role": "system", "content": f"{wire[0]['content']}\n\n{instruction}"}

@@ -7,7 +7,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from service.domain import Document, SourceGroups
-from service.drafting.drafts import DraftEvent, DraftQuote, DraftSentence, SummaryDraft
+from service.drafting.drafts import (
+    DraftConflict,
+    DraftEvent,
+    DraftQuote,
+    DraftSentence,
+    SummaryDraft,
+)
 from service.pipeline.results import (
     DroppedSentence,
     Summary,
@@ -189,9 +195,33 @@ class Assembler:
             event=event,
             key_points=tuple(points),
             quotes=quotes,
-            conflicts=self.conflicts(),
+            conflicts=_merged(self.written_conflicts(draft.conflicts, failures), self.conflicts()),
         )
         return summary, failures
+
+    def written_conflicts(
+        self, drafts: Sequence[DraftConflict], failures: list[Failure]
+    ) -> list[VerifiedConflict]:
+        """The conflicts the model reported, each claim verified like any sentence (a failing
+        one is dropped and reported); kept only where every claim passes and no two sides
+        rest on the same independent source (a story and its copy never disagree)."""
+        kept: list[VerifiedConflict] = []
+        for i, item in enumerate(drafts):
+            claims = [
+                self.sentence(claim, f"conflicts[{i}].claims[{j}]", failures)
+                for j, claim in enumerate(item.claims)
+            ]
+            passing = [c for c in claims if c is not None]
+            if len(passing) < 2 or len(passing) < len(claims) or not self._independent(passing):
+                continue
+            kept.append(VerifiedConflict(about=item.about, claims=tuple(passing)))
+        return kept
+
+    def _independent(self, claims: Sequence[VerifiedSentence]) -> bool:
+        """Whether every two claims cite disjoint sets of independent sources."""
+        source_of = independent_groups(list(self.texts), self.groups)
+        sides = [{source_of[c.article_id] for c in claim.citations} for claim in claims]
+        return all(not (a & b) for k, a in enumerate(sides) for b in sides[k + 1 :])
 
     def conflicts(self) -> tuple[VerifiedConflict, ...]:
         """What independent sources disagree on, each side as a verified source sentence
@@ -223,6 +253,21 @@ class Assembler:
             if len(claims) == len(disagreement.units):
                 found.append(VerifiedConflict(about=disagreement.about, claims=tuple(claims)))
         return tuple(found)
+
+
+def _merged(
+    written: Sequence[VerifiedConflict], found: Sequence[VerifiedConflict]
+) -> tuple[VerifiedConflict, ...]:
+    """The model's verified conflicts, then those the sources show that it did not name."""
+
+    def spans(conflict: VerifiedConflict) -> frozenset[tuple[str, int]]:
+        return frozenset(
+            (c.article_id, c.start) for claim in conflict.claims for c in claim.citations
+        )
+
+    seen = [spans(c) for c in written]
+    extra = [c for c in found if not any(spans(c) <= s or s <= spans(c) for s in seen)]
+    return (*written, *extra)
 
 
 def dropped(failures: Sequence[Failure]) -> tuple[DroppedSentence, ...]:

@@ -229,7 +229,9 @@ async def check_summary(
 ) -> Settled:
     """Ask the checker about the statements the rules cannot settle, and apply its answers."""
     passing = passing_statements(draft, summary)
-    statements = [(f, f.draft) for f in failures if isinstance(f.draft, DraftSentence)]
+    statements = [
+        (f, f.draft) for f in failures if isinstance(f.draft, DraftSentence) and _askable(f)
+    ]
     questions = [
         Question(name, item.text, Verdict(True, point.score, list(point.citations)))
         for name, item, point in passing
@@ -240,7 +242,7 @@ async def check_summary(
     still_failing: list[Failure] = []
     accepted = 0
     for failure in failures:
-        verdict = next(answers) if isinstance(failure.draft, DraftSentence) else failure.verdict
+        verdict = next(answers) if _askable(failure) else failure.verdict
         point = _assembled(assembler, failure, verdict, still_failing)
         if point is not None:
             kept.keep(failure.field, point)
@@ -253,6 +255,13 @@ async def check_summary(
             still_failing.append(Failure.of(name, item, verdict))
             rejected += 1
     return Settled(kept.summary(summary), still_failing, accepted, rejected)
+
+
+def _askable(failure: Failure) -> bool:
+    """Whether the checker may bring a failed statement back: a headline, event or key
+    point. A conflict's side never is: a conflict stands only when every side passes the
+    rules, and a side brought back would have no place but among the key points."""
+    return isinstance(failure.draft, DraftSentence) and not failure.field.startswith("conflicts")
 
 
 def _assembled(
