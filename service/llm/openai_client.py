@@ -310,16 +310,15 @@ class OpenAIChatModel:
             await state.client.close()
 
     async def _complete(self, exchange: _Exchange) -> _Completion:
-        state = self._state()
         mode = self.structured_mode
-        if mode is not None:
-            return await self._call(mode, exchange, probing=False)
-        # Detect once: concurrent first calls wait here instead of all probing the server.
-        async with state.probe_lock:
-            mode = self.structured_mode
-            if mode is not None:
-                return await self._call(mode, exchange, probing=False)
-            return await self._probe(exchange)
+        if mode is None:
+            # Detect once: concurrent first calls wait here instead of all probing the server,
+            # and only for the probe: once a mode is known they are sent side by side.
+            async with self._state().probe_lock:
+                mode = self.structured_mode
+                if mode is None:
+                    return await self._probe(exchange)
+        return await self._call(mode, exchange, probing=False)
 
     async def _probe(self, exchange: _Exchange) -> _Completion:
         for mode in _DEGRADATION_ORDER[:-1]:
