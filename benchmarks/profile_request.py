@@ -29,13 +29,13 @@ import httpx
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
-from service.config import Settings
 from service.api.mapping import article_input
 from service.api.schemas import ArticleIn
+from service.config import Settings
 from service.drafting.drafter import Drafter
 from service.drafting.extractive import ExtractiveModel, summarise_groups
 from service.pipeline.assemble import Assembler
-from service.pipeline.summarize import prepare
+from service.pipeline.prepared import prepare
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -91,7 +91,7 @@ def main() -> None:
             model="mock-server",
             openai_base_url=url,
             response_cache=False,
-            prepared_cache_size=16 if args.prepared_cache else 0,
+            prepared_cache_chars=1_000_000 if args.prepared_cache else 0,
         )
         client = TestClient(create_app(settings=settings))
         articles = _seed_articles()
@@ -119,7 +119,7 @@ def _profile_stages(raw: list[dict[str, Any]]) -> None:
     only the thread that starts it; the service runs them in worker threads)."""
     from pyinstrument import Profiler
 
-    settings = Settings(response_cache=False, prepared_cache_size=0)
+    settings = Settings(response_cache=False, prepared_cache_chars=0)
     articles = [article_input(ArticleIn.model_validate(a)) for a in raw]
     profiler = Profiler(interval=0.0005)
     with profiler:

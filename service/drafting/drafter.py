@@ -14,6 +14,7 @@ from service.drafting.budget import pack, prompt_budget
 from service.drafting.drafts import DraftSentence, RepairDraft, SummaryDraft
 from service.drafting.prompts import load_prompt
 from service.drafting.wire_format import (
+    ArticleMeta,
     CandidateLine,
     SourceLine,
     render_articles,
@@ -21,6 +22,7 @@ from service.drafting.wire_format import (
     render_quotes,
     render_sources,
 )
+from service.errors import ClientError, ConfigError
 from service.llm.base import ChatMessage, Model, ModelRequest
 from service.text.token_count import count_tokens
 
@@ -44,6 +46,40 @@ class DraftResult:
 
 def _tokens(messages: Sequence[ChatMessage]) -> int:
     return sum(count_tokens(m.content) for m in messages)
+
+
+def _summarize_overhead(articles: str, limits: dict[str, int]) -> int:
+    """The tokens of a summarize prompt with no source sentence in it."""
+    template = load_prompt("summarize")
+    return _tokens(template.render(articles=articles, sources=render_sources([]), **limits))
+
+
+def check_window(
+    articles: Sequence[ArticleMeta],
+    context_tokens: int,
+    settings: Settings,
+    max_key_points: int,
+    max_quotes: int,
+) -> None:
+    """Refuse, before any work on the text, a set whose article list alone leaves no room in
+    the window for a single source sentence (each call repeats the list)."""
+    budget = prompt_budget(context_tokens, settings.max_output_tokens)
+    limits = {"max_key_points": max_key_points, "max_quotes": max_quotes}
+    fixed = _summarize_overhead(render_articles([]), limits)
+    if fixed >= budget:
+        # No request could be served: the operator's window or reply budget is at fault.
+        raise ConfigError(
+            "the prompt's fixed part does not fit the model's context window; "
+            "raise SUMMARIZER_CONTEXT_TOKENS"
+        )
+    listed = _summarize_overhead(render_articles(articles), limits)
+    if listed >= budget:
+        raise ClientError(
+            f"the list of the {len(articles)} articles (ids and metadata) takes "
+            f"{listed - fixed} tokens, which with the prompt leaves no room for any source "
+            f"sentence in the model's {context_tokens}-token window: send fewer articles",
+            field="articles",
+        )
 
 
 class Drafter:
@@ -145,13 +181,19 @@ class Drafter:
         assert isinstance(draft, SummaryDraft)
         return draft
 
-    async def write(self, groups: Sequence[SentenceGroup]) -> DraftResult:
-        """The summary draft of all groups, in one call or by map-then-reduce."""
-        template = load_prompt("summarize")
-        overhead = _tokens(
-            template.render(articles=self.articles, sources=render_sources([]), **self.limits)
-        )
-        chunks = pack(groups, render_sources, overhead, self.budget)
+    def plan(self, groups: Sequence[SentenceGroup]) -> list[list[SentenceGroup]]:
+        """The groups in as few chunks as fit the window: one chunk is one call."""
+        overhead = _summarize_overhead(self.articles, self.limits)
+        return pack(groups, render_sources, overhead, self.budget)
+
+    async def write(
+        self,
+        groups: Sequence[SentenceGroup],
+        chunks: list[list[SentenceGroup]] | None = None,
+    ) -> DraftResult:
+        """The summary draft of all groups, in one call or by map-then-reduce (as `chunks`
+        planned them, when the caller has already planned)."""
+        chunks = self.plan(groups) if chunks is None else chunks
         if len(chunks) == 1:
             self.progress("asking the model (one call)")
             draft = await self._summarize(chunks[0])

@@ -27,8 +27,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from service.domain import Document, SentenceGroup
+from service.domain import SentenceGroup
 
 BLOCKS = ("articles", "source_sentences", "candidate_points", "candidate_quotes")
 _TAG_RE = re.compile(r"<\s*/?\s*(?:" + "|".join(BLOCKS) + r")\b", re.IGNORECASE)
@@ -69,7 +70,20 @@ def _wrap(name: str, lines: Iterable[str]) -> str:
     return "\n".join([f"<{name}>", *lines, f"</{name}>"])
 
 
-def render_articles(documents: Sequence[Document]) -> str:
+class ArticleMeta(Protocol):
+    """What the article list shows of an article (a submitted one, or its Document)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def published_at(self) -> str | None: ...
+
+
+def render_articles(documents: Sequence[ArticleMeta]) -> str:
     """The article list: ids with the metadata the client gave."""
     lines = []
     for doc in documents:

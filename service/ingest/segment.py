@@ -42,6 +42,20 @@ _segmenters = threading.local()
 
 def ingest_articles(articles: Sequence[ArticleInput], settings: Settings) -> list[Document]:
     """Ingest a request's articles in order, enforcing the configured input limits."""
+    check_input_limits(articles, settings)
+    documents = []
+    for i, article in enumerate(articles):
+        try:
+            documents.append(ingest_article(article))
+        except ClientError as e:
+            # ingest_article cannot know the article's position; the client needs it.
+            where = f"articles[{i}]" + (f".{e.field}" if e.field else "")
+            raise ClientError(e.detail, field=where) from e
+    return documents
+
+
+def check_input_limits(articles: Sequence[ArticleInput], settings: Settings) -> None:
+    """Refuse more articles or longer ones than configured, and a repeated article id."""
     if len(articles) > settings.max_articles:
         raise PayloadTooLarge(
             f"{len(articles)} articles given; at most {settings.max_articles} are accepted",
@@ -57,15 +71,6 @@ def ingest_articles(articles: Sequence[ArticleInput], settings: Settings) -> lis
                 f"at most {settings.max_article_chars} are accepted",
                 field=f"articles[{i}].{article.input_format}",
             )
-    documents = []
-    for i, article in enumerate(articles):
-        try:
-            documents.append(ingest_article(article))
-        except ClientError as e:
-            # ingest_article cannot know the article's position; the client needs it.
-            where = f"articles[{i}]" + (f".{e.field}" if e.field else "")
-            raise ClientError(e.detail, field=where) from e
-    return documents
 
 
 def ingest_article(article: ArticleInput) -> Document:
