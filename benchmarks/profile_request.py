@@ -1,43 +1,40 @@
-"""The service's own CPU per /summarize request with a remote model, and where it goes.
+"""The service's own CPU per request with a remote model, and where it goes.
 
-    python -m benchmarks.profile_request                  # seeds x 20: CPU ms per request
-    python -m benchmarks.profile_request --profile        # and a pyinstrument tree of one
-    python -m benchmarks.profile_request --verify         # /verify instead of /summarize
+    python -m benchmarks.profile_request                   # seeds x 20 to /summarize
+    python -m benchmarks.profile_request --verify          # the seeds' summary to /verify
+    python -m benchmarks.profile_request --prepared-cache  # the same set, prepared once
+    python -m benchmarks.profile_request --profile         # and where the CPU goes (py-spy)
 
-The model is the fake OpenAI-compatible server (devtools.fake_openai_server) in a separate
-process at 0 latency, so `time.process_time()` around each request counts only this process:
-routing, validation, ingest, grouping, the verifier, the openai SDK client, JSON. The response
-cache is off (it would answer a repeated request without running anything), and so, unless
-`--prepared-cache` is given, is the cache of prepared articles.
+Two processes are started: the fake OpenAI-compatible server (devtools.fake_openai_server) at
+0 latency, and the service (`python -m service serve`, one process) pointed at it. The figure
+is the service process's own CPU time (user + system, from /proc) over the timed requests,
+divided by their number: routing, validation, ingest, grouping, the verifier, the openai SDK
+client, JSON; nothing of the model's or of this client's. The response cache is off (it would
+answer a repeated request without running anything), and so, unless `--prepared-cache` is
+given, is the cache of prepared articles. `--profile` samples the service with py-spy (all
+its threads, no instrumentation) and prints the functions holding the most samples.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import json
+import os
 import socket
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi.testclient import TestClient
-
-from service.api.app import create_app
-from service.api.mapping import article_input
-from service.api.schemas import ArticleIn
-from service.config import Settings
-from service.drafting.drafter import Drafter
-from service.drafting.extractive import ExtractiveModel, summarise_groups
-from service.pipeline.assemble import Assembler
-from service.pipeline.prepared import prepare
 
 REPO = Path(__file__).resolve().parent.parent
+_CITED = ("article_id", "start", "end", "text")
 
 
 def _free_port() -> int:
@@ -48,88 +45,104 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _fake_server() -> Iterator[str]:
-    port = _free_port()
-    command = [sys.executable, "-m", "devtools.fake_openai_server", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
+def _process(command: list[str], ready_url: str, env: dict[str, str]) -> Iterator[int]:
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
     try:
-        for _ in range(200):
+        for _ in range(400):
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                if httpx.get(ready_url, timeout=1).status_code == 200:
                     break
             time.sleep(0.05)
-        yield url
+        else:
+            raise SystemExit(f"{command} did not start")
+        yield process.pid
     finally:
         process.terminate()
         process.wait(10)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of the process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _seed_articles() -> list[dict[str, Any]]:
     return [json.loads(p.read_text("utf-8")) for p in sorted((REPO / "seeds").glob("*.json"))]
 
 
-def _verify_body(client: TestClient, articles: list[dict[str, Any]]) -> dict[str, Any]:
+def _verify_body(summary: dict[str, Any], articles: list[dict[str, Any]]) -> dict[str, Any]:
     """The seeds' own summary, sent back to /verify sentence by sentence."""
-    summary = client.post("/summarize", json={"articles": articles}).json()["summary"]
     sentences = [
-        {"text": s["text"], "citations": [{"article_id": c["article_id"]} for c in s["citations"]]}
+        {"text": s["text"], "citations": [{k: c[k] for k in _CITED} for c in s["citations"]]}
         for s in [summary["headline"], *summary["key_points"]]
     ]
     return {"articles": articles, "sentences": sentences}
 
 
+def _hot_spots(raw: Path, top: int) -> None:
+    """Inclusive share of samples per function, from py-spy's raw (collapsed) output."""
+    inclusive: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        total += int(count)
+        for name in {frame.split(" (")[0] for frame in stack.split(";")}:
+            inclusive[name] += int(count)
+    for name, samples in inclusive.most_common(top):
+        print(f"{100 * samples / total:5.1f}%  {name}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--profile", action="store_true", help="print a pyinstrument tree")
-    parser.add_argument("--verify", action="store_true", help="profile /verify")
-    parser.add_argument("--prepared-cache", action="store_true", help="keep the prepared cache")
+    parser.add_argument("--verify", action="store_true", help="time /verify")
+    parser.add_argument("--prepared-cache", action="store_true", help="keep prepared sets")
+    parser.add_argument("--profile", action="store_true", help="sample the service with py-spy")
+    parser.add_argument("--top", type=int, default=60, help="functions the profile prints")
     args = parser.parse_args()
-    with _fake_server() as url:
-        settings = Settings(
-            model="mock-server",
-            openai_base_url=url,
-            response_cache=False,
-            prepared_cache_chars=1_000_000 if args.prepared_cache else 0,
-        )
-        client = TestClient(create_app(settings=settings))
+    model_port, service_port = _free_port(), _free_port()
+    model_url = f"http://127.0.0.1:{model_port}/v1"
+    service_url = f"http://127.0.0.1:{service_port}"
+    env = dict(
+        os.environ,
+        SUMMARIZER_MODEL="mock-server",
+        OPENAI_BASE_URL=model_url,
+        SUMMARIZER_RESPONSE_CACHE="false",
+        SUMMARIZER_PREPARED_CACHE_CHARS="1000000" if args.prepared_cache else "0",
+        SUMMARIZER_LOG_LEVEL="WARNING",
+    )
+    model = [sys.executable, "-m", "devtools.fake_openai_server", "--port", str(model_port)]
+    service = [sys.executable, "-m", "service", "serve", "--port", str(service_port)]
+    with (
+        _process(model, f"{model_url}/models", env),
+        _process(service, f"{service_url}/healthz", env) as pid,
+        httpx.Client(base_url=service_url, timeout=120) as client,
+    ):
         articles = _seed_articles()
         path, body = "/summarize", {"articles": articles}
+        first = client.post(path, json=body)  # warm-up: imports, the probe, the segmenter
         if args.verify:
-            path, body = "/verify", _verify_body(client, articles)
-        client.post(path, json=body)  # warm-up: imports, the probe, the segmenter
-        cpu = []
-        for _ in range(args.repeat):
-            started = time.process_time()
-            response = client.post(path, json=body)
-            cpu.append(time.process_time() - started)
-            if response.status_code != 200:
-                raise SystemExit(f"unexpected {response.status_code}: {response.text[:300]}")
-        print(
-            f"{path} seeds: CPU per request p50 {1000 * statistics.median(cpu):.0f} ms, "
-            f"min {1000 * min(cpu):.0f} ms over {args.repeat}"
-        )
-    if args.profile:
-        _profile_stages(articles)
-
-
-def _profile_stages(raw: list[dict[str, Any]]) -> None:
-    """The CPU-heavy stages of one request, run here in the main thread (pyinstrument samples
-    only the thread that starts it; the service runs them in worker threads)."""
-    from pyinstrument import Profiler
-
-    settings = Settings(response_cache=False, prepared_cache_chars=0)
-    articles = [article_input(ArticleIn.model_validate(a)) for a in raw]
-    profiler = Profiler(interval=0.0005)
-    with profiler:
-        for _ in range(5):
-            prepared = prepare(articles, settings)
-            draft = summarise_groups(prepared.groups.groups, 6, 3)
-            Drafter(ExtractiveModel(), prepared.documents, settings, 6, 3)
-            assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
-            assembler.summary(draft)
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+            path, body = "/verify", _verify_body(first.json()["summary"], articles)
+            client.post(path, json=body)
+        with contextlib.ExitStack() as stack:
+            raw = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "profile.txt"
+            if args.profile:
+                spy = ["py-spy", "record", "--gil", "-r", "250", "-f", "raw", "-o", str(raw)]
+                recorder = subprocess.Popen([*spy, "--pid", str(pid)], stderr=subprocess.DEVNULL)
+                time.sleep(1)  # py-spy attaches
+            started = _cpu_seconds(pid)
+            for _ in range(args.repeat):
+                response = client.post(path, json=body)
+                if response.status_code != 200:
+                    raise SystemExit(f"unexpected {response.status_code}: {response.text[:300]}")
+            cpu_ms = 1000 * (_cpu_seconds(pid) - started) / args.repeat
+            cache = "prepared cache on" if args.prepared_cache else "no caches"
+            print(f"{path}, seeds, {cache}: service CPU {cpu_ms:.0f} ms per request")
+            if args.profile:
+                recorder.send_signal(2)  # SIGINT: py-spy writes what it has
+                recorder.wait(30)
+                _hot_spots(raw, args.top)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ from service.pipeline.prepared import PREPARED, articles_key
 from service.pipeline.summarize import summarize
 from tests.conftest import seed_articles
 
-SMALL = {"context_tokens": 4_096, "max_output_tokens": 1_024, "response_cache": False}
+
+def _small() -> Settings:
+    return Settings(context_tokens=4_096, max_output_tokens=1_024, response_cache=False)
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +47,7 @@ def _titled(count: int) -> list[dict[str, Any]]:
 
 
 def test_an_article_list_too_long_for_the_window_is_a_422_before_any_ingest() -> None:
-    settings = Settings(**SMALL)
+    settings = _small()
     client = TestClient(create_app(settings=settings, model=ExtractiveModel(4_096)))
     response = client.post("/summarize", json={"articles": _titled(30)})
     assert response.status_code == 422, response.text
@@ -73,6 +75,6 @@ async def test_a_sentence_too_long_for_any_call_is_refused_before_the_verifier_i
 
 
 def test_the_seeds_still_fit_a_small_window() -> None:
-    client = TestClient(create_app(settings=Settings(**SMALL), model=ExtractiveModel(4_096)))
+    client = TestClient(create_app(settings=_small(), model=ExtractiveModel(4_096)))
     response = client.post("/summarize", json={"articles": seed_articles()})
     assert response.status_code == 200, response.text

@@ -206,7 +206,7 @@ def _describe(text: str, spans: Sequence[Span]) -> list[_Sentence]:
 def _is_boilerplate_alone(sentence: _Sentence, body_script: str | None) -> bool:
     """Rules that judge one sentence by itself."""
     text = sentence.text.strip()
-    if not any(c.isalpha() for c in text):
+    if not any(map(str.isalpha, text)):
         return True
     if body_script is not None and _is_foreign_script(text, body_script):
         return True

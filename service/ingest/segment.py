@@ -227,8 +227,13 @@ def _sentence_starts(block: str) -> list[int]:
     minute), so past _PYSBD_WHOLE characters it reads _PYSBD_WINDOW at a time; the last sentence
     of each window, which may run past the window's edge, is read again at the start of the next.
     """
-    if not _SENTENCE_END.search(block):
-        # Nothing pysbd could split at (a menu item, a headline): skip its fixed cost.
+    last_alnum = len(block)
+    while last_alnum and not block[last_alnum - 1].isalnum():
+        last_alnum -= 1
+    if not _SENTENCE_END.search(block, 0, max(last_alnum - 1, 0)):
+        # Nothing pysbd could split at before the last letter or digit (a menu item, a
+        # headline, a one-sentence paragraph): skip its fixed cost. A split after it could only
+        # start a piece without letters or digits, which joins the sentence before it anyway.
         return [0]
     if len(block) <= _PYSBD_WHOLE:
         return _pysbd_starts(block)

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, cast
 
 import openai
@@ -545,6 +546,7 @@ def retry_after_seconds(error: BaseException) -> float | None:
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
+@lru_cache(maxsize=64)
 def schema_instruction(output_type: type[BaseModel]) -> str:
     """The prompt text that carries the schema when the server cannot enforce it."""
     schema = json.dumps(output_type.model_json_schema(), ensure_ascii=False, separators=(",", ":"))
@@ -620,7 +622,7 @@ def _format_kwargs(mode: StructuredMode, output_type: type[BaseModel]) -> dict[s
                 "type": "json_schema",
                 "json_schema": {
                     "name": output_type.__name__,
-                    "schema": _strict_schema(output_type),
+                    "schema": json.loads(_strict_schema_json(output_type)),
                     "strict": True,
                 },
             }
@@ -628,15 +630,26 @@ def _format_kwargs(mode: StructuredMode, output_type: type[BaseModel]) -> dict[s
     if mode is StructuredMode.JSON_OBJECT:
         # llama.cpp's server constrains the grammar to this `schema`; others ignore the key.
         return {
-            "response_format": {"type": "json_object", "schema": output_type.model_json_schema()}
+            "response_format": {
+                "type": "json_object",
+                "schema": json.loads(_schema_json(output_type)),
+            }
         }
     return {}
 
 
-def _strict_schema(output_type: type[BaseModel]) -> dict[str, object]:
+# Schemas are generated once per output type (pydantic's generation costs milliseconds) and
+# kept as JSON text, so every request gets a fresh dict of its own to send.
+@lru_cache(maxsize=64)
+def _strict_schema_json(output_type: type[BaseModel]) -> str:
     """The SDK's own strict transform (every property required, no extras), reached through
     its public `pydantic_function_tool` rather than the private module behind it."""
-    return dict(openai.pydantic_function_tool(output_type)["function"].get("parameters", {}))
+    return json.dumps(openai.pydantic_function_tool(output_type)["function"].get("parameters", {}))
+
+
+@lru_cache(maxsize=64)
+def _schema_json(output_type: type[BaseModel]) -> str:
+    return json.dumps(output_type.model_json_schema())
 
 
 def _wire_messages(

@@ -180,7 +180,7 @@ class Side:
         for position, item in enumerate(items):
             for key in item.keys:
                 where.setdefault(key, []).append(position)
-        return cls(items, tokens, prepared, where, any(c.isupper() for c in prepared))
+        return cls(items, tokens, prepared, where, any(map(str.isupper, prepared)))
 
     def positions(self, item: Item) -> list[int]:
         """Where items sharing a key with `item` stand, in order."""

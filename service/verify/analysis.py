@@ -184,7 +184,7 @@ class _Words:
 def _read_words(prepared: str, known_names: frozenset[str], vocabulary: frozenset[str]) -> _Words:
     """Tokens, keys, and which words are content and which are names."""
     tokens = tokenize(prepared)
-    use_case = any(c.isupper() for c in prepared)
+    use_case = any(map(str.isupper, prepared))
     content = [is_content_word(t.word) for t in tokens]
     _drop_age_units(prepared, tokens, content)
     names = [_is_name(t, known_names, use_case) for t in tokens]
