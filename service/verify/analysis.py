@@ -106,6 +106,13 @@ class TextFacts:
         return frozenset(k for e in self.events for k in e.speaker)
 
     @cached_property
+    def content_pairs(self) -> frozenset[tuple[str, str]]:
+        """Content words next to each other or one apart, in order (a source sentence's are
+        compared with every claim checked against it, so they are built once)."""
+        keys = self.content
+        return frozenset([*zip(keys, keys[1:], strict=False), *zip(keys, keys[2:], strict=False)])
+
+    @cached_property
     def side(self) -> Side:
         """The items with their words, for checking what is said next to what."""
         return Side.of(self.items, self.tokens, self.prepared)
