@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
 import threading
 from collections.abc import Iterator
@@ -17,8 +19,9 @@ from service.api.app import create_app
 from service.api.mapping import article_input
 from service.api.schemas import ArticleIn
 from service.config import Settings
-from service.domain import ArticleInput, SourceGroups
+from service.domain import ArticleInput, SourceGroups, SummaryOptions
 from service.drafting.extractive import ExtractiveModel
+from service.llm.base import ModelReply, ModelRequest, OutputT
 from service.pipeline.prepared import (
     PREPARED,
     Prepared,
@@ -26,6 +29,7 @@ from service.pipeline.prepared import (
     articles_key,
     prepared_for,
 )
+from service.pipeline.summarize import summarize
 from service.verify import Claim
 from tests.conftest import seed_articles
 
@@ -163,3 +167,36 @@ def test_the_cache_stays_within_its_bound_and_keeps_the_latest(
         kept = [k for k in sizes if cache.get(k) is not None]
         assert cache.chars == sum(sizes[k] for k in kept) <= 20
         assert (cache.get(key) is not None) == (chars <= 20)
+
+
+class IndexWatchingModel(ExtractiveModel):
+    """The extractive model served as a remote one would be (asked on the event loop), noting
+    whether the verifier's index of the request's articles got built while it was asked."""
+
+    profile = dataclasses.replace(ExtractiveModel.profile, offline=False)
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self.saw_index = False
+
+    async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
+        for _ in range(1_000):
+            prepared = PREPARED.get(self.key)
+            if prepared is not None and prepared.indexed:
+                self.saw_index = True
+                break
+            await asyncio.sleep(0.01)
+        return await super().execute(request)
+
+
+async def test_the_verifier_index_is_built_while_the_model_is_asked() -> None:
+    articles = _inputs()
+    model = IndexWatchingModel(articles_key(articles))
+    options = SummaryOptions(max_key_points=6, max_quotes=3, repair=False)
+    result = await summarize(articles, options, model=model, settings=Settings())
+    # Had the index waited for the reply, the model would have waited for it in vain.
+    assert model.saw_index
+    PREPARED.clear()
+    alone = await summarize(articles, options, model=ExtractiveModel(), settings=Settings())
+    assert result.summary == alone.summary and result.verification == alone.verification
