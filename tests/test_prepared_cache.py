@@ -21,6 +21,7 @@ from service.api.schemas import ArticleIn
 from service.config import Settings
 from service.domain import ArticleInput, SourceGroups, SummaryOptions
 from service.drafting.extractive import ExtractiveModel
+from service.errors import ModelUnavailable
 from service.llm.base import ModelReply, ModelRequest, OutputT
 from service.pipeline.prepared import (
     PREPARED,
@@ -200,3 +201,25 @@ async def test_the_verifier_index_is_built_while_the_model_is_asked() -> None:
     PREPARED.clear()
     alone = await summarize(articles, options, model=ExtractiveModel(), settings=Settings())
     assert result.summary == alone.summary and result.verification == alone.verification
+
+
+class DownModel(ExtractiveModel):
+    """A remote model whose server cannot be reached: it fails at once."""
+
+    profile = dataclasses.replace(ExtractiveModel.profile, offline=False)
+
+    async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
+        raise ModelUnavailable("connection refused", retry_after=1.0)
+
+
+async def test_a_model_failing_before_the_index_is_built_still_gets_the_extractive_answer() -> None:
+    # A fresh set: the index is still being built when the model fails.
+    articles = _inputs()
+    options = SummaryOptions(
+        max_key_points=6, max_quotes=3, repair=False, on_model_failure="extractive"
+    )
+    result = await summarize(articles, options, model=DownModel(), settings=Settings())
+    assert (
+        result.run.fallback_reason is not None and "model_unavailable" in result.run.fallback_reason
+    )
+    assert result.summary.key_points

@@ -181,7 +181,8 @@ async def _drafted(
         # One deadline for all of the request's calls, however many map-reduce and repair make.
         async with request_deadline(settings.request_deadline_s):
             result = await drafter.write(prepared.groups.groups, chunks)
-            assembler = Assembler(prepared.documents, prepared.groups, await index)
+            # Shielded: a deadline passing here leaves the index to the extractive fallback.
+            assembler = Assembler(prepared.documents, prepared.groups, await asyncio.shield(index))
             summary, report = await _verified(
                 result.draft, drafter, prepared, assembler, repair, stage
             )
@@ -243,8 +244,9 @@ async def summarize(
         summary, report, fallback_reason = await _drafted(
             drafter, chunks, prepared, index, repair, stage, options, settings
         )
-    finally:
-        index.cancel()  # when the draft failed before it was needed
+    except BaseException:
+        index.cancel()  # nothing will verify: the index need not be finished
+        raise
     assembler = Assembler(prepared.documents, prepared.groups, await index)
     if fallback_reason is None and not summary.key_points and model.profile.extractive_fallback:
         fallback_reason = "no sentence written by the model passed verification"
