@@ -109,7 +109,7 @@ def main() -> None:
         SUMMARIZER_MODEL="mock-server",
         OPENAI_BASE_URL=model_url,
         SUMMARIZER_RESPONSE_CACHE="false",
-        SUMMARIZER_PREPARED_CACHE_CHARS="1000000" if args.prepared_cache else "0",
+        SUMMARIZER_PREPARED_CACHE_CHARS="500000" if args.prepared_cache else "0",
         SUMMARIZER_LOG_LEVEL="WARNING",
     )
     model = [sys.executable, "-m", "devtools.fake_openai_server", "--port", str(model_port)]
