@@ -35,7 +35,8 @@ from service.drafting.extractive import ExtractiveModel
 from service.drafting.prompts import load_prompt
 from service.drafting.wire_format import ArticleTags, fold, render_articles
 from service.llm.base import ChatMessage, ModelReply, ModelRequest, OutputT
-from service.pipeline.summarize import prepare, summarize
+from service.pipeline.prepared import prepare
+from service.pipeline.summarize import summarize
 from service.text.token_count import count_tokens
 
 REPO = Path(__file__).resolve().parent.parent

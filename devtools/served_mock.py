@@ -21,7 +21,7 @@ from service.drafting.extractive import ExtractiveModel
 from service.drafting.wire_format import SourceLine, parse_blocks
 from service.errors import ClientError
 from service.llm.base import ModelReply, ModelRequest, OutputT
-from service.pipeline.summarize import prepare
+from service.pipeline.prepared import prepare
 from service.verify.conflicts import MAX_CONFLICTS, find_disagreements
 
 

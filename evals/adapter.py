@@ -19,7 +19,7 @@ from service.api.schemas import (
 from service.config import Settings
 from service.domain import Document, SourceGroups, SourceSentence
 from service.llm.base import Model
-from service.pipeline.summarize import prepare
+from service.pipeline.prepared import prepare
 from service.verify import Citation, Claim, ClaimEvidence, Verifier
 
 

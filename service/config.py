@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     response_cache: bool = True
     response_cache_ttl_s: int = Field(default=86_400, ge=1)
     response_cache_max_bytes: int = Field(default=64_000_000, ge=0)
+    # Article sets kept prepared (ingested, grouped, indexed for the verifier) in this process,
+    # up to this many characters of article text (about 150 bytes of memory each), least
+    # recently used out first; 0: off.
+    prepared_cache_chars: int = Field(default=500_000, ge=0)
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

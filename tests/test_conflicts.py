@@ -16,7 +16,7 @@ from service.api.schemas import ArticleIn, SummarizeRequest, SummarizeResponse
 from service.config import Settings
 from service.domain import SourceGroups
 from service.drafting.drafts import DraftConflict, SummaryDraft
-from service.pipeline.summarize import prepare
+from service.pipeline.prepared import prepare
 from service.verify.conflicts import Disagreement, find_disagreements, independent_groups
 from tests.test_checker_stage import checker_at, checker_server
 from tests.test_pipeline import ScriptedModel, _sentence

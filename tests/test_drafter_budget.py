@@ -24,7 +24,7 @@ from service.drafting.wire_format import parse_blocks
 from service.errors import ModelOutputError
 from service.llm.base import ModelReply, ModelRequest, OutputT
 from service.llm.openai_client import CapabilityCache, OpenAIChatModel, bounded
-from service.pipeline.summarize import prepare
+from service.pipeline.prepared import prepare
 from service.text.token_count import count_tokens
 from tests.conftest import seed_articles
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from contextlib import AbstractContextManager
@@ -291,6 +292,51 @@ async def test_concurrent_first_calls_to_a_reasoning_model_all_succeed(fake: Fak
         replies = await asyncio.gather(*(model.execute(summary_request()) for _ in range(6)))
     assert all(reply.output == SUMMARY for reply in replies)
     assert stats(app).replies_ok == 6
+
+
+class GatedModel(FakeModel):
+    """Answers the first request at once; holds each later one until `waiting` are held together
+    (or `patience_s` passes), so the server sees them in flight together only if they overlap."""
+
+    def __init__(self, waiting: int, patience_s: float = 5.0) -> None:
+        super().__init__()
+        self.waiting = waiting
+        self.patience_s = patience_s
+        self.held = 0
+        self.all_held: asyncio.Event | None = None
+
+    async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
+        """Return SUMMARY, after the gate opens for all but the first request."""
+        if self.requests:
+            self.all_held = self.all_held or asyncio.Event()
+            self.held += 1
+            if self.held == self.waiting:
+                self.all_held.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.all_held.wait(), self.patience_s)
+        return await super().execute(request)
+
+
+async def test_only_the_probe_is_serialised_on_a_fresh_client() -> None:
+    # The first call probes the response_format; the others wait for it, then go together.
+    waiting = 3
+    gated = GatedModel(waiting)
+    app = create_app(gated)
+    with serve_in_thread(app) as url:
+        model = model_for(url, max_concurrent_calls=8)
+        requests = [
+            # Distinct prompts: the fake server answers a repeated one from its reply cache.
+            ModelRequest(
+                task="summarize",
+                messages=[ChatMessage("user", f"Summarise article {i}.")],
+                output_type=SummaryDraft,
+            )
+            for i in range(waiting + 1)
+        ]
+        replies = await asyncio.gather(*(model.execute(r) for r in requests))
+    assert all(reply.output == SUMMARY for reply in replies)
+    assert stats(app).formats == {"json_schema": waiting + 1}
+    assert stats(app).max_in_flight == waiting
 
 
 def status_error(status: int, body: dict[str, Any]) -> openai.APIStatusError:

@@ -22,6 +22,7 @@ from service.drafting.drafts import (
 )
 from service.drafting.prompts import load_prompt
 from service.drafting.wire_format import (
+    ArticleMeta,
     ArticleTags,
     CandidateLine,
     SourceLine,
@@ -31,7 +32,7 @@ from service.drafting.wire_format import (
     render_quotes,
     render_sources,
 )
-from service.errors import ModelOutputError
+from service.errors import ClientError, ConfigError, ModelOutputError
 from service.llm.base import ChatMessage, Model, ModelRequest
 from service.text.token_count import count_tokens
 
@@ -97,6 +98,43 @@ class DraftResult:
 
 def _tokens(messages: Sequence[ChatMessage]) -> int:
     return sum(count_tokens(m.content) for m in messages)
+
+
+def _summarize_overhead(articles: str, limits: dict[str, int]) -> int:
+    """The tokens of a summarize prompt with no source sentence in it."""
+    template = load_prompt("summarize")
+    return _tokens(template.render(articles=articles, sources=render_sources([]), **limits))
+
+
+def check_window(
+    articles: Sequence[ArticleMeta],
+    context_tokens: int,
+    settings: Settings,
+    max_key_points: int,
+    max_quotes: int,
+) -> None:
+    """Refuse, before any work on the text, a set whose article list alone leaves no room in
+    the window for a single source sentence (each call repeats the list)."""
+    budget = prompt_budget(context_tokens, settings.max_output_tokens)
+    limits = {"max_key_points": max_key_points, "max_quotes": max_quotes}
+    fixed = _summarize_overhead(render_articles([]), limits)
+    if fixed >= budget:
+        # No request could be served: the operator's window or reply budget is at fault.
+        raise ConfigError(
+            "the prompt's fixed part does not fit the model's context window; "
+            "raise SUMMARIZER_CONTEXT_TOKENS"
+        )
+    # Before grouping, no copy is known and every title is listed: at least the real list.
+    listed = _summarize_overhead(
+        render_articles(articles, ArticleTags([a.id for a in articles])), limits
+    )
+    if listed >= budget:
+        raise ClientError(
+            f"the list of the {len(articles)} articles (ids and metadata) takes "
+            f"{listed - fixed} tokens, which with the prompt leaves no room for any source "
+            f"sentence in the model's {context_tokens}-token window: send fewer articles",
+            field="articles",
+        )
 
 
 class Drafter:
@@ -238,13 +276,19 @@ class Drafter:
         draft = await self._ask("reduce", messages, SummaryDraft, ask)
         return draft
 
-    async def write(self, groups: Sequence[SentenceGroup]) -> DraftResult:
-        """The summary draft of all groups, in one call or by map-then-reduce."""
-        template = load_prompt("summarize")
-        overhead = _tokens(
-            template.render(articles=self.articles, sources=self.render_sources([]), **self.limits)
-        )
-        chunks = pack(groups, self.render_sources, overhead, self.budget)
+    def plan(self, groups: Sequence[SentenceGroup]) -> list[list[SentenceGroup]]:
+        """The groups in as few chunks as fit the window: one chunk is one call."""
+        overhead = _summarize_overhead(self.articles, self.limits)
+        return pack(groups, self.render_sources, overhead, self.budget)
+
+    async def write(
+        self,
+        groups: Sequence[SentenceGroup],
+        chunks: list[list[SentenceGroup]] | None = None,
+    ) -> DraftResult:
+        """The summary draft of all groups, in one call or by map-then-reduce (as `chunks`
+        planned them, when the caller has already planned)."""
+        chunks = self.plan(groups) if chunks is None else chunks
         if len(chunks) == 1:
             self.progress("asking the model (one call)")
             draft = await self._summarize(chunks[0])

@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from service.domain import Document, SentenceGroup
 
@@ -115,8 +116,21 @@ def _wrap(name: str, lines: Iterable[str]) -> str:
     return "\n".join([f"<{name}>", *lines, f"</{name}>"])
 
 
+class ArticleMeta(Protocol):
+    """What the article list shows of an article (a submitted one, or its Document)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def published_at(self) -> str | None: ...
+
+
 def copies_of_earlier(
-    documents: Sequence[Document], copies: Mapping[str, Sequence[str]]
+    documents: Sequence[ArticleMeta], copies: Mapping[str, Sequence[str]]
 ) -> dict[str, list[str]]:
     """Article id -> the earlier articles it copies, for each article that copies one."""
     order = {doc.id: n for n, doc in enumerate(documents)}
@@ -129,20 +143,23 @@ def copies_of_earlier(
 
 
 def render_articles(
-    documents: Sequence[Document],
+    documents: Sequence[ArticleMeta],
     tags: ArticleTags | None = None,
     copies: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """The article list: tags with the metadata the client gave, and what each copies.
 
     A title that is also one of the article's sentences is left out here: the source block
-    carries it. A copy names the earlier article it copies; that one names none.
+    carries it (known only of a prepared Document: a submitted article lists its title). A copy
+    names the earlier article it copies; that one names none.
     """
     tags = tags or ArticleTags()
     earlier_of = copies_of_earlier(documents, copies or {})
     lines = []
     for doc in documents:
-        sentences = {fold(s.text) for s in doc.content_sentences}
+        sentences = (
+            {fold(s.text) for s in doc.content_sentences} if isinstance(doc, Document) else set()
+        )
         title = doc.title if doc.title and fold(doc.title) not in sentences else None
         meta = [
             f"{label}={fold(value)}" if label else fold(value)

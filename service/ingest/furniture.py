@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 Span = tuple[int, int]
 
@@ -205,7 +206,7 @@ def _describe(text: str, spans: Sequence[Span]) -> list[_Sentence]:
 def _is_boilerplate_alone(sentence: _Sentence, body_script: str | None) -> bool:
     """Rules that judge one sentence by itself."""
     text = sentence.text.strip()
-    if not any(c.isalpha() for c in text):
+    if not any(map(str.isalpha, text)):
         return True
     if body_script is not None and _is_foreign_script(text, body_script):
         return True
@@ -368,6 +369,7 @@ def _is_prose(sentence: _Sentence) -> bool:
     return sentence.words >= _PROSE_WORDS_UNPUNCTUATED
 
 
+@lru_cache(maxsize=16_384)
 def _script(char: str) -> str | None:
     if not char.isalpha():
         return None
@@ -378,7 +380,13 @@ def _script(char: str) -> str | None:
 
 def _dominant_script(text: str) -> str | None:
     """The script most of the text's letters are in, if one clearly dominates."""
-    counts = Counter(s for s in map(_script, text) if s is not None)
+    # Scripts are summed over distinct characters, in order of first appearance: the same
+    # counts (and the same tie order) as one lookup per character, in a fraction of the time.
+    counts: Counter[str] = Counter()
+    for char, times in Counter(text).items():
+        script = _script(char)
+        if script is not None:
+            counts[script] += times
     if not counts:
         return None
     script, count = counts.most_common(1)[0]

@@ -42,6 +42,20 @@ _segmenters = threading.local()
 
 def ingest_articles(articles: Sequence[ArticleInput], settings: Settings) -> list[Document]:
     """Ingest a request's articles in order, enforcing the configured input limits."""
+    check_input_limits(articles, settings)
+    documents = []
+    for i, article in enumerate(articles):
+        try:
+            documents.append(ingest_article(article))
+        except ClientError as e:
+            # ingest_article cannot know the article's position; the client needs it.
+            where = f"articles[{i}]" + (f".{e.field}" if e.field else "")
+            raise ClientError(e.detail, field=where) from e
+    return documents
+
+
+def check_input_limits(articles: Sequence[ArticleInput], settings: Settings) -> None:
+    """Refuse more articles or longer ones than configured, and a repeated article id."""
     if len(articles) > settings.max_articles:
         raise PayloadTooLarge(
             f"{len(articles)} articles given; at most {settings.max_articles} are accepted",
@@ -57,15 +71,6 @@ def ingest_articles(articles: Sequence[ArticleInput], settings: Settings) -> lis
                 f"at most {settings.max_article_chars} are accepted",
                 field=f"articles[{i}].{article.input_format}",
             )
-    documents = []
-    for i, article in enumerate(articles):
-        try:
-            documents.append(ingest_article(article))
-        except ClientError as e:
-            # ingest_article cannot know the article's position; the client needs it.
-            where = f"articles[{i}]" + (f".{e.field}" if e.field else "")
-            raise ClientError(e.detail, field=where) from e
-    return documents
 
 
 def ingest_article(article: ArticleInput) -> Document:
@@ -222,8 +227,13 @@ def _sentence_starts(block: str) -> list[int]:
     minute), so past _PYSBD_WHOLE characters it reads _PYSBD_WINDOW at a time; the last sentence
     of each window, which may run past the window's edge, is read again at the start of the next.
     """
-    if not _SENTENCE_END.search(block):
-        # Nothing pysbd could split at (a menu item, a headline): skip its fixed cost.
+    last_alnum = len(block)
+    while last_alnum and not block[last_alnum - 1].isalnum():
+        last_alnum -= 1
+    if not _SENTENCE_END.search(block, 0, max(last_alnum - 1, 0)):
+        # Nothing pysbd could split at before the last letter or digit (a menu item, a
+        # headline, a one-sentence paragraph): skip its fixed cost. A split after it could only
+        # start a piece without letters or digits, which joins the sentence before it anyway.
         return [0]
     if len(block) <= _PYSBD_WHOLE:
         return _pysbd_starts(block)

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, cast
 
 import openai
@@ -314,16 +315,15 @@ class OpenAIChatModel:
             await state.client.close()
 
     async def _complete(self, exchange: _Exchange) -> _Completion:
-        state = self._state()
         mode = self.structured_mode
-        if mode is not None:
-            return await self._call(mode, exchange, probing=False)
-        # Detect once: concurrent first calls wait here instead of all probing the server.
-        async with state.probe_lock:
-            mode = self.structured_mode
-            if mode is not None:
-                return await self._call(mode, exchange, probing=False)
-            return await self._probe(exchange)
+        if mode is None:
+            # Detect once: concurrent first calls wait here instead of all probing the server,
+            # and only for the probe: once a mode is known they are sent side by side.
+            async with self._state().probe_lock:
+                mode = self.structured_mode
+                if mode is None:
+                    return await self._probe(exchange)
+        return await self._call(mode, exchange, probing=False)
 
     async def _probe(self, exchange: _Exchange) -> _Completion:
         for mode in _DEGRADATION_ORDER[:-1]:
@@ -555,8 +555,15 @@ def schema_instruction(
     output_type: type[BaseModel], max_items: dict[str, int] | None = None
 ) -> str:
     """The prompt text that carries the schema when the server cannot enforce it."""
+    return _schema_instruction(output_type, tuple(sorted((max_items or {}).items())))
+
+
+@lru_cache(maxsize=256)
+def _schema_instruction(
+    output_type: type[BaseModel], max_items: tuple[tuple[str, int], ...]
+) -> str:
     schema = json.dumps(
-        bounded(output_type.model_json_schema(), max_items or {}),
+        bounded(json.loads(_schema_json(output_type)), dict(max_items)),
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -650,14 +657,15 @@ def bounded(schema: dict[str, Any], max_items: dict[str, int]) -> dict[str, Any]
 
 
 def _format_kwargs(mode: StructuredMode, request: ModelRequest[Any]) -> dict[str, Any]:
-    output_type, max_items = request.output_type, request.max_items
+    output_type: type[BaseModel] = request.output_type
+    max_items = request.max_items
     if mode is StructuredMode.JSON_SCHEMA:
         return {
             "response_format": {
                 "type": "json_schema",
                 "json_schema": {
                     "name": output_type.__name__,
-                    "schema": bounded(_strict_schema(output_type), max_items),
+                    "schema": bounded(json.loads(_strict_schema_json(output_type)), max_items),
                     "strict": True,
                 },
             }
@@ -667,16 +675,24 @@ def _format_kwargs(mode: StructuredMode, request: ModelRequest[Any]) -> dict[str
         return {
             "response_format": {
                 "type": "json_object",
-                "schema": bounded(output_type.model_json_schema(), max_items),
+                "schema": bounded(json.loads(_schema_json(output_type)), max_items),
             }
         }
     return {}
 
 
-def _strict_schema(output_type: type[BaseModel]) -> dict[str, object]:
+# Schemas are generated once per output type (pydantic's generation costs milliseconds) and
+# kept as JSON text, so every request gets a fresh dict of its own to send.
+@lru_cache(maxsize=64)
+def _strict_schema_json(output_type: type[BaseModel]) -> str:
     """The SDK's own strict transform (every property required, no extras), reached through
     its public `pydantic_function_tool` rather than the private module behind it."""
-    return dict(openai.pydantic_function_tool(output_type)["function"].get("parameters", {}))
+    return json.dumps(openai.pydantic_function_tool(output_type)["function"].get("parameters", {}))
+
+
+@lru_cache(maxsize=64)
+def _schema_json(output_type: type[BaseModel]) -> str:
+    return json.dumps(output_type.model_json_schema())
 
 
 def _wire_messages(

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from service.config import Settings
-from service.domain import ArticleInput, Document, SourceGroups, SummaryOptions
-from service.drafting.drafter import Drafter, Progress
+from service.domain import ArticleInput, SentenceGroup, SummaryOptions
+from service.drafting.drafter import Drafter, Progress, check_window
 from service.drafting.drafts import DraftSentence, SummaryDraft
 from service.drafting.extractive import summarise_groups
-from service.errors import ClientError, ModelError
-from service.ingest.grouping import group_sentences
-from service.ingest.prompt_injection import exclude_planted_instructions
-from service.ingest.segment import ingest_articles
+from service.errors import ModelError
 from service.llm.base import MeteredModel, Model
 from service.llm.checker import Checker
 from service.llm.deadline import request_deadline
 from service.pipeline.assemble import Assembler, Failure, dropped
 from service.pipeline.checker import CheckerStage, Question, check_summary
+from service.pipeline.prepared import Prepared, prepared_for
 from service.pipeline.results import (
     ArticleReport,
     RunInfo,
@@ -27,31 +26,8 @@ from service.pipeline.results import (
     VerificationReport,
     VerifiedSentence,
 )
-from service.pipeline.worker import InWorkerModel, in_worker, raise_if_cancelled
+from service.pipeline.worker import InWorkerModel, in_worker
 from service.verify import Verdict, Verifier
-
-
-@dataclass
-class Prepared:
-    """A request's articles after ingest and grouping, with its verifier built once."""
-
-    documents: list[Document]
-    groups: SourceGroups
-    verifier: Verifier
-
-
-def prepare(articles: Sequence[ArticleInput], settings: Settings) -> Prepared:
-    """Ingest, exclude planted instructions, group near-duplicates, index for verification."""
-    documents = exclude_planted_instructions(ingest_articles(articles, settings))
-    if not any(doc.content_sentences for doc in documents):
-        raise ClientError(
-            "no article has any sentence to summarise (only page boilerplate was found)",
-            field="articles",
-        )
-    raise_if_cancelled()
-    groups = group_sentences(documents)
-    raise_if_cancelled()
-    return Prepared(documents, groups, Verifier(documents, groups))
 
 
 def _article_reports(prepared: Prepared) -> tuple[ArticleReport, ...]:
@@ -185,6 +161,48 @@ async def _extractive_summary(
     return summary
 
 
+def _verifier_of(prepared: Prepared) -> Verifier:
+    return prepared.verifier
+
+
+async def _drafted(
+    drafter: Drafter,
+    chunks: list[list[SentenceGroup]],
+    prepared: Prepared,
+    index: asyncio.Future[Verifier],
+    repair: bool,
+    stage: CheckerStage | None,
+    options: SummaryOptions,
+    settings: Settings,
+) -> tuple[Summary, VerificationReport, str | None]:
+    """The model's verified summary and its report; on a model failure, when the client chose
+    the extractive summary instead, an empty one and the reason."""
+    try:
+        # One deadline for all of the request's calls, however many map-reduce and repair make.
+        async with request_deadline(settings.request_deadline_s):
+            result = await drafter.write(prepared.groups.groups, chunks)
+            # Shielded: a deadline passing here leaves the index to the extractive fallback.
+            assembler = Assembler(prepared.documents, prepared.groups, await asyncio.shield(index))
+            summary, report = await _verified(
+                result.draft, drafter, prepared, assembler, repair, stage
+            )
+            return summary, report, None
+    except ModelError as exc:
+        if options.on_model_failure != "extractive":
+            raise
+        # The client chose the extractive summary over the error: it answers, marked as such.
+        empty = Summary(headline=None, event=None, key_points=(), quotes=())
+        report = VerificationReport(
+            checked=0,
+            passed=0,
+            judged=0,
+            repaired=0,
+            dropped=(),
+            checker=stage.report() if stage is not None else None,
+        )
+        return empty, report, f"model failed ({exc.type}): {exc.detail}"
+
+
 async def summarize(
     articles: Sequence[ArticleInput],
     options: SummaryOptions,
@@ -199,8 +217,11 @@ async def summarize(
     With an independent `checker`, the statements the rules cannot settle alone are its to
     decide (after the draft and again after repair); hard vetoes stay the rules'.
     """
-    prepared = await in_worker(prepare, articles, settings)
-    assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
+    # Before any work on the text: a set whose article list alone overflows the window.
+    check_window(
+        articles, model.context_tokens, settings, options.max_key_points, options.max_quotes
+    )
+    prepared = await in_worker(prepared_for, articles, settings)
     # Every call of the writer (draft, reduce, repair) is metered here, for the result's `run`;
     # the checker's calls are its own report's. A model that only computes does so in a
     # worker thread, off the event loop.
@@ -216,28 +237,18 @@ async def summarize(
     )
     stage = None if checker is None else CheckerStage(checker, settings.checker_confirm_below)
     repair = options.repair and settings.repair and model.profile.can_repair
-    fallback_reason = None
+    # Planned (and a sentence too long for any call refused) before the verifier's index is
+    # built, which then goes on beside the model's calls: the prompt does not need it.
+    chunks = drafter.plan(prepared.groups.groups)
+    index = asyncio.ensure_future(in_worker(_verifier_of, prepared))
     try:
-        # One deadline for all of the request's calls, however many map-reduce and repair make.
-        async with request_deadline(settings.request_deadline_s):
-            result = await drafter.write(prepared.groups.groups)
-            summary, report = await _verified(
-                result.draft, drafter, prepared, assembler, repair, stage
-            )
-    except ModelError as exc:
-        if options.on_model_failure != "extractive":
-            raise
-        # The client chose the extractive summary over the error: it answers, marked as such.
-        fallback_reason = f"model failed ({exc.type}): {exc.detail}"
-        summary = Summary(headline=None, event=None, key_points=(), quotes=())
-        report = VerificationReport(
-            checked=0,
-            passed=0,
-            judged=0,
-            repaired=0,
-            dropped=(),
-            checker=stage.report() if stage is not None else None,
+        summary, report, fallback_reason = await _drafted(
+            drafter, chunks, prepared, index, repair, stage, options, settings
         )
+    except BaseException:
+        index.cancel()  # nothing will verify: the index need not be finished
+        raise
+    assembler = Assembler(prepared.documents, prepared.groups, await index)
     if fallback_reason is None and not summary.key_points and model.profile.extractive_fallback:
         fallback_reason = "no sentence written by the model passed verification"
     if fallback_reason is not None:

@@ -11,8 +11,8 @@ from service.llm.checker import Checker
 from service.llm.deadline import request_deadline
 from service.pipeline.assemble import Assembler
 from service.pipeline.checker import CheckerStage, Question
+from service.pipeline.prepared import prepared_for
 from service.pipeline.results import CheckerReport, SentenceCheck, VerifyResult
-from service.pipeline.summarize import prepare
 from service.pipeline.worker import in_worker, raise_if_cancelled
 from service.verify import Claim, Verdict
 
@@ -59,12 +59,13 @@ def _rules_verdicts(
 ) -> tuple[Assembler, list[Verdict]]:
     """The rules' verdict on each claim, in order; a claim's evidence is what its writer cited."""
     _check_claims(articles, claims, settings)
-    prepared = prepare(articles, settings)
-    assembler = Assembler(prepared.documents, prepared.groups, prepared.verifier)
+    prepared = prepared_for(articles, settings)
+    verifier = prepared.verifier
+    assembler = Assembler(prepared.documents, prepared.groups, verifier)
     verdicts = []
     for claim in claims:
         raise_if_cancelled()
-        verdicts.append(prepared.verifier.verify(claim))
+        verdicts.append(verifier.verify(claim))
     return assembler, verdicts
 
 

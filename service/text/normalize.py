@@ -172,6 +172,8 @@ _MERGES: dict[tuple[str, ...], str] = {
     **LIGHT_VERB_MERGES,
 }
 _MAX_MERGE = max(len(k) for k in _MERGES)
+# Most words start no merge: they are passed over without building a tuple per merge length.
+_MERGE_STARTS = frozenset(k[0] for k in _MERGES)
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,10 @@ def tokenize(prepared: str) -> list[Token]:
     merged: list[Token] = []
     index = 0
     while index < len(raw):
+        if raw[index].word not in _MERGE_STARTS:
+            merged.append(raw[index])
+            index += 1
+            continue
         for size in range(min(_MAX_MERGE, len(raw) - index), 1, -1):
             words = tuple(t.word for t in raw[index : index + size])
             target = _MERGES.get(words)

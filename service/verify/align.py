@@ -180,7 +180,7 @@ class Side:
         for position, item in enumerate(items):
             for key in item.keys:
                 where.setdefault(key, []).append(position)
-        return cls(items, tokens, prepared, where, any(c.isupper() for c in prepared))
+        return cls(items, tokens, prepared, where, any(map(str.isupper, prepared)))
 
     def positions(self, item: Item) -> list[int]:
         """Where items sharing a key with `item` stand, in order."""
@@ -389,7 +389,8 @@ class Binder:
         anchor_at = left if step == 1 else left + 1
         anchor, item = claim.items[anchor_at], claim.items[anchor_at + step]
         pair = claim.items[left], claim.items[left + 1]
-        claim_gap = claim.gap(left, left + 1)
+        # What stands between the pair, read only once a clash needs it (most slots have none).
+        claim_gap: tuple[str, tuple[str, ...]] | None = None
         items = side.items
         for at in side.positions(anchor):
             beside = at + step
@@ -398,6 +399,7 @@ class Binder:
             stated = items[beside]
             if not self._clashes(claim, item, stated, anchor):
                 continue
+            claim_gap = claim_gap or claim.gap(left, left + 1)
             if not _same_slot(claim_gap, side.gap(min(at, beside), max(at, beside)), *pair):
                 continue
             if step == 1 and (_possessive(side, stated) or _possessive(claim, item)):

@@ -106,6 +106,13 @@ class TextFacts:
         return frozenset(k for e in self.events for k in e.speaker)
 
     @cached_property
+    def content_pairs(self) -> frozenset[tuple[str, str]]:
+        """Content words next to each other or one apart, in order (a source sentence's are
+        compared with every claim checked against it, so they are built once)."""
+        keys = self.content
+        return frozenset([*zip(keys, keys[1:], strict=False), *zip(keys, keys[2:], strict=False)])
+
+    @cached_property
     def side(self) -> Side:
         """The items with their words, for checking what is said next to what."""
         return Side.of(self.items, self.tokens, self.prepared)
@@ -131,17 +138,26 @@ def _is_name(token: Token, known_names: frozenset[str], use_case: bool) -> bool:
     return use_case and token.capitalised and not token.sentence_initial
 
 
+def read_text(text: str) -> tuple[str, list[Token]]:
+    """The text prepared for comparison, and its words."""
+    prepared = prepare(text)
+    return prepared, tokenize(prepared)
+
+
 def analyse(
     text: str,
     known_names: frozenset[str] = frozenset(),
     vocabulary: frozenset[str] = frozenset(),
+    read: tuple[str, Sequence[Token]] | None = None,
 ) -> TextFacts:
     """Analyse a claim or a source sentence.
 
     `known_names` are words the sources capitalise; `vocabulary` (given for claims) is every
     word of the sources, so a word they never use can be recognised as a name by its place.
+    `read` is what `read_text` gives for `text`, when the caller has it already.
     """
-    words = _read_words(prepare(text), known_names, vocabulary)
+    prepared, tokens = read if read is not None else read_text(text)
+    words = _read_words(prepared, list(tokens), known_names, vocabulary)
     prepared, tokens, keys = words.prepared, words.tokens, words.keys
     content = words.selected(words.content)
     scopes = _negation_scopes(words)
@@ -181,10 +197,11 @@ class _Words:
         return [key for key, flag in zip(self.keys, flags, strict=True) if flag]
 
 
-def _read_words(prepared: str, known_names: frozenset[str], vocabulary: frozenset[str]) -> _Words:
+def _read_words(
+    prepared: str, tokens: list[Token], known_names: frozenset[str], vocabulary: frozenset[str]
+) -> _Words:
     """Tokens, keys, and which words are content and which are names."""
-    tokens = tokenize(prepared)
-    use_case = any(c.isupper() for c in prepared)
+    use_case = any(map(str.isupper, prepared))
     content = [is_content_word(t.word) for t in tokens]
     _drop_age_units(prepared, tokens, content)
     names = [_is_name(t, known_names, use_case) for t in tokens]
@@ -496,10 +513,15 @@ def _surface(facts: TextFacts, first: int, last: int) -> str:
 
 def capitalised_words(texts: Iterable[str]) -> frozenset[str]:
     """Words the texts capitalise mid-sentence and never write in lower case: names."""
+    return capitalised_in(read_text(text)[1] for text in texts)
+
+
+def capitalised_in(texts: Iterable[Sequence[Token]]) -> frozenset[str]:
+    """`capitalised_words` of texts already split into words."""
     capitalised: set[str] = set()
     lower: set[str] = set()
-    for text in texts:
-        for token in tokenize(prepare(text)):
+    for tokens in texts:
+        for token in tokens:
             if token.capitalised:
                 if not token.sentence_initial:
                     capitalised.add(token.word)

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from service.domain import Document, SourceSentence
-from service.text.normalize import skeleton
+from service.text.normalize import Token, skeleton
 from service.verify.align import Binder, Side
-from service.verify.analysis import SpeechEvent, TextFacts, analyse, capitalised_words
+from service.verify.analysis import SpeechEvent, TextFacts, analyse, capitalised_in, read_text
 from service.verify.resolve import DocumentText
 from service.verify.wordkeys import OPPOSITES, PLACE_KEYS, ROLE_KEYS
 
@@ -26,7 +26,9 @@ class Unit:
 
 
 def _analyse_units(
-    documents: Sequence[Document], known_names: frozenset[str]
+    documents: Sequence[Document],
+    known_names: frozenset[str],
+    read: dict[str, tuple[str, list[Token]]],
 ) -> tuple[list[Unit], list[list[int]]]:
     """Every content sentence as a unit, and each document's unit ids in order."""
     units: list[Unit] = []
@@ -38,7 +40,9 @@ def _analyse_units(
         for position, sentence in enumerate(document.content_sentences):
             facts = analysed.get(sentence.text)
             if facts is None:
-                facts = analysed[sentence.text] = analyse(sentence.text, known_names)
+                facts = analysed[sentence.text] = analyse(
+                    sentence.text, known_names, read=read[sentence.text]
+                )
             units.append(Unit(len(units), doc_index, position, sentence, facts))
             indices.append(len(units) - 1)
         by_document.append(indices)
@@ -136,9 +140,10 @@ class SourceIndex:
     def __init__(self, documents: Sequence[Document]) -> None:
         self.documents = list(documents)
         self.texts = [DocumentText(d) for d in self.documents]
-        content = [s.text for d in self.documents for s in d.content_sentences]
-        self.known_names = capitalised_words(content)
-        self.units, self.by_document = _analyse_units(self.documents, self.known_names)
+        # Each distinct sentence is split into words once, for the names and for its facts.
+        read = {s.text: read_text(s.text) for d in self.documents for s in d.content_sentences}
+        self.known_names = capitalised_in(tokens for _, tokens in read.values())
+        self.units, self.by_document = _analyse_units(self.documents, self.known_names, read)
         self.vocabulary = frozenset(t.word for u in self.units for t in u.facts.tokens)
         self.document_frequency = _document_frequency(self.units)
         self.name_parts = _name_parts(self.units)

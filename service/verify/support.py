@@ -434,12 +434,12 @@ def measure(
 
 def _overlap(claim: TextFacts, units: Sequence[Unit], total: int) -> tuple[float, float, float]:
     """Pair and trigram coverage of the claim, and the most any one sentence covers."""
-    claim_pairs = _bigrams(claim.content)
+    claim_pairs = claim.content_pairs
     source_pairs: set[tuple[str, str]] = set()
     trigrams: set[tuple[str, str, str]] = set()
     best_single = 0.0
     for unit in units:
-        source_pairs |= _bigrams(unit.facts.content)
+        source_pairs |= unit.facts.content_pairs
         trigrams |= unit.facts.trigrams
         if total:
             best_single = max(best_single, len(claim.content_set & unit.facts.content_set) / total)
@@ -466,12 +466,6 @@ def _match(
     if not match_total:
         return 1.0
     return (weight_covered + index.idf_missing * all_numbers - number_weight) / match_total
-
-
-def _bigrams(keys: Sequence[str]) -> set[tuple[str, str]]:
-    pairs = set(zip(keys, keys[1:], strict=False))
-    pairs.update(zip(keys, keys[2:], strict=False))
-    return pairs
 
 
 def copy_features(index: SourceIndex, claim: TextFacts) -> CopyFeatures:
