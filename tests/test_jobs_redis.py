@@ -292,7 +292,7 @@ def test_the_worker_health_check_sees_a_live_worker_and_then_its_absence(
         while (alive := check()).returncode != 0 and time.monotonic() < deadline:
             time.sleep(0.5)
         assert alive.returncode == 0, alive.stderr
-        assert "1 worker(s) alive" in alive.stdout
+        assert "worker(s) alive on" in alive.stdout  # earlier tests' workers may linger 11 s
     # A stopped worker's registration expires within 11 s; the check then fails, and says why.
     deadline = time.monotonic() + 30
     while (gone := check()).returncode == 0 and time.monotonic() < deadline:
