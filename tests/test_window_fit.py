@@ -63,7 +63,7 @@ def test_an_article_list_too_long_for_the_window_is_a_422_before_any_ingest() ->
 
 async def test_a_sentence_too_long_for_any_call_is_refused_before_the_verifier_index() -> None:
     # Room for the prompt, the article and a short sentence, not for a 150-word one.
-    settings = Settings(context_tokens=1_024, max_output_tokens=256)
+    settings = Settings(context_tokens=1_024, max_output_tokens=512)
     long_sentence = " ".join(f"term{i}" for i in range(150)) + "."
     raw = {"id": "a1", "text": f"The council met on Monday. {long_sentence}"}
     articles = [article_input(ArticleIn.model_validate(raw))]
