@@ -14,11 +14,13 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel
 
 from service.domain import SentenceGroup
+from service.drafting.clauses import forms
+from service.drafting.corroboration import Corroboration, figures, support_terms
 from service.drafting.drafts import (
     DraftEvent,
     DraftQuote,
@@ -79,6 +81,9 @@ class _Line:
     words: int
     vector: dict[str, float]
     score: float = 0.0
+    central: float = 0.0  # centrality across other articles, in [0, 1]
+    # The independent outlets (clusters of copies) estimated to state it.
+    outlets: frozenset[int] = frozenset()
 
     @property
     def title_like(self) -> bool:
@@ -104,20 +109,33 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(weight * b.get(term, 0.0) for term, weight in a.items())
 
 
-def _build_lines(items: Sequence[CandidateLine]) -> list[_Line]:
-    """Vectorise lines with TF-IDF over the lines themselves and score their centrality."""
-    term_lists = [_terms(item.text) for item in items]
-    doc_freq = Counter(term for terms in term_lists for term in set(terms))
-    total = len(items)
-    positions: Counter[str] = Counter()
-    lines: list[_Line] = []
-    for item, terms in zip(items, term_lists, strict=True):
+@dataclass(frozen=True)
+class _Space:
+    """The TF-IDF space of one request's lines."""
+
+    doc_freq: Counter[str]
+    total: int
+
+    def vector(self, terms: Sequence[str]) -> dict[str, float]:
         counts = Counter(terms)
         # Plain IDF: a term on (nearly) every line, such as the event's protagonists, tells
         # one fact from another not at all, so it weighs (nearly) nothing.
-        vector = {t: (1 + math.log(c)) * math.log(total / doc_freq[t]) for t, c in counts.items()}
+        vector = {
+            t: (1 + math.log(c)) * math.log(self.total / max(1, self.doc_freq[t]))
+            for t, c in counts.items()
+        }
         vector = {t: v for t, v in vector.items() if v > 0}
         norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        return {t: v / norm for t, v in vector.items()}
+
+
+def _build_lines(items: Sequence[CandidateLine]) -> tuple[list[_Line], Corroboration]:
+    """Vectorise lines with TF-IDF over the lines themselves and score their centrality."""
+    term_lists = [_terms(item.text) for item in items]
+    space = _Space(Counter(term for terms in term_lists for term in set(terms)), len(items))
+    positions: Counter[str] = Counter()
+    lines: list[_Line] = []
+    for item, terms in zip(items, term_lists, strict=True):
         first = item.article_ids[0] if item.article_ids else ""
         lines.append(
             _Line(
@@ -127,16 +145,21 @@ def _build_lines(items: Sequence[CandidateLine]) -> list[_Line]:
                 evidence=tuple(item.evidence) or ((first, item.text),),
                 position=positions[first],
                 words=len(item.text.split()),
-                vector={t: v / norm for t, v in vector.items()},
+                vector=space.vector(terms),
             )
         )
         positions[first] += 1
+    corroboration = Corroboration(
+        [item.text for item in items], [item.article_ids or ("",) for item in items]
+    )
+    for line in lines:
+        line.outlets = corroboration.outlets(line.text)
     _score(lines)
-    return lines
+    return lines, corroboration
 
 
-def _score(lines: list[_Line]) -> None:
-    """Centrality across other articles, corroboration and lead position, each in [0, 1]."""
+def _centrality(lines: list[_Line]) -> None:
+    """Each line's summed similarity to the lines of other articles, scaled into [0, 1]."""
     centrality = []
     for i, line in enumerate(lines):
         own = set(line.article_ids)
@@ -148,11 +171,60 @@ def _score(lines: list[_Line]) -> None:
             )
         )
     top = max(centrality, default=0.0) or 1.0
-    most_sources = max((len(line.article_ids) for line in lines), default=1)
     for line, central in zip(lines, centrality, strict=True):
-        corroboration = (len(line.article_ids) - 1) / max(1, most_sources - 1)
+        line.central = central / top
+
+
+def _score(lines: list[_Line]) -> None:
+    """Centrality, corroboration by independent outlets, key figures and lead position."""
+    _centrality(lines)
+    _rescore(lines)
+
+
+def _rescore(lines: Sequence[_Line]) -> None:
+    most = max((len(line.outlets) for line in lines), default=1)
+    for line in lines:
+        corroboration = (len(line.outlets) - 1) / max(1, most - 1)
         lead = 1.0 / (1.0 + 0.25 * line.position)
-        line.score = 0.6 * central / top + 0.2 * corroboration + 0.2 * lead
+        figure = 1.0 if figures(line.text) else 0.0
+        line.score = 0.5 * line.central + 0.3 * corroboration + 0.2 * lead + 0.1 * figure
+
+
+# What a shorter form's detail is worth against one more outlet stating it: a form that
+# drops half of the sentence's distinctive words must gain more than one outlet.
+DETAIL_WEIGHT = 2.5
+
+
+def _shared_form(line: _Line, corroboration: Corroboration) -> _Line:
+    """The form of a sentence that best trades the outlets stating it against the detail it
+    keeps (the whole sentence where no shorter form gains), without a trailing attribution."""
+    whole = corroboration.weight(support_terms(line.text)) or 1.0
+    best: tuple[float, _Line] | None = None
+    for form in forms(line.text):
+        outlets = corroboration.outlets(form.text) | line.outlets
+        detail = corroboration.weight(support_terms(form.text)) / whole
+        value = len(outlets) + DETAIL_WEIGHT * detail
+        if best is not None and value <= best[0]:
+            continue
+        best = (
+            value,
+            replace(
+                line,
+                text=form.text,
+                evidence=tuple((aid, form.quote) for aid, _ in line.evidence),
+                words=len(form.text.split()),
+                vector=_reweigh(line.vector, _terms(form.text)),
+                outlets=outlets,
+            ),
+        )
+    return best[1] if best else line
+
+
+def _reweigh(reference: dict[str, float], terms: Sequence[str]) -> dict[str, float]:
+    """A shorter form's vector: its parent's weights for the terms it keeps, renormalised."""
+    kept = {t: reference[t] for t in set(terms) if t in reference}
+    norm = math.sqrt(sum(v * v for v in kept.values())) or 1.0
+    return {t: v / norm for t, v in kept.items()}
 
 
 def _topics(lines: Sequence[_Line], threshold: float) -> list[list[_Line]]:
@@ -172,22 +244,42 @@ def _topics(lines: Sequence[_Line], threshold: float) -> list[list[_Line]]:
 
 
 def _select(
-    candidates: list[_Line], limit: int, said: Sequence[_Line] = (), threshold: float = 0.15
+    candidates: list[_Line],
+    limit: int,
+    said: Sequence[_Line] = (),
+    corroboration: Corroboration | None = None,
+    threshold: float = 0.15,
 ) -> list[_Line]:
-    """One line per topic, topics ranked by how many articles report them.
+    """One line per topic, topics ranked by how many independent outlets report them.
 
     A fact many outlets report matters more than one outlet's aside; within a topic the most
-    central line speaks for it. Topics the headline and event already state are skipped.
+    central line speaks for it. Topics the headline and event already state are skipped, and
+    so is a line that restates a point already chosen (one point per fact).
     """
     ranked = []
     for topic in _topics(candidates, threshold):
-        articles = {aid for line in topic for aid in line.article_ids}
-        best = topic[0]
+        outlets = frozenset().union(*(line.outlets for line in topic))
+        # The wording most outlets share speaks for the topic; the most central among those.
+        best = max(topic, key=lambda line: (len(line.outlets), line.score))
         if any(_cosine(best.vector, s.vector) > 0.5 for s in said):
             continue
-        ranked.append((len(articles) + sum(line.score for line in topic) / len(topic), best))
+        ranked.append((len(outlets) + sum(line.score for line in topic) / len(topic), best))
     ranked.sort(key=lambda item: (-item[0], item[1].key))
-    return [line for _, line in ranked[:limit]]
+    chosen: list[_Line] = []
+    for _, line in ranked:
+        if len(chosen) >= limit:
+            break
+        if corroboration is None or not any(_restates(line, c, corroboration) for c in chosen):
+            chosen.append(line)
+    return chosen
+
+
+def _restates(line: _Line, other: _Line, corroboration: Corroboration) -> bool:
+    """Whether two points tell the same fact: the core of one (any of its forms, the whole
+    sentence included) is stated by the other, as an outlet's line would state it."""
+    return any(corroboration.states(form.text, other.text) for form in forms(line.text)) or any(
+        corroboration.states(form.text, line.text) for form in forms(other.text)
+    )
 
 
 def _draft_sentence(line: _Line) -> DraftSentence:
@@ -336,7 +428,8 @@ def _several_voices(ranked: Sequence[DraftQuote], limit: int) -> list[DraftQuote
 
 
 def _event(lines: Sequence[_Line], names: Sequence[str]) -> DraftEvent | None:
-    """The sentence that best says who met where and when, with those parts copied out."""
+    """The sentence that best says who met where and when, with those parts copied out: any
+    sentence that names one of them gives an event, the one naming most of them is chosen."""
     best: tuple[float, DraftEvent] | None = None
     for line in lines:
         if not line.sentence_like:
@@ -352,7 +445,7 @@ def _event(lines: Sequence[_Line], names: Sequence[str]) -> DraftEvent | None:
         )
         when = _DATE_RE.search(line.text)
         features = min(len(who), 2) + (place is not None) + (when is not None)
-        if features < 3:
+        if features < 1:
             continue
         value = features + line.score
         if best is None or value > best[0]:
@@ -384,11 +477,15 @@ def _key_lines(
     headline: _Line,
     event: DraftEvent | None,
     limit: int,
+    corroboration: Corroboration,
 ) -> list[_Line]:
-    """Key points add outcomes: what the headline and the event sentence said is not repeated."""
+    """Key points add outcomes: what the headline and the event sentence said is not repeated.
+    Each is the form of its sentence that most independent outlets state."""
     said = [headline] + [line for line in lines if event is not None and line.text == event.text]
     pool = [line for line in sentences if line not in said] or list(sentences) or list(lines)
-    return _select(pool, limit, said)
+    shared = [_shared_form(line, corroboration) for line in pool]
+    _rescore(shared)
+    return _select(shared, limit, said, corroboration)
 
 
 def _given_quotes(quotes: Sequence[SourceLine], limit: int) -> list[DraftQuote]:
@@ -410,14 +507,14 @@ def summarise_lines(
 
     Quotations come from `given_quotes` when there are any, else from the lines themselves.
     """
-    lines = _build_lines(items)
+    lines, corroboration = _build_lines(items)
     if not lines:
         raise ModelOutputError("there are no source sentences to summarise")
     names = _known_names(lines)
     sentences = [line for line in lines if line.sentence_like and line.quoted_share < 0.5]
     headline = _headline(lines, sentences)
     event = _event(lines, names)
-    key_lines = _key_lines(lines, sentences, headline, event, max_points)
+    key_lines = _key_lines(lines, sentences, headline, event, max_points, corroboration)
     if given_quotes:
         quotes = _given_quotes(given_quotes, max_quotes)
     else:
@@ -481,7 +578,7 @@ def _closest_line(text: str, lines: Sequence[_Line]) -> tuple[_Line | None, floa
 
 def repair_items(blocks: ParsedBlocks, prompt: str) -> RepairDraft:
     """Replace each failed sentence by the source sentence that states most of it, if any."""
-    lines = _build_lines([CandidateLine(s.key, s.article_ids, s.text) for s in blocks.sources])
+    lines, _ = _build_lines([CandidateLine(s.key, s.article_ids, s.text) for s in blocks.sources])
     repairs = []
     for index, text in _numbered_items(prompt):
         line, share = _closest_line(text, lines)

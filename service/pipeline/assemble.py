@@ -187,7 +187,7 @@ class Assembler:
         summary = Summary(
             headline=headline,
             event=event,
-            key_points=tuple(points),
+            key_points=by_corroboration(points),
             quotes=quotes,
             conflicts=self.conflicts(),
         )
@@ -214,6 +214,12 @@ class Assembler:
             if len(claims) == len(disagreement.units):
                 found.append(VerifiedConflict(about=disagreement.about, claims=tuple(claims)))
         return tuple(found)
+
+
+def by_corroboration(points: Sequence[VerifiedSentence]) -> tuple[VerifiedSentence, ...]:
+    """Key points ordered by how many independent sources state them, then in the order the
+    model ranked them by importance: what several outlets report comes first."""
+    return tuple(sorted(points, key=lambda point: -point.sources))
 
 
 def dropped(failures: Sequence[Failure]) -> tuple[DroppedSentence, ...]:
