@@ -265,12 +265,23 @@ def _select(
             continue
         ranked.append((len(outlets) + sum(line.score for line in topic) / len(topic), best))
     ranked.sort(key=lambda item: (-item[0], item[1].key))
+    # When the topics run out, the other lines follow, most corroborated first: a topic can
+    # hold more than one fact.
+    rest = sorted(
+        (line for line in candidates if all(line is not best for _, best in ranked)),
+        key=lambda line: (-(len(line.outlets) + line.score), line.key),
+    )
     chosen: list[_Line] = []
-    for _, line in ranked:
+    for line in [best for _, best in ranked] + rest:
         if len(chosen) >= limit:
             break
-        if corroboration is None or not any(_restates(line, c, corroboration) for c in chosen):
-            chosen.append(line)
+        if any(line.text == c.text for c in chosen) or (
+            corroboration is not None and any(_restates(line, c, corroboration) for c in chosen)
+        ):
+            continue
+        if line in rest and any(_cosine(line.vector, s.vector) > 0.5 for s in said):
+            continue
+        chosen.append(line)
     return chosen
 
 
@@ -357,17 +368,51 @@ def _same_words(a: str, b: str) -> bool:
 def _quote_speaker(
     text: str, match: re.Match[str], before: str, names: Sequence[str], last: str | None
 ) -> str | None:
-    """Who a quotation in `text` is given to: a name before it, else "he said" after it."""
+    """Who a quotation in `text` is given to: a name before it, else "he said" or "said
+    Name" after it."""
     speaker = _speaker_before(before, names)
     if speaker is not None:
         return speaker
-    after = text[match.end() : match.end() + 40]
+    after = text[match.end() : match.end() + 80]
     pronoun = re.match(rf"\W*(\w+) ({_SPEECH_VERBS})\b", after)
-    if pronoun is None:
-        return None
-    if pronoun.group(1).lower() in _PRONOUNS:
+    if pronoun is not None and pronoun.group(1).lower() in _PRONOUNS:
         return last
-    return _speaker_before(pronoun.group(1), names)
+    clause = re.match(r"[^.“”\"]*", after)
+    if clause is None or not re.search(rf"\b(?:{_SPEECH_VERBS})\b", clause.group(0)):
+        return None
+    return _speaker_after(clause.group(0), names)
+
+
+def _speaker_after(clause: str, names: Sequence[str]) -> str | None:
+    """The first known name (or its surname) in the clause after a quotation."""
+    best: tuple[int, str] | None = None
+    for name in names:
+        for form in (name, name.split()[-1]):
+            found = re.search(rf"\b{re.escape(form)}\b", clause)
+            if found and (best is None or found.start() < best[0]):
+                best = (found.start(), form)
+    return best[1] if best else None
+
+
+# A capitalised name beside a speech verb ("said Ana Ruiz", "Minister Ana Ruiz told").
+_NAME = r"[A-Z][a-z]+(?:[-’'][A-Za-z]+)?(?:\s+[A-Z][a-z]+(?:[-’'][A-Za-z]+)?)+"
+_SPEAKER_RES = (
+    re.compile(rf"\b(?:{_SPEECH_VERBS})\s+(?:(?:Dr|Mr|Mrs|Ms)\.?\s+)?({_NAME})"),
+    re.compile(rf"({_NAME})\s+(?:{_SPEECH_VERBS})\b"),
+)
+
+
+def _speakers(lines: Sequence[_Line]) -> list[str]:
+    """Names written beside a speech verb, titles left out: the people a line quotes, even
+    when only one article names them."""
+    found: dict[str, None] = {}
+    for line in lines:
+        for pattern in _SPEAKER_RES:
+            for match in pattern.finditer(line.text):
+                words = [w for w in match.group(1).split() if w.lower() not in _TITLE_WORDS]
+                if len(words) >= 2:
+                    found.setdefault(" ".join(words[-2:]), None)
+    return list(found)
 
 
 def _line_quotes(
@@ -521,7 +566,8 @@ def summarise_lines(
         said_terms = frozenset(
             term for line in [headline, *key_lines] for term in line.vector
         ) | frozenset(_terms(event.text) if event else ())
-        quotes = _quotes(lines, names, max_quotes, said_terms)
+        speakers = list(dict.fromkeys([*names, *_speakers(lines)]))
+        quotes = _quotes(lines, speakers, max_quotes, said_terms)
     return SummaryDraft(
         headline=_draft_sentence(headline),
         event=event,
