@@ -94,8 +94,10 @@ class _Line:
 
     @property
     def sentence_like(self) -> bool:
-        """A full sentence fit to be a key point."""
-        return 8 <= self.words <= 80 and self.text.rstrip().endswith(_TERMINAL)
+        """A full sentence fit to be a key point; a short one too where it gives a figure
+        ("Officials said 13 people were killed.")."""
+        shortest = 5 if figures(self.text) else 6
+        return shortest <= self.words <= 80 and self.text.rstrip().endswith(_TERMINAL)
 
     @property
     def quoted_share(self) -> float:
@@ -187,7 +189,7 @@ def _rescore(lines: Sequence[_Line]) -> None:
         corroboration = (len(line.outlets) - 1) / max(1, most - 1)
         lead = 1.0 / (1.0 + 0.25 * line.position)
         figure = 1.0 if figures(line.text) else 0.0
-        line.score = 0.5 * line.central + 0.3 * corroboration + 0.2 * lead + 0.1 * figure
+        line.score = 0.5 * line.central + 0.3 * corroboration + 0.2 * lead + 0.3 * figure
 
 
 # What a shorter form's detail is worth against one more outlet stating it: a form that
@@ -276,7 +278,8 @@ def _select(
         if len(chosen) >= limit:
             break
         if any(line.text == c.text for c in chosen) or (
-            corroboration is not None and any(_restates(line, c, corroboration) for c in chosen)
+            corroboration is not None
+            and any(_restates(line, c, corroboration) for c in [*said, *chosen])
         ):
             continue
         if line in rest and any(_cosine(line.vector, s.vector) > 0.5 for s in said):
@@ -560,6 +563,9 @@ def summarise_lines(
     headline = _headline(lines, sentences)
     event = _event(lines, names)
     key_lines = _key_lines(lines, sentences, headline, event, max_points, corroboration)
+    if not headline.title_like:
+        # A sentence for a headline: the form of it the outlets share, as for a key point.
+        headline = _shared_form(headline, corroboration)
     if given_quotes:
         quotes = _given_quotes(given_quotes, max_quotes)
     else:
