@@ -66,8 +66,9 @@ def _fit(prefix: str) -> bool:
     words = prefix.split()
     if len(words) < MIN_WORDS or not _balanced(prefix):
         return False
-    last = words[-1].strip(",;:").lower()
-    return last not in STOPWORDS
+    last = words[-1].strip(",;:")
+    # A function word cannot end a sentence; a name that spells one can ("in May").
+    return not (last.islower() and last in STOPWORDS)
 
 
 def strip_attribution(text: str) -> str:
@@ -86,8 +87,9 @@ def _without_aside(text: str) -> str:
     for match in _ASIDE.finditer(text):
         before = text[: match.start()]
         after = text[match.end() :]
-        last = before.split()[-1].lower() if before.split() else ""
-        if after.startswith(("and ", "or ")) or last in STOPWORDS or not _balanced(before):
+        last = before.split()[-1] if before.split() else ""
+        dangling = last.islower() and last in STOPWORDS
+        if after.startswith(("and ", "or ")) or dangling or not _balanced(before):
             continue
         shorter = before + " " + after
         if _fit(shorter):
@@ -106,7 +108,8 @@ def forms(text: str) -> list[Form]:
         opener = match.group(1).lower()
         if opener in _RELATIVE and "," in core[match.end() :]:
             continue
-        if opener in _CLAUSE_OPENERS:
+        # A clause opener, or a participle (", ending years of delays").
+        if opener in _CLAUSE_OPENERS or (opener.endswith("ing") and len(opener) > 5):
             ends.add(match.start())
     found = [Form(whole, core)]
     for end in sorted(ends, reverse=True):

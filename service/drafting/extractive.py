@@ -479,7 +479,7 @@ def _event(lines: Sequence[_Line], names: Sequence[str]) -> DraftEvent | None:
     """The sentence that best says who met where and when, with those parts copied out: any
     sentence that names one of them gives an event, the one naming most of them is chosen."""
     best: tuple[float, DraftEvent] | None = None
-    for line in lines:
+    for line in map(_unattributed, lines):
         if not line.sentence_like:
             continue
         who = [n for n in names if n in line.text]
@@ -510,6 +510,19 @@ def _event(lines: Sequence[_Line], names: Sequence[str]) -> DraftEvent | None:
     return best[1] if best else None
 
 
+def _unattributed(line: _Line) -> _Line:
+    """The line without a trailing attribution (", the agency reports, citing police.")."""
+    whole = forms(line.text)[0]
+    if whole.text == line.text:
+        return line
+    return replace(
+        line,
+        text=whole.text,
+        evidence=tuple((aid, whole.quote) for aid, _ in line.evidence),
+        words=len(whole.text.split()),
+    )
+
+
 def _headline(lines: Sequence[_Line], sentences: Sequence[_Line]) -> _Line:
     """The most central headline-shaped line, else the most central short sentence."""
     titles = [line for line in lines if line.title_like]
@@ -529,7 +542,9 @@ def _key_lines(
 ) -> list[_Line]:
     """Key points add outcomes: what the headline and the event sentence said is not repeated.
     Each is the form of its sentence that most independent outlets state."""
-    said = [headline] + [line for line in lines if event is not None and line.text == event.text]
+    said = [headline] + [
+        line for line in lines if event is not None and _unattributed(line).text == event.text
+    ]
     pool = [line for line in sentences if line not in said] or list(sentences) or list(lines)
     shared = [_shared_form(line, corroboration) for line in pool]
     _rescore(shared)
