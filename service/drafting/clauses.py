@@ -36,6 +36,13 @@ _ASIDE = re.compile(rf", (?:{_ASIDE_OPENERS}) [^,.;:“”\"]{{3,80}}, ")
 # A relative pronoun after a comma opens an aside when another comma closes it: no cut there.
 _RELATIVE = frozenset("who which whose where when".split())
 MIN_WORDS = 6
+_FIRST_PERSON = re.compile(r"\b(?:I|we|We|us|our|Our|my|My|me)\b")
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+
+
+def unquoted(text: str) -> str:
+    """The text with its quotations blanked out."""
+    return _QUOTED.sub(" ", text)
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,10 @@ def _fit(prefix: str) -> bool:
 
 
 def strip_attribution(text: str) -> str:
-    """The sentence without trailing attribution segments (", X reports, citing Y.")."""
+    """The sentence without trailing attribution segments (", X reports, citing Y."); kept
+    where the sentence speaks in the first person: then the attribution says who speaks."""
+    if _FIRST_PERSON.search(unquoted(text)):
+        return text
     body = text
     while True:
         match = _ATTRIBUTION_TAIL.search(body)

@@ -24,6 +24,28 @@ _FIGURE_RE = re.compile(r"\d[\d,.]*")
 _WORD_RE = re.compile(r"[a-z]+")
 
 
+# Key figures a reader needs: amounts of money or shares, casualty counts, years. Ages,
+# scores and times are figures too, but seldom the news.
+_NUMBER = (
+    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|dozens|hundreds|thousands)"
+)
+_KEY_FIGURE_RES = (
+    re.compile(r"[$£€¥]\s?\d"),
+    re.compile(r"\d[\d,.]*\s?(?:million|billion|trillion|percent|per cent|%)", re.IGNORECASE),
+    re.compile(
+        rf"\b{_NUMBER}\s+(?:[a-z]+\s+){{0,3}}?(?:(?:were|was|are|have been|had been)\s+)?"
+        r"(?:killed|dead|died|injured|wounded|missing|hurt|casualties|deaths)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\b(?:19|20)\d{2}\b"),
+)
+
+
+def key_figure(text: str) -> bool:
+    """Whether a text gives a key figure: an amount, a casualty count or a year."""
+    return any(pattern.search(text) for pattern in _KEY_FIGURE_RES)
+
+
 def support_terms(text: str) -> frozenset[str]:
     """The content words of a text by the keys the verifier compares words by (stems, one
     key for a place and its demonym, for spelling variants), hyphenated words split."""

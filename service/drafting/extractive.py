@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from service.domain import SentenceGroup
 from service.drafting.clauses import forms
-from service.drafting.corroboration import Corroboration, figures, support_terms
+from service.drafting.corroboration import Corroboration, figures, key_figure, support_terms
 from service.drafting.drafts import (
     DraftEvent,
     DraftQuote,
@@ -188,8 +188,8 @@ def _rescore(lines: Sequence[_Line]) -> None:
     for line in lines:
         corroboration = (len(line.outlets) - 1) / max(1, most - 1)
         lead = 1.0 / (1.0 + 0.25 * line.position)
-        figure = 1.0 if figures(line.text) else 0.0
-        line.score = 0.5 * line.central + 0.3 * corroboration + 0.2 * lead + 0.3 * figure
+        figure = 1.0 if key_figure(line.text) else 0.0
+        line.score = 0.5 * line.central + 0.3 * corroboration + 0.2 * lead + 0.05 * figure
 
 
 # What a shorter form's detail is worth against one more outlet stating it: a form that
@@ -213,13 +213,19 @@ def _shared_form(line: _Line, corroboration: Corroboration) -> _Line:
             replace(
                 line,
                 text=form.text,
-                evidence=tuple((aid, form.quote) for aid, _ in line.evidence),
+                evidence=_evidence_of(line, form.quote),
                 words=len(form.text.split()),
                 vector=_reweigh(line.vector, _terms(form.text)),
                 outlets=outlets,
             ),
         )
     return best[1] if best else line
+
+
+def _evidence_of(line: _Line, quote: str) -> tuple[tuple[str, str], ...]:
+    """A shorter form's evidence: the part of a source line it copies; a candidate point
+    (a reduce) keeps the evidence it came with, which states all of it."""
+    return tuple((aid, quote if given == line.text else given) for aid, given in line.evidence)
 
 
 def _reweigh(reference: dict[str, float], terms: Sequence[str]) -> dict[str, float]:
@@ -245,6 +251,28 @@ def _topics(lines: Sequence[_Line], threshold: float) -> list[list[_Line]]:
     return topics
 
 
+def _topic_leads(candidates: list[_Line], said: Sequence[_Line], threshold: float) -> list[_Line]:
+    """One line per topic, topics ranked by how many independent outlets report them.
+
+    A fact many outlets report matters more than one outlet's aside; within a topic the
+    wording most outlets share speaks for it, the most central among those. Topics the
+    headline and event already state are skipped.
+    """
+    ranked = []
+    for topic in _topics(candidates, threshold):
+        outlets = frozenset().union(*(line.outlets for line in topic))
+        best = max(topic, key=lambda line: (len(line.outlets), line.score))
+        if _said(best, said):
+            continue
+        ranked.append((len(outlets) + sum(line.score for line in topic) / len(topic), best))
+    ranked.sort(key=lambda item: (-item[0], item[1].key))
+    return [best for _, best in ranked]
+
+
+def _said(line: _Line, said: Sequence[_Line]) -> bool:
+    return any(_cosine(line.vector, s.vector) > 0.5 for s in said)
+
+
 def _select(
     candidates: list[_Line],
     limit: int,
@@ -252,39 +280,25 @@ def _select(
     corroboration: Corroboration | None = None,
     threshold: float = 0.15,
 ) -> list[_Line]:
-    """One line per topic, topics ranked by how many independent outlets report them.
-
-    A fact many outlets report matters more than one outlet's aside; within a topic the most
-    central line speaks for it. Topics the headline and event already state are skipped, and
-    so is a line that restates a point already chosen (one point per fact).
-    """
-    ranked = []
-    for topic in _topics(candidates, threshold):
-        outlets = frozenset().union(*(line.outlets for line in topic))
-        # The wording most outlets share speaks for the topic; the most central among those.
-        best = max(topic, key=lambda line: (len(line.outlets), line.score))
-        if any(_cosine(best.vector, s.vector) > 0.5 for s in said):
-            continue
-        ranked.append((len(outlets) + sum(line.score for line in topic) / len(topic), best))
-    ranked.sort(key=lambda item: (-item[0], item[1].key))
-    # When the topics run out, the other lines follow, most corroborated first: a topic can
-    # hold more than one fact.
+    """The lead line of each topic, then, when the topics run out, the other lines several
+    outlets state, most corroborated first (a topic can hold more than one fact); one point
+    per fact: a line that restates a chosen point, the headline or the event is skipped."""
+    leads = _topic_leads(candidates, said, threshold)
     rest = sorted(
-        (line for line in candidates if all(line is not best for _, best in ranked)),
+        (line for line in candidates if all(line is not lead for lead in leads)),
         key=lambda line: (-(len(line.outlets) + line.score), line.key),
     )
+    rest = [line for line in rest if len(line.outlets) > 1 and not _said(line, said)]
     chosen: list[_Line] = []
-    for line in [best for _, best in ranked] + rest:
+    for line in leads + rest:
         if len(chosen) >= limit:
             break
-        if any(line.text == c.text for c in chosen) or (
-            corroboration is not None
-            and any(_restates(line, c, corroboration) for c in [*said, *chosen])
+        if any(line.text == c.text for c in chosen):
+            continue
+        if corroboration is None or not any(
+            _restates(line, c, corroboration) for c in [*said, *chosen]
         ):
-            continue
-        if line in rest and any(_cosine(line.vector, s.vector) > 0.5 for s in said):
-            continue
-        chosen.append(line)
+            chosen.append(line)
     return chosen
 
 
@@ -475,39 +489,50 @@ def _several_voices(ranked: Sequence[DraftQuote], limit: int) -> list[DraftQuote
     return chosen
 
 
-def _event(lines: Sequence[_Line], names: Sequence[str]) -> DraftEvent | None:
+def _event_of(line: _Line, names: Sequence[str]) -> tuple[int, DraftEvent] | None:
+    """How many of who (up to two), where and when a sentence names, and the event it
+    gives; None where it names none of them."""
+    if not line.sentence_like:
+        return None
+    who = [n for n in names if n in line.text]
+    place = next(
+        (
+            m.group(1)
+            for m in _PLACE_RE.finditer(line.text)
+            if not re.fullmatch(_MONTHS, m.group(1))
+        ),
+        None,
+    )
+    when = _DATE_RE.search(line.text)
+    features = min(len(who), 2) + (place is not None) + (when is not None)
+    if features < 1:
+        return None
+    event = DraftEvent(
+        text=line.text,
+        evidence=_draft_sentence(line).evidence,
+        who=who,
+        where=place,
+        when=when.group(0).removeprefix("on ") if when else None,
+    )
+    return features, event
+
+
+def _event(
+    lines: Sequence[_Line], names: Sequence[str], headline: _Line | None = None
+) -> DraftEvent | None:
     """The sentence that best says who met where and when, with those parts copied out: any
-    sentence that names one of them gives an event, the one naming most of them is chosen."""
-    best: tuple[float, DraftEvent] | None = None
+    sentence that names one of them gives an event, the one naming most of them is chosen;
+    a headline sentence that names as many of them is that sentence (said once)."""
+    best: tuple[float, int, DraftEvent] | None = None
     for line in map(_unattributed, lines):
-        if not line.sentence_like:
-            continue
-        who = [n for n in names if n in line.text]
-        place = next(
-            (
-                m.group(1)
-                for m in _PLACE_RE.finditer(line.text)
-                if not re.fullmatch(_MONTHS, m.group(1))
-            ),
-            None,
-        )
-        when = _DATE_RE.search(line.text)
-        features = min(len(who), 2) + (place is not None) + (when is not None)
-        if features < 1:
-            continue
-        value = features + line.score
-        if best is None or value > best[0]:
-            best = (
-                value,
-                DraftEvent(
-                    text=line.text,
-                    evidence=_draft_sentence(line).evidence,
-                    who=who,
-                    where=place,
-                    when=when.group(0).removeprefix("on ") if when else None,
-                ),
-            )
-    return best[1] if best else None
+        found = _event_of(line, names)
+        if found is not None and (best is None or found[0] + line.score > best[0]):
+            best = (found[0] + line.score, found[0], found[1])
+    if best is not None and headline is not None and not headline.title_like:
+        found = _event_of(_unattributed(headline), names)
+        if found is not None and found[0] >= best[1]:
+            return found[1]
+    return best[2] if best else None
 
 
 def _unattributed(line: _Line) -> _Line:
@@ -518,7 +543,7 @@ def _unattributed(line: _Line) -> _Line:
     return replace(
         line,
         text=whole.text,
-        evidence=tuple((aid, whole.quote) for aid, _ in line.evidence),
+        evidence=_evidence_of(line, whole.quote),
         words=len(whole.text.split()),
     )
 
@@ -576,11 +601,12 @@ def summarise_lines(
     names = _known_names(lines)
     sentences = [line for line in lines if line.sentence_like and line.quoted_share < 0.5]
     headline = _headline(lines, sentences)
-    event = _event(lines, names)
-    key_lines = _key_lines(lines, sentences, headline, event, max_points, corroboration)
     if not headline.title_like:
         # A sentence for a headline: the form of it the outlets share, as for a key point.
-        headline = _shared_form(headline, corroboration)
+        shared = _shared_form(headline, corroboration)
+        headline = _unattributed(headline) if shared.text == headline.text else shared
+    event = _event(lines, names, headline)
+    key_lines = _key_lines(lines, sentences, headline, event, max_points, corroboration)
     if given_quotes:
         quotes = _given_quotes(given_quotes, max_quotes)
     else:
