@@ -341,3 +341,26 @@ def test_a_sentence_that_states_little_of_a_claim_never_corroborates_it() -> Non
     )
     assert verdict.supported
     assert {c.article_id for c in verdict.citations} == {"first"}
+
+
+async def test_a_model_s_points_are_ordered_by_the_outlets_that_state_them() -> None:
+    # A model ranks a one-outlet detail first; the point three outlets state comes first.
+    from service.api.mapping import summarize_request
+    from service.api.schemas import SummarizeRequest
+    from service.drafting.drafts import DraftSentence, Evidence, SummaryDraft
+    from tests.test_pipeline import ScriptedModel
+
+    def point(text: str, article: str) -> DraftSentence:
+        return DraftSentence(text=text, evidence=[Evidence(article_id=article, quote=text)])
+
+    cost = point("The line will cost 240 million euros.", "outlet0")
+    start = point("Construction of the tram line will begin in March.", "outlet0")
+    title = point("Norhaven votes for tram line after long debate", "outlet0")
+    draft = SummaryDraft(headline=title, key_points=[cost, start])
+    request = SummarizeRequest.model_validate(
+        {"articles": [{"id": f"outlet{i}", "text": t} for i, t in enumerate(TRAM)]}
+    )
+    response = await summarize_request(request, model=ScriptedModel(draft), settings=Settings())
+    texts = [p.text for p in response.summary.key_points]
+    assert texts == [start.text, cost.text]
+    assert [p.sources for p in response.summary.key_points] == [3, 1]
