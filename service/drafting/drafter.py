@@ -369,17 +369,18 @@ def _candidates(
 ) -> tuple[list[CandidateLine], list[SourceLine]]:
     """Drafts as candidate lines (headline, event, key points) and candidate quotes.
 
-    Between reduce rounds only key points are carried: a headline and an event per batch
-    would crowd out the points the final round chooses from.
+    Between reduce rounds only key points and the event are carried: a headline per batch
+    would crowd out the points the final round chooses from, but the event sentence is a
+    fact of its own (a batch's points never repeat it), which the final round needs.
     """
     points: list[CandidateLine] = []
     quotes: list[SourceLine] = []
     for draft in drafts:
         sentences: list[DraftSentence] = list(draft.key_points)
+        if draft.event is not None:
+            sentences.insert(0, draft.event)
         if not key_points_only:
             sentences.insert(0, draft.headline)
-            if draft.event is not None:
-                sentences.insert(1, draft.event)
         for sentence in sentences:
             ids = tuple(dict.fromkeys(e.article_id for e in sentence.evidence))
             points.append(

@@ -14,11 +14,13 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel
 
 from service.domain import SentenceGroup
+from service.drafting.clauses import forms
+from service.drafting.corroboration import Corroboration, figures, key_figure, support_terms
 from service.drafting.drafts import (
     DraftEvent,
     DraftQuote,
@@ -79,6 +81,9 @@ class _Line:
     words: int
     vector: dict[str, float]
     score: float = 0.0
+    central: float = 0.0  # centrality across other articles, in [0, 1]
+    # The independent outlets (clusters of copies) estimated to state it.
+    outlets: frozenset[int] = frozenset()
 
     @property
     def title_like(self) -> bool:
@@ -89,8 +94,10 @@ class _Line:
 
     @property
     def sentence_like(self) -> bool:
-        """A full sentence fit to be a key point."""
-        return 8 <= self.words <= 80 and self.text.rstrip().endswith(_TERMINAL)
+        """A full sentence fit to be a key point; a short one too where it gives a figure
+        ("Officials said 13 people were killed.")."""
+        shortest = 5 if figures(self.text) else 6
+        return shortest <= self.words <= 80 and self.text.rstrip().endswith(_TERMINAL)
 
     @property
     def quoted_share(self) -> float:
@@ -104,20 +111,33 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(weight * b.get(term, 0.0) for term, weight in a.items())
 
 
-def _build_lines(items: Sequence[CandidateLine]) -> list[_Line]:
-    """Vectorise lines with TF-IDF over the lines themselves and score their centrality."""
-    term_lists = [_terms(item.text) for item in items]
-    doc_freq = Counter(term for terms in term_lists for term in set(terms))
-    total = len(items)
-    positions: Counter[str] = Counter()
-    lines: list[_Line] = []
-    for item, terms in zip(items, term_lists, strict=True):
+@dataclass(frozen=True)
+class _Space:
+    """The TF-IDF space of one request's lines."""
+
+    doc_freq: Counter[str]
+    total: int
+
+    def vector(self, terms: Sequence[str]) -> dict[str, float]:
         counts = Counter(terms)
         # Plain IDF: a term on (nearly) every line, such as the event's protagonists, tells
         # one fact from another not at all, so it weighs (nearly) nothing.
-        vector = {t: (1 + math.log(c)) * math.log(total / doc_freq[t]) for t, c in counts.items()}
+        vector = {
+            t: (1 + math.log(c)) * math.log(self.total / max(1, self.doc_freq[t]))
+            for t, c in counts.items()
+        }
         vector = {t: v for t, v in vector.items() if v > 0}
         norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        return {t: v / norm for t, v in vector.items()}
+
+
+def _build_lines(items: Sequence[CandidateLine]) -> tuple[list[_Line], Corroboration]:
+    """Vectorise lines with TF-IDF over the lines themselves and score their centrality."""
+    term_lists = [_terms(item.text) for item in items]
+    space = _Space(Counter(term for terms in term_lists for term in set(terms)), len(items))
+    positions: Counter[str] = Counter()
+    lines: list[_Line] = []
+    for item, terms in zip(items, term_lists, strict=True):
         first = item.article_ids[0] if item.article_ids else ""
         lines.append(
             _Line(
@@ -127,16 +147,21 @@ def _build_lines(items: Sequence[CandidateLine]) -> list[_Line]:
                 evidence=tuple(item.evidence) or ((first, item.text),),
                 position=positions[first],
                 words=len(item.text.split()),
-                vector={t: v / norm for t, v in vector.items()},
+                vector=space.vector(terms),
             )
         )
         positions[first] += 1
+    corroboration = Corroboration(
+        [item.text for item in items], [item.article_ids or ("",) for item in items]
+    )
+    for line in lines:
+        line.outlets = corroboration.outlets(line.text)
     _score(lines)
-    return lines
+    return lines, corroboration
 
 
-def _score(lines: list[_Line]) -> None:
-    """Centrality across other articles, corroboration and lead position, each in [0, 1]."""
+def _centrality(lines: list[_Line]) -> None:
+    """Each line's summed similarity to the lines of other articles, scaled into [0, 1]."""
     centrality = []
     for i, line in enumerate(lines):
         own = set(line.article_ids)
@@ -148,11 +173,66 @@ def _score(lines: list[_Line]) -> None:
             )
         )
     top = max(centrality, default=0.0) or 1.0
-    most_sources = max((len(line.article_ids) for line in lines), default=1)
     for line, central in zip(lines, centrality, strict=True):
-        corroboration = (len(line.article_ids) - 1) / max(1, most_sources - 1)
+        line.central = central / top
+
+
+def _score(lines: list[_Line]) -> None:
+    """Centrality, corroboration by independent outlets, key figures and lead position."""
+    _centrality(lines)
+    _rescore(lines)
+
+
+def _rescore(lines: Sequence[_Line]) -> None:
+    most = max((len(line.outlets) for line in lines), default=1)
+    for line in lines:
+        corroboration = (len(line.outlets) - 1) / max(1, most - 1)
         lead = 1.0 / (1.0 + 0.25 * line.position)
-        line.score = 0.6 * central / top + 0.2 * corroboration + 0.2 * lead
+        figure = 1.0 if key_figure(line.text) else 0.0
+        line.score = 0.5 * line.central + 0.3 * corroboration + 0.2 * lead + 0.05 * figure
+
+
+# What a shorter form's detail is worth against one more outlet stating it: a form that
+# drops half of the sentence's distinctive words must gain more than one outlet.
+DETAIL_WEIGHT = 2.5
+
+
+def _shared_form(line: _Line, corroboration: Corroboration) -> _Line:
+    """The form of a sentence that best trades the outlets stating it against the detail it
+    keeps (the whole sentence where no shorter form gains), without a trailing attribution."""
+    whole = corroboration.weight(support_terms(line.text)) or 1.0
+    best: tuple[float, _Line] | None = None
+    for form in forms(line.text):
+        outlets = corroboration.outlets(form.text) | line.outlets
+        detail = corroboration.weight(support_terms(form.text)) / whole
+        value = len(outlets) + DETAIL_WEIGHT * detail
+        if best is not None and value <= best[0]:
+            continue
+        best = (
+            value,
+            replace(
+                line,
+                text=form.text,
+                evidence=_evidence_of(line, form.quote),
+                words=len(form.text.split()),
+                vector=_reweigh(line.vector, _terms(form.text)),
+                outlets=outlets,
+            ),
+        )
+    return best[1] if best else line
+
+
+def _evidence_of(line: _Line, quote: str) -> tuple[tuple[str, str], ...]:
+    """A shorter form's evidence: the part of a source line it copies; a candidate point
+    (a reduce) keeps the evidence it came with, which states all of it."""
+    return tuple((aid, quote if given == line.text else given) for aid, given in line.evidence)
+
+
+def _reweigh(reference: dict[str, float], terms: Sequence[str]) -> dict[str, float]:
+    """A shorter form's vector: its parent's weights for the terms it keeps, renormalised."""
+    kept = {t: reference[t] for t in set(terms) if t in reference}
+    norm = math.sqrt(sum(v * v for v in kept.values())) or 1.0
+    return {t: v / norm for t, v in kept.items()}
 
 
 def _topics(lines: Sequence[_Line], threshold: float) -> list[list[_Line]]:
@@ -171,23 +251,63 @@ def _topics(lines: Sequence[_Line], threshold: float) -> list[list[_Line]]:
     return topics
 
 
-def _select(
-    candidates: list[_Line], limit: int, said: Sequence[_Line] = (), threshold: float = 0.15
-) -> list[_Line]:
-    """One line per topic, topics ranked by how many articles report them.
+def _topic_leads(candidates: list[_Line], said: Sequence[_Line], threshold: float) -> list[_Line]:
+    """One line per topic, topics ranked by how many independent outlets report them.
 
-    A fact many outlets report matters more than one outlet's aside; within a topic the most
-    central line speaks for it. Topics the headline and event already state are skipped.
+    A fact many outlets report matters more than one outlet's aside; within a topic the
+    wording most outlets share speaks for it, the most central among those. Topics the
+    headline and event already state are skipped.
     """
     ranked = []
     for topic in _topics(candidates, threshold):
-        articles = {aid for line in topic for aid in line.article_ids}
-        best = topic[0]
-        if any(_cosine(best.vector, s.vector) > 0.5 for s in said):
+        outlets = frozenset().union(*(line.outlets for line in topic))
+        best = max(topic, key=lambda line: (len(line.outlets), line.score))
+        if _said(best, said):
             continue
-        ranked.append((len(articles) + sum(line.score for line in topic) / len(topic), best))
+        ranked.append((len(outlets) + sum(line.score for line in topic) / len(topic), best))
     ranked.sort(key=lambda item: (-item[0], item[1].key))
-    return [line for _, line in ranked[:limit]]
+    return [best for _, best in ranked]
+
+
+def _said(line: _Line, said: Sequence[_Line]) -> bool:
+    return any(_cosine(line.vector, s.vector) > 0.5 for s in said)
+
+
+def _select(
+    candidates: list[_Line],
+    limit: int,
+    said: Sequence[_Line] = (),
+    corroboration: Corroboration | None = None,
+    threshold: float = 0.15,
+) -> list[_Line]:
+    """The lead line of each topic, then, when the topics run out, the other lines several
+    outlets state, most corroborated first (a topic can hold more than one fact); one point
+    per fact: a line that restates a chosen point, the headline or the event is skipped."""
+    leads = _topic_leads(candidates, said, threshold)
+    rest = sorted(
+        (line for line in candidates if all(line is not lead for lead in leads)),
+        key=lambda line: (-(len(line.outlets) + line.score), line.key),
+    )
+    rest = [line for line in rest if len(line.outlets) > 1 and not _said(line, said)]
+    chosen: list[_Line] = []
+    for line in leads + rest:
+        if len(chosen) >= limit:
+            break
+        if any(line.text == c.text for c in chosen):
+            continue
+        if corroboration is None or not any(
+            _restates(line, c, corroboration) for c in [*said, *chosen]
+        ):
+            chosen.append(line)
+    return chosen
+
+
+def _restates(line: _Line, other: _Line, corroboration: Corroboration) -> bool:
+    """Whether two points tell the same fact: the core of one (any of its forms, the whole
+    sentence included) is stated by the other, as an outlet's line would state it."""
+    return any(corroboration.states(form.text, other.text) for form in forms(line.text)) or any(
+        corroboration.states(form.text, line.text) for form in forms(other.text)
+    )
 
 
 def _draft_sentence(line: _Line) -> DraftSentence:
@@ -265,17 +385,51 @@ def _same_words(a: str, b: str) -> bool:
 def _quote_speaker(
     text: str, match: re.Match[str], before: str, names: Sequence[str], last: str | None
 ) -> str | None:
-    """Who a quotation in `text` is given to: a name before it, else "he said" after it."""
+    """Who a quotation in `text` is given to: a name before it, else "he said" or "said
+    Name" after it."""
     speaker = _speaker_before(before, names)
     if speaker is not None:
         return speaker
-    after = text[match.end() : match.end() + 40]
+    after = text[match.end() : match.end() + 80]
     pronoun = re.match(rf"\W*(\w+) ({_SPEECH_VERBS})\b", after)
-    if pronoun is None:
-        return None
-    if pronoun.group(1).lower() in _PRONOUNS:
+    if pronoun is not None and pronoun.group(1).lower() in _PRONOUNS:
         return last
-    return _speaker_before(pronoun.group(1), names)
+    clause = re.match(r"[^.“”\"]*", after)
+    if clause is None or not re.search(rf"\b(?:{_SPEECH_VERBS})\b", clause.group(0)):
+        return None
+    return _speaker_after(clause.group(0), names)
+
+
+def _speaker_after(clause: str, names: Sequence[str]) -> str | None:
+    """The first known name (or its surname) in the clause after a quotation."""
+    best: tuple[int, str] | None = None
+    for name in names:
+        for form in (name, name.split()[-1]):
+            found = re.search(rf"\b{re.escape(form)}\b", clause)
+            if found and (best is None or found.start() < best[0]):
+                best = (found.start(), form)
+    return best[1] if best else None
+
+
+# A capitalised name beside a speech verb ("said Ana Ruiz", "Minister Ana Ruiz told").
+_NAME = r"[A-Z][a-z]+(?:[-’'][A-Za-z]+)?(?:\s+[A-Z][a-z]+(?:[-’'][A-Za-z]+)?)+"
+_SPEAKER_RES = (
+    re.compile(rf"\b(?:{_SPEECH_VERBS})\s+(?:(?:Dr|Mr|Mrs|Ms)\.?\s+)?({_NAME})"),
+    re.compile(rf"({_NAME})\s+(?:{_SPEECH_VERBS})\b"),
+)
+
+
+def _speakers(lines: Sequence[_Line]) -> list[str]:
+    """Names written beside a speech verb, titles left out: the people a line quotes, even
+    when only one article names them."""
+    found: dict[str, None] = {}
+    for line in lines:
+        for pattern in _SPEAKER_RES:
+            for match in pattern.finditer(line.text):
+                words = [w for w in match.group(1).split() if w.lower() not in _TITLE_WORDS]
+                if len(words) >= 2:
+                    found.setdefault(" ".join(words[-2:]), None)
+    return list(found)
 
 
 def _line_quotes(
@@ -335,38 +489,63 @@ def _several_voices(ranked: Sequence[DraftQuote], limit: int) -> list[DraftQuote
     return chosen
 
 
-def _event(lines: Sequence[_Line], names: Sequence[str]) -> DraftEvent | None:
-    """The sentence that best says who met where and when, with those parts copied out."""
-    best: tuple[float, DraftEvent] | None = None
-    for line in lines:
-        if not line.sentence_like:
-            continue
-        who = [n for n in names if n in line.text]
-        place = next(
-            (
-                m.group(1)
-                for m in _PLACE_RE.finditer(line.text)
-                if not re.fullmatch(_MONTHS, m.group(1))
-            ),
-            None,
-        )
-        when = _DATE_RE.search(line.text)
-        features = min(len(who), 2) + (place is not None) + (when is not None)
-        if features < 3:
-            continue
-        value = features + line.score
-        if best is None or value > best[0]:
-            best = (
-                value,
-                DraftEvent(
-                    text=line.text,
-                    evidence=_draft_sentence(line).evidence,
-                    who=who,
-                    where=place,
-                    when=when.group(0).removeprefix("on ") if when else None,
-                ),
-            )
-    return best[1] if best else None
+def _event_of(line: _Line, names: Sequence[str]) -> tuple[int, DraftEvent] | None:
+    """How many of who (up to two), where and when a sentence names, and the event it
+    gives; None where it names none of them."""
+    if not line.sentence_like:
+        return None
+    who = [n for n in names if n in line.text]
+    place = next(
+        (
+            m.group(1)
+            for m in _PLACE_RE.finditer(line.text)
+            if not re.fullmatch(_MONTHS, m.group(1))
+        ),
+        None,
+    )
+    when = _DATE_RE.search(line.text)
+    features = min(len(who), 2) + (place is not None) + (when is not None)
+    if features < 1:
+        return None
+    event = DraftEvent(
+        text=line.text,
+        evidence=_draft_sentence(line).evidence,
+        who=who,
+        where=place,
+        when=when.group(0).removeprefix("on ") if when else None,
+    )
+    return features, event
+
+
+def _event(
+    lines: Sequence[_Line], names: Sequence[str], headline: _Line | None = None
+) -> DraftEvent | None:
+    """The sentence that best says who met where and when, with those parts copied out: any
+    sentence that names one of them gives an event, the one naming most of them is chosen;
+    a headline sentence that names as many of them is that sentence (said once)."""
+    best: tuple[float, int, DraftEvent] | None = None
+    for line in map(_unattributed, lines):
+        found = _event_of(line, names)
+        if found is not None and (best is None or found[0] + line.score > best[0]):
+            best = (found[0] + line.score, found[0], found[1])
+    if best is not None and headline is not None and not headline.title_like:
+        found = _event_of(_unattributed(headline), names)
+        if found is not None and found[0] >= best[1]:
+            return found[1]
+    return best[2] if best else None
+
+
+def _unattributed(line: _Line) -> _Line:
+    """The line without a trailing attribution (", the agency reports, citing police.")."""
+    whole = forms(line.text)[0]
+    if whole.text == line.text:
+        return line
+    return replace(
+        line,
+        text=whole.text,
+        evidence=_evidence_of(line, whole.quote),
+        words=len(whole.text.split()),
+    )
 
 
 def _headline(lines: Sequence[_Line], sentences: Sequence[_Line]) -> _Line:
@@ -384,11 +563,17 @@ def _key_lines(
     headline: _Line,
     event: DraftEvent | None,
     limit: int,
+    corroboration: Corroboration,
 ) -> list[_Line]:
-    """Key points add outcomes: what the headline and the event sentence said is not repeated."""
-    said = [headline] + [line for line in lines if event is not None and line.text == event.text]
+    """Key points add outcomes: what the headline and the event sentence said is not repeated.
+    Each is the form of its sentence that most independent outlets state."""
+    said = [headline] + [
+        line for line in lines if event is not None and _unattributed(line).text == event.text
+    ]
     pool = [line for line in sentences if line not in said] or list(sentences) or list(lines)
-    return _select(pool, limit, said)
+    shared = [_shared_form(line, corroboration) for line in pool]
+    _rescore(shared)
+    return _select(shared, limit, said, corroboration)
 
 
 def _given_quotes(quotes: Sequence[SourceLine], limit: int) -> list[DraftQuote]:
@@ -410,21 +595,26 @@ def summarise_lines(
 
     Quotations come from `given_quotes` when there are any, else from the lines themselves.
     """
-    lines = _build_lines(items)
+    lines, corroboration = _build_lines(items)
     if not lines:
         raise ModelOutputError("there are no source sentences to summarise")
     names = _known_names(lines)
     sentences = [line for line in lines if line.sentence_like and line.quoted_share < 0.5]
     headline = _headline(lines, sentences)
-    event = _event(lines, names)
-    key_lines = _key_lines(lines, sentences, headline, event, max_points)
+    if not headline.title_like:
+        # A sentence for a headline: the form of it the outlets share, as for a key point.
+        shared = _shared_form(headline, corroboration)
+        headline = _unattributed(headline) if shared.text == headline.text else shared
+    event = _event(lines, names, headline)
+    key_lines = _key_lines(lines, sentences, headline, event, max_points, corroboration)
     if given_quotes:
         quotes = _given_quotes(given_quotes, max_quotes)
     else:
         said_terms = frozenset(
             term for line in [headline, *key_lines] for term in line.vector
         ) | frozenset(_terms(event.text) if event else ())
-        quotes = _quotes(lines, names, max_quotes, said_terms)
+        speakers = list(dict.fromkeys([*names, *_speakers(lines)]))
+        quotes = _quotes(lines, speakers, max_quotes, said_terms)
     return SummaryDraft(
         headline=_draft_sentence(headline),
         event=event,
@@ -481,7 +671,7 @@ def _closest_line(text: str, lines: Sequence[_Line]) -> tuple[_Line | None, floa
 
 def repair_items(blocks: ParsedBlocks, prompt: str) -> RepairDraft:
     """Replace each failed sentence by the source sentence that states most of it, if any."""
-    lines = _build_lines([CandidateLine(s.key, s.article_ids, s.text) for s in blocks.sources])
+    lines, _ = _build_lines([CandidateLine(s.key, s.article_ids, s.text) for s in blocks.sources])
     repairs = []
     for index, text in _numbered_items(prompt):
         line, share = _closest_line(text, lines)

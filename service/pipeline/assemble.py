@@ -193,7 +193,7 @@ class Assembler:
         summary = Summary(
             headline=headline,
             event=event,
-            key_points=tuple(points),
+            key_points=by_corroboration(points),
             quotes=quotes,
             conflicts=_merged(self.written_conflicts(draft.conflicts, failures), self.conflicts()),
         )
@@ -268,6 +268,12 @@ def _merged(
     seen = [spans(c) for c in written]
     extra = [c for c in found if not any(spans(c) <= s or s <= spans(c) for s in seen)]
     return (*written, *extra)
+
+
+def by_corroboration(points: Sequence[VerifiedSentence]) -> tuple[VerifiedSentence, ...]:
+    """Key points ordered by how many independent sources state them, then in the order the
+    model ranked them by importance: what several outlets report comes first."""
+    return tuple(sorted(points, key=lambda point: -point.sources))
 
 
 def dropped(failures: Sequence[Failure]) -> tuple[DroppedSentence, ...]:

@@ -28,6 +28,10 @@ MAX_STITCHED = 3
 STITCH_MIN_SHARED = 2
 STITCH_MIN_NEW = 2
 STITCH_SAME_EVENT = 3
+# A sentence of another outlet corroborates a claim only if it states this share of the
+# claim's distinctive (IDF-weighted) content words itself: the score alone lets a sentence
+# that names nothing the claim needs pass for a long claim whose words occur elsewhere.
+CORROBORATION_COVERAGE = 0.75
 # How far back (in sentences of the same article) a referring sentence looks for its name.
 ANTECEDENT_WINDOW = 3
 REFERRING_PRONOUNS = frozenset("he she they it his her their its".split())
@@ -577,9 +581,13 @@ class Verifier:
             if doc not in cited_docs:
                 by_document.setdefault(doc, []).append(member)
         found: list[int] = []
+        copies = set(grouped)
         for doc in sorted(by_document):
             for member in dict.fromkeys(by_document[doc]):
-                if _passes(self._check_with_parts(subject, [member])):
+                check = self._check_with_parts(subject, [member])
+                # A near-duplicate the grouping found is the same sentence told again; any
+                # other sentence must state the claim's content itself.
+                if _passes(check) if member in copies else _states_alone(check):
                     found.append(member)
                     break
         return found
@@ -621,6 +629,12 @@ def _opens_with_reference(facts: TextFacts) -> bool:
     if first in REFERRING_PRONOUNS:
         return True
     return first in REFERRING_DETERMINERS and len(words) > 1 and not words[1].capitalised
+
+
+def _states_alone(check: Check) -> bool:
+    """Whether one sentence supports the claim by itself, stating most of its content."""
+    support = check.features.support
+    return _passes(check) and support.weighted_coverage >= CORROBORATION_COVERAGE
 
 
 def _passes(check: Check) -> bool:
