@@ -130,7 +130,17 @@ def main() -> None:
         with contextlib.ExitStack() as stack:
             raw = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "profile.txt"
             if args.profile:
-                spy = ["py-spy", "record", "--gil", "-r", "250", "-f", "raw", "-o", str(raw)]
+                spy = [
+                    str(Path(sys.executable).with_name("py-spy")),
+                    "record",
+                    "--gil",
+                    "-r",
+                    "250",
+                    "-f",
+                    "raw",
+                    "-o",
+                    str(raw),
+                ]
                 recorder = subprocess.Popen([*spy, "--pid", str(pid)], stderr=subprocess.DEVNULL)
                 time.sleep(1)  # py-spy attaches
             # In batches: /proc counts in clock ticks, and the least loaded batch is the figure

@@ -223,3 +223,20 @@ async def test_a_model_failing_before_the_index_is_built_still_gets_the_extracti
         result.run.fallback_reason is not None and "model_unavailable" in result.run.fallback_reason
     )
     assert result.summary.key_points
+
+
+def test_the_sources_conflicts_are_found_once_per_prepared_set() -> None:
+    client = _client()
+    articles = seed_articles()
+    first = client.post("/summarize", json={"articles": articles})
+    assert first.status_code == 200, first.text
+    prepared = PREPARED.get(
+        articles_key([article_input(ArticleIn.model_validate(a)) for a in articles])
+    )
+    assert prepared is not None and "conflicts" in prepared.memo
+    # Poisoned: a repeat that found them again would not show this marker.
+    found = prepared.memo["conflicts"]
+    prepared.memo["conflicts"] = found[:0]
+    again = client.post("/summarize", json={"articles": articles})
+    assert again.json()["summary"]["conflicts"] == []
+    assert first.json()["summary"]["conflicts"], "the seeds' sources disagree on one point"

@@ -68,7 +68,11 @@ class Assembler:
     """Verifies every part of a draft against the request's documents."""
 
     def __init__(
-        self, documents: Sequence[Document], groups: SourceGroups, verifier: Verifier
+        self,
+        documents: Sequence[Document],
+        groups: SourceGroups,
+        verifier: Verifier,
+        memo: dict[str, Any] | None = None,
     ) -> None:
         self.texts = {doc.id: doc.text for doc in documents}
         self.published = {
@@ -79,6 +83,9 @@ class Assembler:
         self.groups = groups
         self.verifier = verifier
         self.checked = 0
+        # What depends on the sources alone (their conflicts), kept with the prepared set so a
+        # repeated set pays once; a plain dict: two threads computing it find the same value.
+        self.memo: dict[str, Any] = {} if memo is None else memo
 
     def grounded(self, citations: Sequence[Citation]) -> tuple[Citation, ...]:
         """Citations re-checked against the documents: the grounding invariant, enforced here."""
@@ -226,6 +233,12 @@ class Assembler:
     def conflicts(self) -> tuple[VerifiedConflict, ...]:
         """What independent sources disagree on, each side as a verified source sentence
         (whatever model wrote the summary: the sources are compared, not the draft)."""
+        found: tuple[VerifiedConflict, ...] | None = self.memo.get("conflicts")
+        if found is None:
+            found = self.memo["conflicts"] = self._source_conflicts()
+        return found
+
+    def _source_conflicts(self) -> tuple[VerifiedConflict, ...]:
         found: list[VerifiedConflict] = []
         index = self.verifier.index
         source_of = independent_groups([d.id for d in index.documents], self.groups)

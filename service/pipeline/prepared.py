@@ -20,6 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import astuple
+from typing import Any
 
 from service.config import Settings
 from service.domain import ArticleInput, Document, SourceGroups
@@ -40,6 +41,8 @@ class Prepared:
         self.groups = groups
         self._verifier: Verifier | None = None
         self._lock = threading.Lock()
+        # Results that depend on these sources alone (Assembler.memo), computed once.
+        self.memo: dict[str, Any] = {}
 
     @property
     def indexed(self) -> bool:

@@ -182,7 +182,9 @@ async def _drafted(
         async with request_deadline(settings.request_deadline_s):
             result = await drafter.write(prepared.groups.groups, chunks)
             # Shielded: a deadline passing here leaves the index to the extractive fallback.
-            assembler = Assembler(prepared.documents, prepared.groups, await asyncio.shield(index))
+            assembler = Assembler(
+                prepared.documents, prepared.groups, await asyncio.shield(index), prepared.memo
+            )
             summary, report = await _verified(
                 result.draft, drafter, prepared, assembler, repair, stage
             )
@@ -248,7 +250,7 @@ async def summarize(
     except BaseException:
         index.cancel()  # nothing will verify: the index need not be finished
         raise
-    assembler = Assembler(prepared.documents, prepared.groups, await index)
+    assembler = Assembler(prepared.documents, prepared.groups, await index, prepared.memo)
     if fallback_reason is None and not summary.key_points and model.profile.extractive_fallback:
         fallback_reason = "no sentence written by the model passed verification"
     if fallback_reason is not None:

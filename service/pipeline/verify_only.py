@@ -61,7 +61,7 @@ def _rules_verdicts(
     _check_claims(articles, claims, settings)
     prepared = prepared_for(articles, settings)
     verifier = prepared.verifier
-    assembler = Assembler(prepared.documents, prepared.groups, verifier)
+    assembler = Assembler(prepared.documents, prepared.groups, verifier, prepared.memo)
     verdicts = []
     for claim in claims:
         raise_if_cancelled()
