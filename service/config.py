@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     model_max_attempts: int = Field(default=3, ge=1, le=10)
     request_deadline_s: float = Field(default=180.0, gt=0)
     max_concurrent_model_calls: int = Field(default=4, ge=1)
+    # Worker threads computing at once per process (service.pipeline.worker); the rest wait.
+    compute_threads: int = Field(default=2, ge=1, le=64)
 
     # Input limits (documented in README): beyond them the client gets a 4xx.
     max_articles: int = Field(default=50, ge=1)

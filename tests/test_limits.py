@@ -241,3 +241,51 @@ def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
             return False
 
     _wait_until(up, 60)
+
+
+async def test_no_more_worker_threads_compute_at_once_than_the_setting_allows() -> None:
+    from service.config import get_settings
+
+    allowed = get_settings().compute_threads
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def work() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+
+    await asyncio.gather(*(in_worker(work) for _ in range(allowed + 3)))
+    assert most == allowed
+
+
+async def test_work_cancelled_while_it_waits_for_a_thread_never_runs() -> None:
+    from service.config import get_settings
+
+    release = threading.Event()
+    ran: list[int] = []
+
+    def hold() -> None:
+        release.wait(5)
+
+    def late() -> None:
+        ran.append(1)
+
+    holders = [
+        asyncio.ensure_future(in_worker(hold)) for _ in range(get_settings().compute_threads)
+    ]
+    await asyncio.sleep(0.1)
+    waiting = asyncio.ensure_future(in_worker(late))
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    release.set()
+    await asyncio.gather(*holders)
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    await asyncio.sleep(0.1)
+    assert ran == []

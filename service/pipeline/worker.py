@@ -20,6 +20,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
+from service.config import get_settings
 from service.errors import ServiceError
 from service.llm.base import Model, ModelReply, ModelRequest, OutputT
 
@@ -30,6 +31,22 @@ T = TypeVar("T")
 # offline model's loop in a worker thread looks at its caller's flag.
 DISCONNECT_POLL_S = 0.25
 _WORKER_POLL_S = 0.05
+
+# How many worker threads compute at once in this process (SUMMARIZER_COMPUTE_THREADS): the
+# rest wait their turn. Python threads share one interpreter lock, so more of them only switch
+# more often and starve the event loop (the health probe); the cores are used by more
+# processes (`serve --workers N`). Sized from the settings at first use.
+_compute: threading.BoundedSemaphore | None = None
+_compute_lock = threading.Lock()
+
+
+def _compute_slots() -> threading.BoundedSemaphore:
+    global _compute
+    with _compute_lock:
+        if _compute is None:
+            _compute = threading.BoundedSemaphore(get_settings().compute_threads)
+        return _compute
+
 
 # The flags of the work this thread does for its callers (outermost first).
 _cancelled: contextvars.ContextVar[tuple[threading.Event, ...]] = contextvars.ContextVar(
@@ -82,10 +99,14 @@ async def in_worker(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs)
     context = contextvars.copy_context()
     context.run(_cancelled.set, (*_cancelled.get(), flag))
     future: asyncio.Future[T] = loop.create_future()
+    slots = _compute_slots()
 
     def run() -> None:
         try:
-            result = context.run(function, *args, **kwargs)
+            with slots:
+                if flag.is_set():
+                    raise Cancelled
+                result = context.run(function, *args, **kwargs)
         except BaseException as error:  # handed to the awaiting task, whatever it is
             _deliver(loop, _fail, future, error)
         else:
