@@ -169,3 +169,32 @@ async def test_the_conflicts_of_every_map_call_reach_the_reduced_draft() -> None
     assert {
         e.article_id for c in result.draft.conflicts for s in c.claims for e in s.evidence
     } <= ids
+
+
+async def test_each_map_call_lists_only_the_articles_its_sentences_come_from() -> None:
+    # Twelve short articles in a small window: several map calls, each naming a few articles.
+    articles = [
+        ArticleIn.model_validate(
+            {
+                "id": f"report-{n}",
+                "source": f"Outlet Number {n}",
+                "title": f"Harbour works, part {n}",
+                "text": " ".join(
+                    f"Crews in district {n} finished stage {k} of the harbour works on time."
+                    for k in range(12)
+                ),
+            }
+        )
+        for n in range(12)
+    ]
+    model = Recording(context_tokens=2_048)
+    settings = Settings(context_tokens=2_048, max_output_tokens=256)
+    request = SummarizeRequest(articles=articles, options={"repair": False})
+    await summarize_request(request, model=model, settings=settings)
+    maps = [r for r in model.requests if r.task == "summarize"]
+    assert len(maps) > 1
+    for call in maps:
+        block = parse_blocks("\n".join(m.content for m in call.messages))
+        tags_listed = {line.key for line in block.articles}
+        tags_used = {tag for line in block.sources for tag in line.article_ids}
+        assert tags_listed == tags_used, (tags_listed, tags_used)

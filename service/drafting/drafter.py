@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal, TypeVar
@@ -157,6 +157,8 @@ class Drafter:
         # Articles travel under short tags; every reply is mapped back to the client's ids.
         self.tags = ArticleTags([doc.id for doc in documents])
         self.articles = render_articles(documents, self.tags, copies)
+        self._documents = list(documents)
+        self._copies = copies
         self.render_sources = partial(render_sources, tags=self.tags)
         # Independent sources: the articles less the copies of an earlier one.
         self.sources = len(documents) - len(copies_of_earlier(documents, copies or {}))
@@ -205,12 +207,24 @@ class Drafter:
         reply = await self.model.execute(request)
         return _with_article_ids(reply.output, self.tags)
 
-    async def _summarize(self, groups: Sequence[SentenceGroup]) -> SummaryDraft:
+    def listed(self, article_ids: Iterable[str]) -> str:
+        """The article list of one map or reduce call: only the articles its lines name (every
+        call used to repeat all of them: 40 articles cost about 1,000 tokens a call)."""
+        named = set(article_ids)
+        documents = [doc for doc in self._documents if doc.id in named]
+        if len(documents) == len(self._documents):
+            return self.articles
+        return render_articles(documents, self.tags, self._copies)
+
+    async def _summarize(
+        self, groups: Sequence[SentenceGroup], articles: str | None = None
+    ) -> SummaryDraft:
         """One summarize call; a reply cut off at the token limit is asked for again, once,
         with half as much (a small model may not stop before the limit on a long ask)."""
         ask = Ask(self.limits["max_key_points"], self.limits["max_quotes"], self.sources)
+        articles = self.articles if articles is None else articles
         try:
-            return await self._summarize_ask(groups, ask)
+            return await self._summarize_ask(groups, ask, articles)
         except ModelOutputError as e:
             smaller = ask.smaller()
             if not e.cut_off or smaller == ask:
@@ -219,13 +233,15 @@ class Drafter:
                 f"the reply was cut off at the token limit: asking for {smaller.key_points} "
                 f"key points and {smaller.quotes} quotes"
             )
-            return await self._summarize_ask(groups, smaller)
+            return await self._summarize_ask(groups, smaller, articles)
 
-    async def _summarize_ask(self, groups: Sequence[SentenceGroup], ask: Ask) -> SummaryDraft:
+    async def _summarize_ask(
+        self, groups: Sequence[SentenceGroup], ask: Ask, articles: str
+    ) -> SummaryDraft:
         template = load_prompt("summarize")
         self.versions["summarize"] = template.version
         messages = template.render(
-            articles=self.articles,
+            articles=articles,
             sources=self.render_sources(groups),
             max_key_points=ask.key_points,
             max_quotes=ask.quotes,
@@ -264,8 +280,10 @@ class Drafter:
     async def _reduce_batch(
         self, candidates: Sequence[CandidateLine], quotes: Sequence[SourceLine], max_points: int
     ) -> SummaryDraft:
+        named = [a for cand in candidates for a in cand.article_ids]
+        named += [a for quote in quotes for a in quote.article_ids]
         messages = load_prompt("reduce").render(
-            articles=self.articles,
+            articles=self.listed(named),
             candidates=self.render_candidates(candidates),
             quotes=render_quotes(quotes, self.tags),
             max_key_points=max_points,
@@ -300,7 +318,8 @@ class Drafter:
 
             async def mapped(chunk: Sequence[SentenceGroup]) -> SummaryDraft:
                 nonlocal done
-                draft = await self._summarize(chunk)
+                listed = self.listed(a for group in chunk for a in group.article_ids)
+                draft = await self._summarize(chunk, listed)
                 done += 1
                 self.progress(f"map {done}/{len(chunks)} done")
                 return draft
