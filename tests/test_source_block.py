@@ -142,3 +142,29 @@ def test_the_article_list_names_copies_and_leaves_out_a_title_sent_as_a_sentence
         {"wire-1": ["paper-2"], "paper-2": ["wire-1"]},
     )
     assert listed.splitlines()[1:-1] == ["[A] Wire", "[B] Paper | title=Other title | copy of A"]
+
+
+_WORDS = st.lists(
+    st.sampled_from(["the", "council", "approved", "=", "budget", "on", "Monday", "«x»"]),
+    min_size=1,
+    max_size=8,
+).map(" ".join)
+
+
+# A passage of "=" alone would read back as the candidate's text: no real passage is that.
+@given(text=_WORDS, other=_WORDS.filter(lambda words: words != "="))
+def test_a_passage_that_is_its_candidates_own_text_is_sent_once_and_read_back(
+    text: str, other: str
+) -> None:
+    tags = ArticleTags(["wire-1", "paper-2"])
+    candidate = CandidateLine(
+        key="c1",
+        article_ids=("wire-1", "paper-2"),
+        text=text,
+        evidence=[("wire-1", text), ("paper-2", other)],
+    )
+    block = render_candidates([candidate], tags)
+    assert "\n  evidence A: =\n" in block
+    (parsed,) = parse_blocks(block).candidates
+    assert parsed.text == fold(text)
+    assert [quote for _, quote in parsed.evidence] == [fold(text), fold(other)]

@@ -23,6 +23,8 @@ named in the tags of the lines it shares, and its `copy of` in the article list.
     <candidate_points>
     [c1 | A] A candidate summary sentence.
       evidence A: a verbatim quote
+    [c2 | B] A candidate that is itself a verbatim passage.
+      evidence B: =
     </candidate_points>
     <candidate_quotes>
     [q1 | A] Speaker Name: the quoted words
@@ -47,6 +49,8 @@ BLOCKS = ("articles", "source_sentences", "candidate_points", "candidate_quotes"
 _TAG_RE = re.compile(r"<\s*/?\s*(?:" + "|".join(BLOCKS) + r")\b", re.IGNORECASE)
 _ITEM_RE = re.compile(r"^\[(?P<key>[^\]|]+?)(?: \| (?P<ids>[^\]]*))?\] ?(?P<text>.*)$")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# An evidence passage that is its candidate's own text, word for word.
+SAME_AS_TEXT = "="
 _EVIDENCE_RE = re.compile(r"^  evidence (?P<id>\S+): (?P<quote>.*)$")
 
 
@@ -200,12 +204,17 @@ def render_sources(
 
 
 def render_candidates(candidates: Sequence[CandidateLine], tags: ArticleTags | None = None) -> str:
-    """Candidate points from map calls, with the evidence each carried."""
+    """Candidate points from map calls, with the evidence each carried; a passage that is the
+    candidate's own text is written `=` (most are: it is sent once, not twice)."""
     tags = tags or ArticleTags()
     lines = []
     for cand in candidates:
-        lines.append(f"[{cand.key} | {tags.joined(cand.article_ids)}] {fold(cand.text)}")
-        lines.extend(f"  evidence {tags.tag(aid)}: {fold(quote)}" for aid, quote in cand.evidence)
+        text = fold(cand.text)
+        lines.append(f"[{cand.key} | {tags.joined(cand.article_ids)}] {text}")
+        lines.extend(
+            f"  evidence {tags.tag(aid)}: {SAME_AS_TEXT if fold(quote) == text else fold(quote)}"
+            for aid, quote in cand.evidence
+        )
     return _wrap("candidate_points", lines)
 
 
@@ -255,7 +264,9 @@ def _add_item(parsed: ParsedBlocks, block: str, raw: str) -> None:
         return
     evidence = _EVIDENCE_RE.match(raw)
     if evidence and block == "candidate_points" and parsed.candidates:
-        parsed.candidates[-1].evidence.append((evidence["id"], evidence["quote"]))
+        last = parsed.candidates[-1]
+        quote = last.text if evidence["quote"] == SAME_AS_TEXT else evidence["quote"]
+        last.evidence.append((evidence["id"], quote))
         return
     item = _ITEM_RE.match(raw)
     if not item:
