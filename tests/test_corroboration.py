@@ -321,6 +321,14 @@ def test_articles_that_share_most_lines_are_one_outlet() -> None:
     assert len({clusters["a"], clusters["c"], clusters["d"]}) == 3
 
 
+def test_short_reports_sharing_one_line_are_separate_outlets() -> None:
+    # One line is half of each two-line report, but one line is what independent reports of
+    # one event often share; the grouping stage asks for two as well.
+    clusters = outlet_clusters([["a", "b"], ["a"], ["b"], ["c", "d"], ["c", "d"], ["d"]])
+    assert clusters["a"] != clusters["b"]
+    assert clusters["c"] == clusters["d"]
+
+
 def _document(doc_id: str, text: str) -> Document:
     return ingest_article(ArticleInput(id=doc_id, body=text))
 

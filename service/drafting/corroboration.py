@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from service.ingest.grouping import COPY_SHARE
+from service.ingest.grouping import COPY_SHARE, MIN_COPY_SENTENCES
 from service.text.lexicon import STOPWORDS
 from service.text.normalize import fold_typography, word_key
 
@@ -60,7 +60,8 @@ def figures(text: str) -> frozenset[str]:
 
 def outlet_clusters(line_articles: Sequence[Sequence[str]]) -> dict[str, int]:
     """Article id -> its cluster of copies: two articles that share at least COPY_SHARE of
-    the lines of either are copies of one story (linked transitively)."""
+    the lines of either, and at least MIN_COPY_SENTENCES lines, are copies of one story
+    (linked transitively)."""
     size: Counter[str] = Counter()
     shared: Counter[tuple[str, str]] = Counter()
     for ids in line_articles:
@@ -75,7 +76,7 @@ def outlet_clusters(line_articles: Sequence[Sequence[str]]) -> dict[str, int]:
         return article
 
     for (a, b), count in shared.items():
-        if count >= COPY_SHARE * min(size[a], size[b]):
+        if count >= MIN_COPY_SENTENCES and count >= COPY_SHARE * min(size[a], size[b]):
             parent[root(b)] = root(a)
     roots = sorted({root(a) for a in size})
     return {article: roots.index(root(article)) for article in size}

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from datasketch import MinHash, MinHashLSH
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from service.domain import Document, SentenceGroup, SourceGroups, SourceSentence
 from service.text.lexicon import CARDINAL_TENS, CARDINAL_UNITS, SCALE_WORDS, STOPWORDS
@@ -68,8 +68,16 @@ CALIBRATION = Calibration(
 FUZZY_FLOOR = 80.0
 # Fewer shared content words than this is too little evidence for anything but an exact repeat.
 MIN_SHARED_WORDS = 3
-# Two articles are copies when this share of one's content sentences is grouped with the other.
+# Two articles are copies when this share of one's content sentences is grouped with the other,
+# and at least MIN_COPY_SENTENCES of them are: independent reports of one event often share one
+# sentence (a figure, a quote, a stock phrase: "Turnout was 54 percent."), which is half of a
+# two-sentence report and all of a one-sentence one. With one sentence in common, the shorter
+# article is a copy only when each of its sentences reads near-verbatim like one of the other's
+# (the calibration's fuzzy ratio, figures and names aside): a reprint with a changed figure
+# still reads so, an independent report's own sentences do not. The bar of two is the one that
+# makes articles suspects below.
 COPY_SHARE = 0.5
+MIN_COPY_SENTENCES = 2
 # Articles sharing this many near-duplicates (and this share of the smaller one) are compared
 # again at the calibration's copy overlap.
 SUSPECT_PAIRS = 2
@@ -207,7 +215,7 @@ def group_scored(scored: ScoredRequest, calibration: Calibration) -> SourceGroup
     edges.update(_copy_edges(scored, edges, calibration))
     groups = _cluster(scored.units, edges)
     return SourceGroups(
-        groups=groups, duplicates_of=_duplicates_of(scored.article_ids, scored.sizes, groups)
+        groups=groups, duplicates_of=_duplicates_of(scored, groups, calibration.fuzzy_ratio)
     )
 
 
@@ -477,20 +485,21 @@ def _in_request_order(units: Iterable[_Unit]) -> list[SourceSentence]:
 
 
 def _duplicates_of(
-    article_ids: Sequence[str], sizes: Sequence[int], groups: Sequence[SentenceGroup]
+    scored: ScoredRequest, groups: Sequence[SentenceGroup], fuzzy_ratio: float
 ) -> dict[str, list[str]]:
     """Article id -> the other articles it is a copy of (or that copy it), in request order."""
-    shared: Counter[tuple[str, str]] = Counter()
-    for group in groups:
-        ids = group.article_ids
-        for member in group.members:
-            for other in ids:
-                if other != member.article_id:
-                    shared[(member.article_id, other)] += 1
-    size_of = dict(zip(article_ids, sizes, strict=True))
+    shared = _shared_sentences(groups)
+    article_ids = scored.article_ids
+    size_of = dict(zip(article_ids, scored.sizes, strict=True))
+    texts: dict[str, list[str]] = defaultdict(list)
+    for unit in scored.units:
+        for article in dict.fromkeys(m.article_id for m in unit.members):
+            texts[article].append(unit.features.normalised)
     copies: set[tuple[str, str]] = set()
     for (a, b), count in shared.items():
-        if count >= COPY_SHARE * size_of[a]:
+        if count < COPY_SHARE * size_of[a]:
+            continue
+        if count >= MIN_COPY_SENTENCES or _reads_as_copy(texts[a], texts[b], fuzzy_ratio):
             copies.update({(a, b), (b, a)})
     out: dict[str, list[str]] = {}
     for article in article_ids:
@@ -498,3 +507,24 @@ def _duplicates_of(
         if others:
             out[article] = others
     return out
+
+
+def _shared_sentences(groups: Sequence[SentenceGroup]) -> Counter[tuple[str, str]]:
+    """(article, other) -> how many of the article's sentences share a group with the other."""
+    shared: Counter[tuple[str, str]] = Counter()
+    for group in groups:
+        ids = group.article_ids
+        for member in group.members:
+            for other in ids:
+                if other != member.article_id:
+                    shared[(member.article_id, other)] += 1
+    return shared
+
+
+def _reads_as_copy(mine: Sequence[str], theirs: Sequence[str], fuzzy_ratio: float) -> bool:
+    """Whether every one of these (few) sentences reads near-verbatim like one of theirs."""
+    bar = max(fuzzy_ratio, FUZZY_FLOOR)
+    return all(
+        process.extractOne(text, theirs, scorer=fuzz.token_sort_ratio, score_cutoff=bar) is not None
+        for text in mine
+    )
