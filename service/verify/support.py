@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.text.lexicon import POLAR_WORDS
+from service.text.lexicon import COUNTRY_KEYS, POLAR_WORDS
+from service.text.normalize import word_key
 from service.text.numbers import NumericFacts, date_supported, quantity_supported
 from service.verify.align import Binding
 from service.verify.analysis import TextFacts
@@ -33,6 +34,8 @@ from service.verify.wordkeys import (
 )
 
 _DEFINITE = frozenset({"the", "these", "those", "their", "its"})
+# Nouns that, counted ("the two governments"), count the countries named.
+_COUNTRY_COLLECTIVES = frozenset(word_key(w) for w in ("government", "governments"))
 _SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -192,12 +195,21 @@ def _counts_what_is_named(
         if tokens[at].word != number.lower() or tokens[at - 1].word not in _DEFINITE:
             continue
         specific = SPECIFIC_KEYS.get(claim.keys[at + 1], frozenset())
+        if claim.keys[at + 1] in _COUNTRY_COLLECTIVES:
+            specific = COUNTRY_KEYS
         if not specific:
             continue
         value = _small_number(number)
         if value is None:
             continue
-        return _count_named(index, specific, units) == value
+        named = _count_named(index, specific, units)
+        if named == 0:
+            # "Both countries agreed": a sentence naming none of them refers to what its
+            # article names; that counts only where the article names exactly that many.
+            documents = sorted({u.document for u in units})
+            article = [index.units[i] for d in documents for i in index.by_document[d]]
+            named = _count_named(index, specific, article)
+        return named == value
     return False
 
 
