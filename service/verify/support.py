@@ -78,6 +78,9 @@ class NumberCheck:
     findings: tuple[Finding, ...]
     unsupported: tuple[str, ...]
     extra: frozenset[int]
+    # The nouns of counts that refer to what the sentences name ("governments" in "the two
+    # governments" where they name two countries): stated by those names.
+    counted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def check_support(
     missing = tuple(k for k in dict.fromkeys(claim.content) if k not in pool.content)
     named = named_otherwise(index, claim, pool, missing)
     reworded = reworded_words(claim, pool, missing)
-    allowed = descriptors.words | named.words | reworded
+    allowed = descriptors.words | named.words | reworded | numbers.counted
     binding = index.binder.bind(claim.side, [index.sides[u] for u in unit_ids])
     findings = (
         *numbers.findings,
@@ -154,6 +157,7 @@ def check_support(
 def check_numbers(index: SourceIndex, claim: TextFacts, pool: Pool) -> NumberCheck:
     """Every quantity, date and weekday of the claim must be one the sentences state."""
     extra: set[int] = set()
+    counted: set[str] = set()
     # (the number as the claim writes it, whether the spans leave it out or change it)
     unsupported: list[tuple[str, bool]] = []
     stated_kinds = {q.kind for q in pool.numbers.quantities}
@@ -161,7 +165,9 @@ def check_numbers(index: SourceIndex, claim: TextFacts, pool: Pool) -> NumberChe
         if quantity_supported(quantity, pool.numbers):
             continue
         # "The two leaders" where the spans name a prime minister and a president.
-        if _counts_what_is_named(index, claim, quantity.text, pool.units):
+        noun = _counts_what_is_named(index, claim, quantity.text, pool.units)
+        if noun is not None:
+            counted.add(noun)
             continue
         # "Barry Beavis, 48, launched a bid": the age may be given where the sources first
         # name him; that sentence is cited too.
@@ -182,14 +188,16 @@ def check_numbers(index: SourceIndex, claim: TextFacts, pool: Pool) -> NumberChe
         ),
         tuple(text for text, _ in unsupported),
         frozenset(extra),
+        frozenset(counted),
     )
 
 
 def _counts_what_is_named(
     index: SourceIndex, claim: TextFacts, number: str, units: Sequence[Unit]
-) -> bool:
-    """Whether "the two leaders" (or "the three countries") counts exactly the leaders (or
-    countries) the units name: a reference to them, not a number of its own."""
+) -> str | None:
+    """The counted noun's key where "the two leaders" (or "the three countries") counts
+    exactly the leaders (or countries) the units name: a reference to them, not a number of
+    its own; else None."""
     tokens = claim.tokens
     for at in range(1, len(tokens) - 1):
         if tokens[at].word != number.lower() or tokens[at - 1].word not in _DEFINITE:
@@ -209,8 +217,8 @@ def _counts_what_is_named(
             documents = sorted({u.document for u in units})
             article = [index.units[i] for d in documents for i in index.by_document[d]]
             named = _count_named(index, specific, article)
-        return named == value
-    return False
+        return claim.keys[at + 1] if named == value else None
+    return None
 
 
 def _count_named(index: SourceIndex, specific: frozenset[str], units: Sequence[Unit]) -> int:
