@@ -484,3 +484,49 @@ def test_a_count_refers_to_the_countries_its_article_names() -> None:
     tariffs = "governments agreed on Monday to cut tariffs on copper and lithium exports"
     assert verdict(f"The two {tariffs} to each other from next year.")
     assert not verdict(f"The three {tariffs} to each other from next year.")
+
+
+FAILED_TALKS = (
+    "Talks in Brenmouth between Halvard Pike and the Copper Union failed to agree on a pay "
+    "deal on Thursday."
+)
+AGREED_TALKS = (
+    "Halvard Pike and the Copper Union agreed on a pay deal on Thursday after talks in "
+    "Brenmouth, both sides said."
+)
+
+
+def test_an_outlet_stating_the_opposite_status_never_corroborates() -> None:
+    # "failed to agree" against "agreed": the names and most words are shared.
+    documents = [
+        _document("failed", FAILED_TALKS + " Negotiators will meet again next week."),
+        _document("agreed", AGREED_TALKS),
+    ]
+    verifier = Verifier(documents, SourceGroups(groups=[]))
+    evidence = (ClaimEvidence(article_id="failed", quote=FAILED_TALKS),)
+    verdict = verifier.verify(Claim(FAILED_TALKS, evidence=evidence))
+    assert verdict.supported
+    assert {c.article_id for c in verdict.citations} == {"failed"}
+
+
+def test_failing_to_do_something_is_not_doing_it() -> None:
+    # A negative implicative ("failed to", "refused to") negates its verb, as "did not" does.
+    def supported(claim: str, source: str) -> bool:
+        return Verifier([_document("source", source)]).verify(Claim(claim)).supported
+
+    assert not supported(
+        "Halvard Pike and the Copper Union failed to agree on a pay deal on Thursday.",
+        AGREED_TALKS,
+    )
+    assert not supported(
+        "Halvard Pike and the Copper Union agreed on a pay deal on Thursday.", FAILED_TALKS
+    )
+    assert not supported(
+        "The Copper Union signed the pay deal on Thursday.",
+        "The Copper Union refused to sign the pay deal on Thursday, its leaders said.",
+    )
+    assert supported(
+        "Talks in Brenmouth between Halvard Pike and the Copper Union did not agree on a pay "
+        "deal on Thursday.",
+        FAILED_TALKS,
+    )
