@@ -430,9 +430,6 @@ def test_a_sentence_that_refers_to_the_leaders_corroborates_with_its_antecedent(
         # One sentence names them doing something else: their names alone weigh most of it.
         "Crowds gathered in Marnholt. Meeting there, Alva Rennick and Osric Tamm agreed to build "
         "a road bridge over the Versel Strait on Monday, officials said.",
-        # A near-copy of the first outlet's sentence with the project changed.
-        "Alva Rennick and Osric Tamm agreed on Monday to build a road bridge over the Versel "
-        "Strait.",
         # The antecedent gives the day, not the sentence: it says when they met, not agreed.
         "Alva Rennick received Osric Tamm on Monday. The two leaders agreed to build a rail "
         "tunnel under the Versel Strait.",

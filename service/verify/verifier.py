@@ -587,7 +587,7 @@ class Verifier:
                 check = self._check_with_parts(subject, [member])
                 # A near-duplicate the grouping found is the same sentence told again; any
                 # other sentence must state the claim's content itself.
-                if self._states_alone(subject, check, copy=member in copies):
+                if _passes(check) if member in copies else self._states_alone(subject, check):
                     found.append(member)
                     break
                 resolved = self._resolved_corroboration(subject, check)
@@ -611,19 +611,15 @@ class Verifier:
             return []
         return list(dict.fromkeys([*completed.units, *completed.extra_units]))
 
-    def _states_alone(
-        self, subject: _Subject, check: Check, own: Check | None = None, *, copy: bool = False
-    ) -> bool:
+    def _states_alone(self, subject: _Subject, check: Check, own: Check | None = None) -> bool:
         """Whether a sentence (the check; with its antecedent, `own` being the sentence's
         check alone) supports the claim by itself: it passes, states most of the claim's
-        weighted content (a near-duplicate the grouping found is the same sentence told
-        again: passing is enough there), and most of what the claim says besides its names.
-        Names are rare words and weigh most: a sentence that names the same people doing
-        something else ("a road bridge" for "a rail tunnel") must not pass on their weight,
-        nor a copy with those words changed."""
+        weighted content, and most of what the claim says besides its names. Names are
+        rare words and weigh most: a sentence that names the same people doing something
+        else ("a road bridge" for "a rail tunnel") must not pass on their weight."""
         if not _passes(check):
             return False
-        if not copy and check.features.support.weighted_coverage < CORROBORATION_COVERAGE:
+        if check.features.support.weighted_coverage < CORROBORATION_COVERAGE:
             return False
         sentence = own or check
         referents = _referents(subject.facts)
