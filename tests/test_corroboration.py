@@ -372,3 +372,166 @@ async def test_a_model_s_points_are_ordered_by_the_outlets_that_state_them() -> 
     texts = [p.text for p in response.summary.key_points]
     assert texts == [start.text, cost.text]
     assert [p.sources for p in response.summary.key_points] == [3, 1]
+
+
+# Four outlets report one agreement: the first names the leaders, two refer to them ("The two
+# leaders", "They") after a sentence that names them, and the fourth names someone else before
+# "The two leaders": the antecedent must name the claim's people, or nothing is cited.
+TUNNEL_CLAIM = (
+    "President Alva Rennick and Prime Minister Osric Tamm agreed on Monday to build a rail "
+    "tunnel under the Versel Strait."
+)
+TUNNEL = {
+    "named": TUNNEL_CLAIM + " The project is expected to take nine years.",
+    "leaders": (
+        "Alva Rennick welcomed Osric Tamm to the coastal city of Marnholt for talks. The two "
+        "leaders agreed on Monday to build a rail tunnel under the Versel Strait. Protesters "
+        "gathered outside the venue."
+    ),
+    "they": (
+        "Crowds lined the streets of Marnholt. Alva Rennick met Osric Tamm for the first time. "
+        "They agreed on Monday to build a rail tunnel under the Versel Strait, officials said."
+    ),
+    "swapped": (
+        "Alva Rennick received Maren Holt for talks. The two leaders agreed on Monday to build a "
+        "rail tunnel under the Versel Strait."
+    ),
+}
+
+
+def _tunnel_verdict(extra: dict[str, str] | None = None) -> tuple[dict[str, set[str]], bool]:
+    from service.ingest.grouping import group_sentences
+
+    texts = {**TUNNEL, **(extra or {})}
+    documents = [_document(doc_id, text) for doc_id, text in texts.items()]
+    verifier = Verifier(documents, group_sentences(documents))
+    verdict = verifier.verify(
+        Claim(TUNNEL_CLAIM, evidence=(ClaimEvidence(article_id="named", quote=TUNNEL_CLAIM),))
+    )
+    cited: dict[str, set[str]] = {}
+    for citation in verdict.citations:
+        cited.setdefault(citation.article_id, set()).add(citation.text)
+    return cited, verdict.supported
+
+
+def test_a_sentence_that_refers_to_the_leaders_corroborates_with_its_antecedent() -> None:
+    cited, supported = _tunnel_verdict()
+    assert supported
+    assert set(cited) == {"named", "leaders", "they"}
+    # The referring sentence and the sentence that names whom it refers to, both cited.
+    assert cited["leaders"] == {
+        "The two leaders agreed on Monday to build a rail tunnel under the Versel Strait.",
+        "Alva Rennick welcomed Osric Tamm to the coastal city of Marnholt for talks.",
+    }
+    assert cited["they"] == {
+        "They agreed on Monday to build a rail tunnel under the Versel Strait, officials said.",
+        "Alva Rennick met Osric Tamm for the first time.",
+    }
+
+
+@pytest.mark.parametrize(
+    "corrupted",
+    [
+        # The antecedent names the leaders, the sentence says they built something else.
+        "Alva Rennick received Osric Tamm for talks. The two leaders agreed on Monday to build a "
+        "road bridge over the Versel Strait.",
+        # One sentence names them doing something else: their names alone weigh most of it.
+        "Crowds gathered in Marnholt. Meeting there, Alva Rennick and Osric Tamm agreed to build "
+        "a road bridge over the Versel Strait on Monday, officials said.",
+        # The antecedent gives the day, not the sentence: it says when they met, not agreed.
+        "Alva Rennick received Osric Tamm on Monday. The two leaders agreed to build a rail "
+        "tunnel under the Versel Strait.",
+    ],
+)
+def test_a_corrupted_or_incomplete_outlet_is_never_cited(corrupted: str) -> None:
+    cited, supported = _tunnel_verdict({"corrupted": corrupted})
+    assert supported
+    assert "corrupted" not in cited
+    assert "swapped" not in cited
+    assert {"named", "leaders", "they"} <= set(cited)
+
+
+def test_a_count_refers_to_the_countries_its_article_names() -> None:
+    # "Both countries" in an article that names exactly two: "the two countries"; in one that
+    # names three, no count is settled and the number stays unsupported.
+    documents = [
+        _document(
+            "pair",
+            "Officials from Chile and Peru met in Lima on Monday. Both countries signed a "
+            "fishing agreement that sets quotas for anchovy catches.",
+        ),
+        _document(
+            "trio",
+            "Officials from Chile, Peru and Bolivia met in La Paz on Tuesday. Both delegations "
+            "praised a river treaty that sets limits on water use.",
+        ),
+        _document(
+            "trade",
+            "Chile and Peru agreed on Monday to cut tariffs on copper and lithium exports to "
+            "each other from next year, trade officials said.",
+        ),
+    ]
+    verifier = Verifier(documents, SourceGroups(groups=[]))
+
+    def verdict(text: str) -> bool:
+        return verifier.verify(Claim(text)).supported
+
+    assert verdict(
+        "The two countries signed a fishing agreement that sets quotas for anchovy catches."
+    )
+    assert not verdict(
+        "The three countries signed a fishing agreement that sets quotas for anchovy catches."
+    )
+    assert not verdict(
+        "The two countries praised a river treaty that sets limits on water use on Tuesday."
+    )
+    # Governments are counted by the countries they govern.
+    tariffs = "governments agreed on Monday to cut tariffs on copper and lithium exports"
+    assert verdict(f"The two {tariffs} to each other from next year.")
+    assert not verdict(f"The three {tariffs} to each other from next year.")
+
+
+FAILED_TALKS = (
+    "Talks in Brenmouth between Halvard Pike and the Copper Union failed to agree on a pay "
+    "deal on Thursday."
+)
+AGREED_TALKS = (
+    "Halvard Pike and the Copper Union agreed on a pay deal on Thursday after talks in "
+    "Brenmouth, both sides said."
+)
+
+
+def test_an_outlet_stating_the_opposite_status_never_corroborates() -> None:
+    # "failed to agree" against "agreed": the names and most words are shared.
+    documents = [
+        _document("failed", FAILED_TALKS + " Negotiators will meet again next week."),
+        _document("agreed", AGREED_TALKS),
+    ]
+    verifier = Verifier(documents, SourceGroups(groups=[]))
+    evidence = (ClaimEvidence(article_id="failed", quote=FAILED_TALKS),)
+    verdict = verifier.verify(Claim(FAILED_TALKS, evidence=evidence))
+    assert verdict.supported
+    assert {c.article_id for c in verdict.citations} == {"failed"}
+
+
+def test_failing_to_do_something_is_not_doing_it() -> None:
+    # A negative implicative ("failed to", "refused to") negates its verb, as "did not" does.
+    def supported(claim: str, source: str) -> bool:
+        return Verifier([_document("source", source)]).verify(Claim(claim)).supported
+
+    assert not supported(
+        "Halvard Pike and the Copper Union failed to agree on a pay deal on Thursday.",
+        AGREED_TALKS,
+    )
+    assert not supported(
+        "Halvard Pike and the Copper Union agreed on a pay deal on Thursday.", FAILED_TALKS
+    )
+    assert not supported(
+        "The Copper Union signed the pay deal on Thursday.",
+        "The Copper Union refused to sign the pay deal on Thursday, its leaders said.",
+    )
+    assert supported(
+        "Talks in Brenmouth between Halvard Pike and the Copper Union did not agree on a pay "
+        "deal on Thursday.",
+        FAILED_TALKS,
+    )

@@ -45,6 +45,12 @@ NEGATIONS = frozenset("not no never none nobody nothing neither nor without cann
 # negation whose scope reaches past "that" into the clause it denies.
 DENIALS = frozenset("deny denies denied denying refute refutes refuted dismissed rebutted".split())
 
+# Verbs that say what follows "to" did not happen ("failed to agree", "refused to sign"): a
+# negation of that verb, like "did not agree".
+NEGATIVE_IMPLICATIVES = frozenset(
+    "fail fails failed failing refuse refuses refused refusing".split()
+)
+
 # Verbs that report speech: the name next to one of them is the speaker of a nearby quote.
 SPEECH_VERBS = frozenset(
     """

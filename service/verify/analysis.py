@@ -19,6 +19,7 @@ from service.text.lexicon import (
     DESCRIPTOR_GLUE,
     MONTHS,
     NEGATIONS,
+    NEGATIVE_IMPLICATIVES,
     NUMBER_WORDS,
     ORDER_WORDS,
     PLACE_KEY,
@@ -240,7 +241,12 @@ def _negation_scopes(words: _Words) -> list[tuple[str, ...]]:
     scopes: list[tuple[str, ...]] = []
     for index, token in enumerate(tokens):
         denial = token.word in DENIALS
-        if token.word not in NEGATIONS and not denial:
+        implicative = (
+            token.word in NEGATIVE_IMPLICATIVES
+            and index + 1 < len(tokens)
+            and tokens[index + 1].word == "to"
+        )
+        if token.word not in NEGATIONS and not denial and not implicative:
             continue
         scope: list[str] = []
         for nxt in range(index + 1, len(tokens)):

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.text.lexicon import POLAR_WORDS
+from service.text.lexicon import COUNTRY_KEYS, POLAR_WORDS
+from service.text.normalize import word_key
 from service.text.numbers import NumericFacts, date_supported, quantity_supported
 from service.verify.align import Binding
 from service.verify.analysis import TextFacts
@@ -33,6 +34,8 @@ from service.verify.wordkeys import (
 )
 
 _DEFINITE = frozenset({"the", "these", "those", "their", "its"})
+# Nouns that, counted ("the two governments"), count the countries named.
+_COUNTRY_COLLECTIVES = frozenset(word_key(w) for w in ("government", "governments"))
 _SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -75,6 +78,9 @@ class NumberCheck:
     findings: tuple[Finding, ...]
     unsupported: tuple[str, ...]
     extra: frozenset[int]
+    # The nouns of counts that refer to what the sentences name ("governments" in "the two
+    # governments" where they name two countries): stated by those names.
+    counted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ def check_support(
     missing = tuple(k for k in dict.fromkeys(claim.content) if k not in pool.content)
     named = named_otherwise(index, claim, pool, missing)
     reworded = reworded_words(claim, pool, missing)
-    allowed = descriptors.words | named.words | reworded
+    allowed = descriptors.words | named.words | reworded | numbers.counted
     binding = index.binder.bind(claim.side, [index.sides[u] for u in unit_ids])
     findings = (
         *numbers.findings,
@@ -151,6 +157,7 @@ def check_support(
 def check_numbers(index: SourceIndex, claim: TextFacts, pool: Pool) -> NumberCheck:
     """Every quantity, date and weekday of the claim must be one the sentences state."""
     extra: set[int] = set()
+    counted: set[str] = set()
     # (the number as the claim writes it, whether the spans leave it out or change it)
     unsupported: list[tuple[str, bool]] = []
     stated_kinds = {q.kind for q in pool.numbers.quantities}
@@ -158,7 +165,9 @@ def check_numbers(index: SourceIndex, claim: TextFacts, pool: Pool) -> NumberChe
         if quantity_supported(quantity, pool.numbers):
             continue
         # "The two leaders" where the spans name a prime minister and a president.
-        if _counts_what_is_named(index, claim, quantity.text, pool.units):
+        noun = _counts_what_is_named(index, claim, quantity.text, pool.units)
+        if noun is not None:
+            counted.add(noun)
             continue
         # "Barry Beavis, 48, launched a bid": the age may be given where the sources first
         # name him; that sentence is cited too.
@@ -179,26 +188,37 @@ def check_numbers(index: SourceIndex, claim: TextFacts, pool: Pool) -> NumberChe
         ),
         tuple(text for text, _ in unsupported),
         frozenset(extra),
+        frozenset(counted),
     )
 
 
 def _counts_what_is_named(
     index: SourceIndex, claim: TextFacts, number: str, units: Sequence[Unit]
-) -> bool:
-    """Whether "the two leaders" (or "the three countries") counts exactly the leaders (or
-    countries) the units name: a reference to them, not a number of its own."""
+) -> str | None:
+    """The counted noun's key where "the two leaders" (or "the three countries") counts
+    exactly the leaders (or countries) the units name: a reference to them, not a number of
+    its own; else None."""
     tokens = claim.tokens
     for at in range(1, len(tokens) - 1):
         if tokens[at].word != number.lower() or tokens[at - 1].word not in _DEFINITE:
             continue
         specific = SPECIFIC_KEYS.get(claim.keys[at + 1], frozenset())
+        if claim.keys[at + 1] in _COUNTRY_COLLECTIVES:
+            specific = COUNTRY_KEYS
         if not specific:
             continue
         value = _small_number(number)
         if value is None:
             continue
-        return _count_named(index, specific, units) == value
-    return False
+        named = _count_named(index, specific, units)
+        if named == 0:
+            # "Both countries agreed": a sentence naming none of them refers to what its
+            # article names; that counts only where the article names exactly that many.
+            documents = sorted({u.document for u in units})
+            article = [index.units[i] for d in documents for i in index.by_document[d]]
+            named = _count_named(index, specific, article)
+        return claim.keys[at + 1] if named == value else None
+    return None
 
 
 def _count_named(index: SourceIndex, specific: frozenset[str], units: Sequence[Unit]) -> int:

@@ -587,10 +587,46 @@ class Verifier:
                 check = self._check_with_parts(subject, [member])
                 # A near-duplicate the grouping found is the same sentence told again; any
                 # other sentence must state the claim's content itself.
-                if _passes(check) if member in copies else _states_alone(check):
+                if _passes(check) if member in copies else self._states_alone(subject, check):
                     found.append(member)
                     break
+                resolved = self._resolved_corroboration(subject, check)
+                if resolved:
+                    found.extend(resolved)
+                    break
         return found
+
+    def _resolved_corroboration(self, subject: _Subject, check: Check) -> list[int]:
+        """The sentence and its antecedent where, together, they state the claim: "The two
+        leaders agreed ..." after a sentence of the same article that names them. The
+        antecedent may bring only the names the sentence refers to; everything else the
+        claim says must be the sentence's own. Both are cited; none where that fails."""
+        completed = self._antecedent_addition(subject, check)
+        if completed is None:
+            return []
+        brought = check.uncovered - completed.uncovered
+        if not brought <= _referents(subject.facts):
+            return []
+        if not self._states_alone(subject, completed, check):
+            return []
+        return list(dict.fromkeys([*completed.units, *completed.extra_units]))
+
+    def _states_alone(self, subject: _Subject, check: Check, own: Check | None = None) -> bool:
+        """Whether a sentence (the check; with its antecedent, `own` being the sentence's
+        check alone) supports the claim by itself: it passes, states most of the claim's
+        weighted content, and most of what the claim says besides its names. Names are
+        rare words and weigh most: a sentence that names the same people doing something
+        else ("a road bridge" for "a rail tunnel") must not pass on their weight."""
+        if not _passes(check):
+            return False
+        if check.features.support.weighted_coverage < CORROBORATION_COVERAGE:
+            return False
+        sentence = own or check
+        referents = _referents(subject.facts)
+        rest = [k for k in dict.fromkeys(subject.facts.content) if k not in referents]
+        total = sum(self.index.idf(k) for k in rest)
+        stated = sum(self.index.idf(k) for k in rest if k not in sentence.uncovered)
+        return not total or stated / total >= CORROBORATION_COVERAGE
 
     def _citation(self, unit: int) -> Citation:
         sentence = self.index.units[unit].sentence
@@ -629,12 +665,6 @@ def _opens_with_reference(facts: TextFacts) -> bool:
     if first in REFERRING_PRONOUNS:
         return True
     return first in REFERRING_DETERMINERS and len(words) > 1 and not words[1].capitalised
-
-
-def _states_alone(check: Check) -> bool:
-    """Whether one sentence supports the claim by itself, stating most of its content."""
-    support = check.features.support
-    return _passes(check) and support.weighted_coverage >= CORROBORATION_COVERAGE
 
 
 def _passes(check: Check) -> bool:
