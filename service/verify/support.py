@@ -109,10 +109,8 @@ def check_support(
         raise ValueError("check_support needs at least one source sentence")
     pool = Pool.of([index.units[u] for u in unit_ids])
     numbers = check_numbers(index, claim, pool)
-    descriptors = check_descriptors(index, claim, pool)
-    missing = tuple(k for k in dict.fromkeys(claim.content) if k not in pool.content)
-    named = named_otherwise(index, claim, pool, missing)
-    reworded = reworded_words(claim, pool, missing)
+    missing = missing_words(claim, pool)
+    descriptors, named, reworded = allowances(index, claim, pool, missing)
     allowed = descriptors.words | named.words | reworded
     binding = index.binder.bind(claim.side, [index.sides[u] for u in unit_ids])
     findings = (
@@ -142,6 +140,35 @@ def check_support(
         uncovered=frozenset(
             [k for k in missing if k not in allowed] + [f"#{t}" for t in numbers.unsupported]
         ),
+    )
+
+
+def weighted_coverage(index: SourceIndex, claim: TextFacts, unit_ids: Sequence[int]) -> float:
+    """The share of the claim's IDF weight these sentences state: exactly the
+    `weighted_coverage` that `check_support` measures, without running any check."""
+    pool = Pool.of([index.units[u] for u in unit_ids])
+    missing = missing_words(claim, pool)
+    descriptors, named, reworded = allowances(index, claim, pool, missing)
+    _, weight_total, weight_covered = _covered(
+        index, claim, pool, descriptors.words | named.words | reworded
+    )
+    return weight_covered / weight_total if weight_total else 1.0
+
+
+def missing_words(claim: TextFacts, pool: Pool) -> tuple[str, ...]:
+    """The claim's distinct content words the sentences do not state, in order."""
+    return tuple(k for k in dict.fromkeys(claim.content) if k not in pool.content)
+
+
+def allowances(
+    index: SourceIndex, claim: TextFacts, pool: Pool, missing: Sequence[str]
+) -> tuple[Allowance, Allowance, frozenset[str]]:
+    """The descriptors, other parts of names and rewordings that state claim words in
+    another form: what counts as stated besides the sentences' own words."""
+    return (
+        check_descriptors(index, claim, pool),
+        named_otherwise(index, claim, pool, missing),
+        reworded_words(claim, pool, missing),
     )
 
 
@@ -403,11 +430,8 @@ def measure(
     reworded: int,
 ) -> SupportFeatures:
     """How much of the claim the sentences state, and how they bind its parts."""
-    distinct = list(dict.fromkeys(claim.content))
-    covered = [k for k in distinct if k in pool.content or k in allowed]
-    total = len(distinct)
-    weight_total = sum(index.idf(k) for k in distinct)
-    weight_covered = sum(index.idf(k) for k in covered)
+    covered, weight_total, weight_covered = _covered(index, claim, pool, allowed)
+    total = len(dict.fromkeys(claim.content))
     overlap = _overlap(claim, pool.units, total)
     primary = max(pool.units, key=lambda u: len(claim.content_set & u.facts.content_set))
     return SupportFeatures(
@@ -430,6 +454,18 @@ def measure(
         conflicts=float(len(binding.conflicts)),
         reworded=reworded / total if total else 0.0,
     )
+
+
+def _covered(
+    index: SourceIndex, claim: TextFacts, pool: Pool, allowed: frozenset[str]
+) -> tuple[list[str], float, float]:
+    """The claim's distinct content words the sentences state (or state in another form),
+    the IDF weight of all its distinct content words, and of those stated."""
+    distinct = list(dict.fromkeys(claim.content))
+    covered = [k for k in distinct if k in pool.content or k in allowed]
+    weight_total = sum(index.idf(k) for k in distinct)
+    weight_covered = sum(index.idf(k) for k in covered)
+    return covered, weight_total, weight_covered
 
 
 def _overlap(claim: TextFacts, units: Sequence[Unit], total: int) -> tuple[float, float, float]:

@@ -16,7 +16,7 @@ from service.verify.findings import Check, CopyFeatures, Features, Finding
 from service.verify.index import SourceIndex
 from service.verify.resolve import Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
-from service.verify.support import check_support, copy_features
+from service.verify.support import check_support, copy_features, weighted_coverage
 from service.verify.types import Citation, Claim, ClaimEvidence, Verdict
 from service.verify.wordkeys import PLACE_KEYS, SPECIFIC_KEYS
 
@@ -584,9 +584,14 @@ class Verifier:
         copies = set(grouped)
         for doc in sorted(by_document):
             for member in dict.fromkeys(by_document[doc]):
-                check = self._check_with_parts(subject, [member])
                 # A near-duplicate the grouping found is the same sentence told again; any
-                # other sentence must state the claim's content itself.
+                # other sentence must state the claim's content itself: one that states too
+                # little of it is ruled out before the checks (the same measure they take).
+                if member not in copies and (
+                    weighted_coverage(self.index, subject.facts, [member]) < CORROBORATION_COVERAGE
+                ):
+                    continue
+                check = self._check_with_parts(subject, [member])
                 if _passes(check) if member in copies else _states_alone(check):
                     found.append(member)
                     break
