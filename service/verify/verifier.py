@@ -45,6 +45,8 @@ class _Subject:
     claim: Claim
     facts: TextFacts
     copying: CopyFeatures
+    # The short parts the claim names (who, where, when), each analysed once.
+    parts: tuple[tuple[str, TextFacts], ...]
 
     @property
     def speaker(self) -> frozenset[str]:
@@ -117,7 +119,8 @@ class Verifier:
         if claim.kind == "quote":
             return self._verify_quote(claim)
         facts = analyse(claim.text, self.index.known_names, self.index.vocabulary)
-        subject = _Subject(claim, facts, copy_features(self.index, facts))
+        parts = tuple((p, analyse(p, self.index.known_names)) for p in claim.parts)
+        subject = _Subject(claim, facts, copy_features(self.index, facts), parts)
         copied = self._copied_units(claim)
         if copied:
             return self._verdict(subject, self._check_with_parts(subject, copied), [], copied=True)
@@ -397,7 +400,7 @@ class Verifier:
         findings = (
             *support.findings,
             *self._quote_findings(subject, support.units),
-            *self._part_findings(subject.claim, [*units, *support.extra_units]),
+            *self._part_findings(subject, [*units, *support.extra_units]),
         )
         features = Features(support.features, subject.copying)
         return Check(
@@ -410,11 +413,10 @@ class Verifier:
             uncovered=support.uncovered,
         )
 
-    def _part_findings(self, claim: Claim, units: Sequence[int]) -> tuple[Finding, ...]:
+    def _part_findings(self, subject: _Subject, units: Sequence[int]) -> tuple[Finding, ...]:
         """Each short part the claim names (who, where, when) must be stated by the units."""
         findings: list[Finding] = []
-        for part in claim.parts:
-            part_facts = analyse(part, self.index.known_names)
+        for part, part_facts in subject.parts:
             part_support = check_support(self.index, part_facts, units, frozenset())
             if part_support.findings or part_support.missing:
                 findings.append(Finding("part", f"{part!r} not in cited spans", True))
