@@ -209,10 +209,11 @@ class SourceIndex:
 
     def quote_occurrences(self, quote: str, documents: Iterable[int]) -> list[tuple[int, int, int]]:
         """(document, start, end) of every verbatim occurrence of the quote."""
+        needle = skeleton(quote).text
         return [
             (doc_index, start, end)
             for doc_index in documents
-            for start, end in self.texts[doc_index].find_verbatim(quote)
+            for start, end in self.texts[doc_index].find_skeleton(needle)
         ]
 
     def units_overlapping(self, doc_index: int, start: int, end: int) -> list[int]:
@@ -241,7 +242,7 @@ class SourceIndex:
     def _quote_in_unit(self, unit: Unit, doc_index: int, start: int, end: int) -> tuple[int, int]:
         """Where the document's span `start:end` sits in the unit's prepared text."""
         quoted = skeleton(self.documents[doc_index].text[start:end]).text
-        prepared_skeleton = skeleton(unit.facts.prepared)
+        prepared_skeleton = unit.facts.prepared_skeleton
         at = prepared_skeleton.text.find(quoted[:40])
         if at == -1:
             return 0, len(unit.facts.prepared)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import bm25s
 import numpy as np
@@ -47,6 +47,9 @@ class _Subject:
     copying: CopyFeatures
     # The short parts the claim names (who, where, when), each analysed once.
     parts: tuple[tuple[str, TextFacts], ...]
+    # The sentences retrieval finds for it, once looked up (the search and corroboration
+    # both ask); filled during this one call.
+    retrieved: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def speaker(self) -> frozenset[str]:
@@ -155,7 +158,8 @@ class Verifier:
 
     def _copied_units(self, claim: Claim) -> list[int]:
         """The sentences the statement copies whole, where its evidence points at them."""
-        copied = self._whole_sentences_copied(claim)
+        needle = _needle(claim.text)
+        copied = self._whole_sentences_copied(claim, needle)
         if not copied or not claim.evidence:
             return copied
         # Given evidence is what is being checked: the copy must be what it points at (the
@@ -164,15 +168,12 @@ class Verifier:
         cited, _ = self._resolve_evidence(claim.evidence)
         article = self.index.documents[self.index.units[copied[0]].document].id
         same_words = any(
-            item.article_id == article
-            and item.quote is not None
-            and normalize(item.quote).text.strip(" \"'.,;:")
-            == normalize(claim.text).text.strip(" \"'.,;:")
+            item.article_id == article and item.quote is not None and _needle(item.quote) == needle
             for item in claim.evidence
         )
         return copied if set(copied) & set(cited) or same_words else []
 
-    def _whole_sentences_copied(self, claim: Claim) -> list[int]:
+    def _whole_sentences_copied(self, claim: Claim, needle: str) -> list[int]:
         """The content sentences a statement copies whole, word for word; else nothing.
 
         A complete source sentence repeated verbatim is grounded by definition, even where the
@@ -180,7 +181,6 @@ class Verifier:
         sentences count: a copied fragment can drop the words that change its meaning
         ("officials denied that ..."), so it goes through the ordinary checks.
         """
-        needle = normalize(claim.text).text.strip(" \"'.,;:")
         if len(needle.split()) < 4 or claim.parts:
             return []
         for doc_index, text in enumerate(self.index.texts):
@@ -276,7 +276,7 @@ class Verifier:
     # --- retrieval ----------------------------------------------------------------------
 
     def _search(self, subject: _Subject) -> Check | None:
-        candidates = self._candidates(subject.facts)
+        candidates = list(self._retrieved(subject))
         if not candidates:
             return None
         singles = [self._check_with_parts(subject, [u]) for u in candidates]
@@ -355,6 +355,13 @@ class Verifier:
         scores = np.asarray(self._retriever.get_scores(query))
         order = np.argsort(-scores, kind="stable")[:top]
         return [int(i) for i in order if scores[i] > 0]
+
+    def _retrieved(self, subject: _Subject) -> tuple[int, ...]:
+        """The candidates for the statement, looked up once per call."""
+        found = subject.retrieved.get("candidates")
+        if found is None:
+            found = subject.retrieved["candidates"] = tuple(self._candidates(subject.facts))
+        return found
 
     def _candidates(self, facts: TextFacts) -> list[int]:
         if self._retriever is None:
@@ -578,7 +585,7 @@ class Verifier:
         by_document: dict[int, list[int]] = {}
         grouped = [m for unit in units for m in groups.of_unit(self.index, unit)]
         # Grouped sentences first, then retrieved ones, each article in document order.
-        for member in [*grouped, *self._candidates(subject.facts)]:
+        for member in [*grouped, *self._retrieved(subject)]:
             doc = self.index.units[member].document
             if doc not in cited_docs:
                 by_document.setdefault(doc, []).append(member)
@@ -655,6 +662,11 @@ def _rank(check: Check) -> tuple[bool, float, float]:
 def _match(check: Check) -> tuple[float, float, float]:
     support = check.features.support
     return (support.match, support.trigram_coverage, check.score)
+
+
+def _needle(text: str) -> str:
+    """A text's normal form without the quote marks and punctuation that may enclose it."""
+    return normalize(text).text.strip(" \"'.,;:")
 
 
 def _clip(text: str, limit: int = 60) -> str:
