@@ -149,6 +149,11 @@ class SourceIndex:
         self.name_parts = _name_parts(self.units)
         self.descriptors, self.descriptor_source = _descriptors(self.units)
         self.idf_missing = math.log(1 + len(self.units))
+        # Every check weighs the claim's words: each word's weight is worked out once.
+        self._idf = {
+            key: math.log(1 + len(self.units) / (1 + frequency))
+            for key, frequency in self.document_frequency.items()
+        }
         self.sides = [u.facts.side for u in self.units]
         self.binder = _binder(self.sides, self.name_parts)
         self.number_units = _number_units(self.sides)
@@ -202,8 +207,7 @@ class SourceIndex:
 
     def idf(self, key: str) -> float:
         """Inverse document frequency over sentences; unseen words weigh the most."""
-        frequency = self.document_frequency.get(key, 0)
-        return math.log(1 + len(self.units) / (1 + frequency)) if frequency else self.idf_missing
+        return self._idf.get(key, self.idf_missing)
 
     # --- quotes ---------------------------------------------------------------------
 

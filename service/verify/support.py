@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from service.text.lexicon import POLAR_WORDS
 from service.text.numbers import NumericFacts, date_supported, quantity_supported
@@ -38,34 +39,47 @@ _SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 @dataclass(frozen=True)
 class Pool:
-    """What a set of source sentences states between them."""
+    """What a set of source sentences states between them (each fact pooled on first use:
+    a sentence ruled out by its words never needs the rest)."""
 
     units: tuple[Unit, ...]
     content: frozenset[str]
-    negated: frozenset[str]
-    speakers: frozenset[str]
-    # Some sentence credits words to "he" or "she": who spoke is then not settled here.
-    pronoun_speaker: bool
-    numbers: NumericFacts
-    words: frozenset[str]
 
     @classmethod
     def of(cls, units: Sequence[Unit]) -> Pool:
         """Pool these sentences' facts."""
+        return cls(tuple(units), frozenset().union(*(u.facts.content_set for u in units)))
+
+    @cached_property
+    def negated(self) -> frozenset[str]:
+        """The content words some sentence negates."""
+        return frozenset().union(*(u.facts.negated for u in self.units))
+
+    @cached_property
+    def speakers(self) -> frozenset[str]:
+        """Everyone the sentences report as speaking, by key."""
+        return frozenset().union(*(u.facts.speakers for u in self.units))
+
+    @cached_property
+    def pronoun_speaker(self) -> bool:
+        """Whether some sentence credits words to "he" or "she": who spoke is then not
+        settled here."""
+        return any(e.pronoun for u in self.units for e in u.facts.events)
+
+    @cached_property
+    def numbers(self) -> NumericFacts:
+        """Every quantity, date and weekday the sentences state."""
         numbers = NumericFacts()
-        for unit in units:
+        for unit in self.units:
             numbers.quantities.extend(unit.facts.numbers.quantities)
             numbers.dates.extend(unit.facts.numbers.dates)
             numbers.weekdays |= unit.facts.numbers.weekdays
-        return cls(
-            units=tuple(units),
-            content=frozenset().union(*(u.facts.content_set for u in units)),
-            negated=frozenset().union(*(u.facts.negated for u in units)),
-            speakers=frozenset().union(*(u.facts.speakers for u in units)),
-            pronoun_speaker=any(e.pronoun for u in units for e in u.facts.events),
-            numbers=numbers,
-            words=frozenset(t.word for u in units for t in u.facts.tokens),
-        )
+        return numbers
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Every word of the sentences."""
+        return frozenset(t.word for u in self.units for t in u.facts.tokens)
 
 
 @dataclass(frozen=True)
