@@ -60,3 +60,11 @@ def test_citations_of_a_text_with_emoji_and_japanese_slice_alike_in_utf16() -> N
     (result_sentence,) = verified["results"]
     for c in result_sentence["citations"]:
         assert _utf16_slice(text, c["start_utf16"], c["end_utf16"]) == c["text"]
+
+
+@given(st.text(), st.data())
+def test_utf16_offset_counts_a_lone_surrogate_as_one_unit(text: str, data: st.DataObject) -> None:
+    # JSON can carry a lone surrogate ("\ud800"): one code unit, as a browser counts it.
+    index = data.draw(st.integers(0, len(text)))
+    astral = sum(1 for ch in text[:index] if ord(ch) > 0xFFFF)
+    assert utf16_offset(text, index) == index + astral

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service.verify.analysis import TextFacts, analyse
 from service.verify.checks import (
@@ -14,7 +16,14 @@ from service.verify.checks import (
 )
 from service.verify.findings import Finding
 from service.verify.index import SourceIndex, Unit
-from service.verify.support import Pool, Support, check_negation, check_numbers, check_support
+from service.verify.support import (
+    Pool,
+    Support,
+    check_negation,
+    check_numbers,
+    check_support,
+    weighted_coverage,
+)
 from tests.test_verify import make_document
 
 
@@ -85,3 +94,29 @@ def test_findings_and_support_are_immutable() -> None:
         support.findings[0].reason = "changed"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         support.features.coverage = 1.0  # type: ignore[misc]
+
+
+# Words that exercise every way a claim word counts as stated: the sentence's own word, a
+# synonym or more specific word, another part of a name, a descriptor the sources give.
+_VOCABULARY = (
+    "Mayor Ilse Varnholt the mayor council approved endorsed backed rejected a new tram plan "
+    "scheme budget vehicle car bought purchased leaders president premier city of Norhaven "
+    "on Tuesday 240 million euros not said"
+).split()
+_SENTENCES = st.lists(st.sampled_from(_VOCABULARY), min_size=2, max_size=14).map(
+    lambda words: " ".join(words) + "."
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_SENTENCES, min_size=1, max_size=4), _SENTENCES)
+def test_weighted_coverage_is_what_check_support_measures(
+    sources: list[str], claim_text: str
+) -> None:
+    # The verifier rules out corroborating sentences by this figure before the checks: it
+    # must be the checks' own measure exactly, or it would drop sentences they pass.
+    index = _index(*sources)
+    claim = _claim(index, claim_text)
+    for unit in index.units:
+        measured = check_support(index, claim, [unit.index], frozenset()).features
+        assert weighted_coverage(index, claim, [unit.index]) == measured.weighted_coverage

@@ -5,11 +5,11 @@ from __future__ import annotations
 import string
 from collections.abc import Sequence
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from service.domain import Document
-from service.text.normalize import normalize, skeleton
+from service.text.normalize import fold_typography, normalize, skeleton
 from service.verify import Citation, Claim, ClaimEvidence, Verifier
 from service.verify.align import Side
 from service.verify.analysis import analyse
@@ -80,6 +80,65 @@ def test_normal_forms_map_back_inside_the_text(text: str) -> None:
         for i in range(len(form.text)):
             start, end = form.to_original(i, i + 1)
             assert 0 <= start < end <= len(text)
+
+
+def _char_lowered(char: str) -> str:
+    lowered = char.lower()
+    return lowered if len(lowered) == 1 else char
+
+
+def _normal_by_characters(text: str) -> tuple[str, tuple[int, ...]]:
+    """normalize's definition, one character at a time: whitespace runs become one space
+    (at the run's last character), none at either end; each character lowered alone."""
+    out: list[str] = []
+    origin: list[int] = []
+    pending = False
+    for index, char in enumerate(fold_typography(text)):
+        if char.isspace():
+            pending = bool(out)
+            continue
+        if pending:
+            out.append(" ")
+            origin.append(index - 1)
+            pending = False
+        out.append(_char_lowered(char))
+        origin.append(index)
+    return "".join(out), tuple(origin)
+
+
+def _skeleton_by_characters(text: str) -> tuple[str, tuple[int, ...]]:
+    """skeleton's definition: letters and digits lowered alone, and points between digits."""
+    kept = [
+        (_char_lowered(char), index)
+        for index, char in enumerate(text)
+        if char.isalnum()
+        or (char == "." and 0 < index < len(text) - 1)
+        and text[index - 1].isdigit()
+        and text[index + 1].isdigit()
+    ]
+    return "".join(c for c, _ in kept), tuple(i for _, i in kept)
+
+
+# Whitespace of every kind, digits of every kind, cased letters that lower to two code points
+# or by context (final sigma), points and underscores.
+_AWKWARD = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(" \t\n\u00a0\u2009\u3000.._,'’“İΣσßΑ²٣0123456789aZ"),
+        st.characters(),
+    ),
+    max_size=60,
+)
+
+
+@given(st.one_of(_AWKWARD, st.text(alphabet="19. ,", max_size=12)))
+@example("7 9.")  # a point at the very end is not between digits
+def test_normal_forms_are_their_per_character_definitions(text: str) -> None:
+    # Both forms read runs whole for speed: they must equal the definitions exactly.
+    for form, definition in (
+        (normalize(text), _normal_by_characters(text)),
+        (skeleton(text), _skeleton_by_characters(text)),
+    ):
+        assert (form.text, form.origin) == definition
 
 
 NAMES = st.sampled_from(["Meloni", "Takaichi", "Louis Jordan", "Frank Jordan", "Tokyo", "Italy"])

@@ -7,7 +7,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Literal, TypeVar
 
 from service.config import Settings
@@ -174,10 +174,9 @@ class Drafter:
     ) -> int:
         """The reply's token limit for this prompt: what the ask needs, as the window allows
         (the schema counted in the prompt: servers that cannot enforce it are sent it)."""
-        schema = count_tokens(json.dumps(output.model_json_schema(), separators=(",", ":")))
         return reply_budget(
             self.model.context_tokens,
-            _tokens(messages) + schema,
+            _tokens(messages) + _schema_tokens(output),
             self.settings.max_output_tokens,
             needed,
         )
@@ -365,6 +364,13 @@ class Drafter:
             if 0 <= item.index < len(failed):
                 fixed[item.index] = item.sentence
         return fixed
+
+
+# Generating a schema costs milliseconds, and an output type's never changes: counted once.
+@lru_cache(maxsize=8)
+def _schema_tokens(output: type[SummaryDraft | RepairDraft]) -> int:
+    """The tokens of an output type's JSON schema, as a prompt carries it."""
+    return count_tokens(json.dumps(output.model_json_schema(), separators=(",", ":")))
 
 
 def _with_article_ids(draft: DraftT, tags: ArticleTags) -> DraftT:

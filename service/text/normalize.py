@@ -77,22 +77,32 @@ def _lower_char(char: str) -> str:
     return lowered if len(lowered) == 1 else char
 
 
+# Runs of non-space characters, and of letters and digits: `\s` is exactly `str.isspace`
+# and `[^\W_]` exactly `str.isalnum`, so a run is read whole instead of character by character.
+_NON_SPACE_RUN = re.compile(r"\S+")
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+
+
+def _lowered(run: str) -> str:
+    """A run lower-cased character by character (one code point each: offsets stay 1:1)."""
+    # An ASCII run lowers 1:1 whole; any other is lowered one character at a time, since
+    # `str.lower` reads context ("Σ" at a word's end) a single character does not have.
+    return run.lower() if run.isascii() else "".join(map(_lower_char, run))
+
+
 def normalize(text: str) -> Normalized:
     """Fold typography and case and collapse whitespace, keeping offsets."""
     folded = fold_typography(text)
     out: list[str] = []
     origin: list[int] = []
-    pending_space = False
-    for index, char in enumerate(folded):
-        if char.isspace():
-            pending_space = bool(out)
-            continue
-        if pending_space:
+    for run in _NON_SPACE_RUN.finditer(folded):
+        start, end = run.span()
+        if out:
+            # One space for the whitespace before the run, at its last character.
             out.append(" ")
-            origin.append(index - 1)
-            pending_space = False
-        out.append(_lower_char(char))
-        origin.append(index)
+            origin.append(start - 1)
+        out.append(_lowered(run.group()))
+        origin.extend(range(start, end))
     return Normalized("".join(out), tuple(origin))
 
 
@@ -100,20 +110,22 @@ def skeleton(text: str) -> Normalized:
     """Keep only letters and digits (lower-cased) and decimal points, keeping offsets."""
     out: list[str] = []
     origin: list[int] = []
-    length = len(text)
-    for index, char in enumerate(text):
-        if char.isalnum():
-            out.append(_lower_char(char))
-            origin.append(index)
-        elif (
+    # Where the last run ended; far enough before the text that no point can follow it.
+    previous_end = -2
+    for run in _ALNUM_RUN.finditer(text):
+        start, end = run.span()
+        if (
             # A decimal point keeps "11.6" apart from "116"; thousands commas are dropped.
-            char == "."
-            and 0 < index < length - 1
-            and text[index - 1].isdigit()
-            and text[index + 1].isdigit()
+            start - previous_end == 1
+            and text[previous_end] == "."
+            and text[previous_end - 1].isdigit()
+            and text[start].isdigit()
         ):
             out.append(".")
-            origin.append(index)
+            origin.append(previous_end)
+        out.append(_lowered(run.group()))
+        origin.extend(range(start, end))
+        previous_end = end
     return Normalized("".join(out), tuple(origin))
 
 

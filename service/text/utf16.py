@@ -8,12 +8,12 @@ each end.
 
 from __future__ import annotations
 
-_BMP_END = 0xFFFF
-
 
 def utf16_offset(text: str, index: int) -> int:
     """The UTF-16 code-unit offset of code-point `index` of `text`."""
     prefix = text[:index]
     if prefix.isascii():
         return len(prefix)
-    return len(prefix) + sum(1 for ch in prefix if ord(ch) > _BMP_END)
+    # Two bytes a code unit, counted by the codec rather than character by character; a lone
+    # surrogate (JSON can carry one) is one unit, as a browser counts it.
+    return len(prefix.encode("utf-16-le", "surrogatepass")) // 2

@@ -30,7 +30,7 @@ from service.text.lexicon import (
     STOPWORDS,
     WEEKDAYS,
 )
-from service.text.normalize import Token, prepare, tokenize, word_key
+from service.text.normalize import Normalized, Token, prepare, skeleton, tokenize, word_key
 from service.text.numbers import NumericFacts, extract_numbers
 from service.verify.align import Item, Side, build_items
 
@@ -117,6 +117,12 @@ class TextFacts:
     def side(self) -> Side:
         """The items with their words, for checking what is said next to what."""
         return Side.of(self.items, self.tokens, self.prepared)
+
+    @cached_property
+    def prepared_skeleton(self) -> Normalized:
+        """The prepared text's letters and digits (a source sentence's are looked in for
+        every quotation attributed from it, so they are built once)."""
+        return skeleton(self.prepared)
 
     @cached_property
     def repetition(self) -> Repetition | None:

@@ -173,9 +173,12 @@ def _merge(found: Sequence[_Found], candidate: _Candidate, first: str, second: s
 
 def _candidates(index: SourceIndex) -> Iterator[_Candidate]:
     """Pairs of sentences that fill a slot differently: around shared word pairs, then dates."""
-    for pair, units in _aligned(index):
+    # Where each word pair first stands in each sentence, found once for every comparison.
+    places = [_pair_places(unit) for unit in index.units]
+    for pair, units in _aligned(index, places):
         for first, second in combinations(units, 2):
-            candidate = _compare(index.units[first], index.units[second], pair)
+            a, b = index.units[first], index.units[second]
+            candidate = _compare(a, b, pair, places[first][pair], places[second][pair])
             if candidate is not None:
                 yield candidate
     yield from _date_candidates(index)
@@ -195,11 +198,21 @@ def _word_pairs(unit: Unit) -> Iterator[tuple[tuple[str, str], int]]:
                     yield (a, b), left
 
 
-def _aligned(index: SourceIndex) -> list[tuple[tuple[str, str], list[int]]]:
+def _pair_places(unit: Unit) -> dict[tuple[str, str], int]:
+    """Each word pair of a sentence, in order, with the item index where it first stands."""
+    places: dict[tuple[str, str], int] = {}
+    for pair, at in _word_pairs(unit):
+        places.setdefault(pair, at)
+    return places
+
+
+def _aligned(
+    index: SourceIndex, places: Sequence[dict[tuple[str, str], int]]
+) -> list[tuple[tuple[str, str], list[int]]]:
     """Each word pair that sentences of more than one article share, with those sentences."""
     holders: dict[tuple[str, str], list[int]] = {}
     for unit in index.units:
-        for pair in dict.fromkeys(p for p, _ in _word_pairs(unit)):
+        for pair in places[unit.index]:
             holders.setdefault(pair, []).append(unit.index)
     return [
         (pair, units)
@@ -209,24 +222,22 @@ def _aligned(index: SourceIndex) -> list[tuple[tuple[str, str], list[int]]]:
     ]
 
 
-def _near(unit: Unit, pair: tuple[str, str]) -> list[Item]:
-    """The items within SLOT_REACH of the pair's place in the sentence."""
+def _near(unit: Unit, at: int) -> list[Item]:
+    """The items within SLOT_REACH of the pair's place (item `at`) in the sentence."""
     items = unit.facts.side.items
-    for found, at in _word_pairs(unit):
-        if found == pair:
-            return list(items[max(at - SLOT_REACH, 0) : at + 2 + SLOT_REACH])
-    return []
+    return list(items[max(at - SLOT_REACH, 0) : at + 2 + SLOT_REACH])
 
 
-def _compare(a: Unit, b: Unit, pair: tuple[str, str]) -> _Candidate | None:
-    """What the two sentences disagree on around the shared pair, if anything."""
-    near_a, near_b = _near(a, pair), _near(b, pair)
+def _compare(a: Unit, b: Unit, pair: tuple[str, str], at_a: int, at_b: int) -> _Candidate | None:
+    """What the two sentences disagree on around the shared pair (first at items `at_a` and
+    `at_b`), if anything."""
+    near_a, near_b = _near(a, at_a), _near(b, at_b)
     topic = " ".join(_surface(a, pair))
     for kind, slot in (
         ("number", _number_conflict(a, b, near_a, near_b)),
         ("status", _status_conflict(a, b, near_a, near_b)),
-        ("status", _denial_conflict(a, b, pair)),
-        ("name", _name_conflict(a, b, pair)),
+        ("status", _denial_conflict(a, b, at_a, at_b)),
+        ("name", _name_conflict(a, b, pair, at_a, at_b)),
     ):
         if slot is not None:
             return _Candidate(kind, topic, *slot)
@@ -335,19 +346,10 @@ def _surface(unit: Unit, pair: tuple[str, str]) -> list[str]:
     return [_word(unit, key) for key in pair]
 
 
-def _pair_at(unit: Unit, pair: tuple[str, str]) -> int | None:
-    for found, at in _word_pairs(unit):
-        if found == pair:
-            return at
-    return None
-
-
-def _names_beside(unit: Unit, pair: tuple[str, str]) -> dict[str, tuple[Item, tuple[str, ...]]]:
-    """The nearest name on each side of the pair within SLOT_REACH, with the words between."""
+def _names_beside(unit: Unit, at: int) -> dict[str, tuple[Item, tuple[str, ...]]]:
+    """The nearest name on each side of the pair (at item `at`) within SLOT_REACH, with the
+    words between."""
     items = unit.facts.side.items
-    at = _pair_at(unit, pair)
-    if at is None:
-        return {}
     out: dict[str, tuple[Item, tuple[str, ...]]] = {}
     for side, positions in (
         ("left", range(at - 1, max(at - 1 - SLOT_REACH, -1), -1)),
@@ -361,13 +363,10 @@ def _names_beside(unit: Unit, pair: tuple[str, str]) -> dict[str, tuple[Item, tu
     return out
 
 
-def _denial(unit: Unit, pair: tuple[str, str]) -> str | None:
-    """The words from a denial just before the pair (or before the word just before it: "did
-    not sign the treaty", "refused to sign the treaty") to the pair's first word, or None where
-    nothing denies it."""
-    at = _pair_at(unit, pair)
-    if at is None:
-        return None
+def _denial(unit: Unit, at: int) -> str | None:
+    """The words from a denial just before the pair at item `at` (or before the word just
+    before it: "did not sign the treaty", "refused to sign the treaty") to the pair's first
+    word, or None where nothing denies it."""
     items = unit.facts.side.items
     head = items[at]
     start = items[at - 1].first if at > 0 else head.first
@@ -378,14 +377,11 @@ def _denial(unit: Unit, pair: tuple[str, str]) -> str | None:
     return None
 
 
-def _denial_conflict(a: Unit, b: Unit, pair: tuple[str, str]) -> tuple[_Side, _Side] | None:
+def _denial_conflict(a: Unit, b: Unit, at_a: int, at_b: int) -> tuple[_Side, _Side] | None:
     """One sentence states what the other denies, around the same pair ("agreed to a
     ceasefire" against "failed to agree on a ceasefire")."""
-    denied_a, denied_b = _denial(a, pair), _denial(b, pair)
+    denied_a, denied_b = _denial(a, at_a), _denial(b, at_b)
     if (denied_a is None) == (denied_b is None):
-        return None
-    at_a, at_b = _pair_at(a, pair), _pair_at(b, pair)
-    if at_a is None or at_b is None:
         return None
     label_a = denied_a or _span(a, a.facts.side.items[at_a])
     label_b = denied_b or _span(b, b.facts.side.items[at_b])
@@ -398,14 +394,16 @@ def _all_name_keys(unit: Unit) -> frozenset[str]:
     return frozenset(k for item in unit.facts.side.items if item.kind == "name" for k in item.keys)
 
 
-def _name_conflict(a: Unit, b: Unit, pair: tuple[str, str]) -> tuple[_Side, _Side] | None:
+def _name_conflict(
+    a: Unit, b: Unit, pair: tuple[str, str], at_a: int, at_b: int
+) -> tuple[_Side, _Side] | None:
     """Different people in the same place beside the pair, with the same words between
     ("Garcia scored the winning goal" against "Dupont scored the winning goal"), where neither
     sentence names the other's person anywhere. Not where the pair or the words between are a
     speech verb: outlets quote different people."""
     if set(pair) & _SPEECH_KEYS:
         return None
-    beside_a, beside_b = _names_beside(a, pair), _names_beside(b, pair)
+    beside_a, beside_b = _names_beside(a, at_a), _names_beside(b, at_b)
     for side in ("left", "right"):
         if side not in beside_a or side not in beside_b:
             continue

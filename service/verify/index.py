@@ -149,6 +149,11 @@ class SourceIndex:
         self.name_parts = _name_parts(self.units)
         self.descriptors, self.descriptor_source = _descriptors(self.units)
         self.idf_missing = math.log(1 + len(self.units))
+        # Every check weighs the claim's words: each word's weight is worked out once.
+        self._idf = {
+            key: math.log(1 + len(self.units) / (1 + frequency))
+            for key, frequency in self.document_frequency.items()
+        }
         self.sides = [u.facts.side for u in self.units]
         self.binder = _binder(self.sides, self.name_parts)
         self.number_units = _number_units(self.sides)
@@ -202,17 +207,17 @@ class SourceIndex:
 
     def idf(self, key: str) -> float:
         """Inverse document frequency over sentences; unseen words weigh the most."""
-        frequency = self.document_frequency.get(key, 0)
-        return math.log(1 + len(self.units) / (1 + frequency)) if frequency else self.idf_missing
+        return self._idf.get(key, self.idf_missing)
 
     # --- quotes ---------------------------------------------------------------------
 
     def quote_occurrences(self, quote: str, documents: Iterable[int]) -> list[tuple[int, int, int]]:
         """(document, start, end) of every verbatim occurrence of the quote."""
+        needle = skeleton(quote).text
         return [
             (doc_index, start, end)
             for doc_index in documents
-            for start, end in self.texts[doc_index].find_verbatim(quote)
+            for start, end in self.texts[doc_index].find_skeleton(needle)
         ]
 
     def units_overlapping(self, doc_index: int, start: int, end: int) -> list[int]:
@@ -241,7 +246,7 @@ class SourceIndex:
     def _quote_in_unit(self, unit: Unit, doc_index: int, start: int, end: int) -> tuple[int, int]:
         """Where the document's span `start:end` sits in the unit's prepared text."""
         quoted = skeleton(self.documents[doc_index].text[start:end]).text
-        prepared_skeleton = skeleton(unit.facts.prepared)
+        prepared_skeleton = unit.facts.prepared_skeleton
         at = prepared_skeleton.text.find(quoted[:40])
         if at == -1:
             return 0, len(unit.facts.prepared)

@@ -45,7 +45,10 @@ class DocumentText:
 
     def find_verbatim(self, quote: str) -> list[tuple[int, int]]:
         """Every span whose words are the quote's, ignoring case, punctuation and spacing."""
-        needle = skeleton(quote).text
+        return self.find_skeleton(skeleton(quote).text)
+
+    def find_skeleton(self, needle: str) -> list[tuple[int, int]]:
+        """Every span whose skeleton (`skeleton(...).text`) is `needle`."""
         if not needle:
             return []
         haystack = self.skeleton

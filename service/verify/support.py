@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from service.text.lexicon import COUNTRY_KEYS, POLAR_WORDS
 from service.text.normalize import word_key
@@ -41,34 +42,47 @@ _SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 @dataclass(frozen=True)
 class Pool:
-    """What a set of source sentences states between them."""
+    """What a set of source sentences states between them (each fact pooled on first use:
+    a sentence ruled out by its words never needs the rest)."""
 
     units: tuple[Unit, ...]
     content: frozenset[str]
-    negated: frozenset[str]
-    speakers: frozenset[str]
-    # Some sentence credits words to "he" or "she": who spoke is then not settled here.
-    pronoun_speaker: bool
-    numbers: NumericFacts
-    words: frozenset[str]
 
     @classmethod
     def of(cls, units: Sequence[Unit]) -> Pool:
         """Pool these sentences' facts."""
+        return cls(tuple(units), frozenset().union(*(u.facts.content_set for u in units)))
+
+    @cached_property
+    def negated(self) -> frozenset[str]:
+        """The content words some sentence negates."""
+        return frozenset().union(*(u.facts.negated for u in self.units))
+
+    @cached_property
+    def speakers(self) -> frozenset[str]:
+        """Everyone the sentences report as speaking, by key."""
+        return frozenset().union(*(u.facts.speakers for u in self.units))
+
+    @cached_property
+    def pronoun_speaker(self) -> bool:
+        """Whether some sentence credits words to "he" or "she": who spoke is then not
+        settled here."""
+        return any(e.pronoun for u in self.units for e in u.facts.events)
+
+    @cached_property
+    def numbers(self) -> NumericFacts:
+        """Every quantity, date and weekday the sentences state."""
         numbers = NumericFacts()
-        for unit in units:
+        for unit in self.units:
             numbers.quantities.extend(unit.facts.numbers.quantities)
             numbers.dates.extend(unit.facts.numbers.dates)
             numbers.weekdays |= unit.facts.numbers.weekdays
-        return cls(
-            units=tuple(units),
-            content=frozenset().union(*(u.facts.content_set for u in units)),
-            negated=frozenset().union(*(u.facts.negated for u in units)),
-            speakers=frozenset().union(*(u.facts.speakers for u in units)),
-            pronoun_speaker=any(e.pronoun for u in units for e in u.facts.events),
-            numbers=numbers,
-            words=frozenset(t.word for u in units for t in u.facts.tokens),
-        )
+        return numbers
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Every word of the sentences."""
+        return frozenset(t.word for u in self.units for t in u.facts.tokens)
 
 
 @dataclass(frozen=True)
@@ -115,10 +129,8 @@ def check_support(
         raise ValueError("check_support needs at least one source sentence")
     pool = Pool.of([index.units[u] for u in unit_ids])
     numbers = check_numbers(index, claim, pool)
-    descriptors = check_descriptors(index, claim, pool)
-    missing = tuple(k for k in dict.fromkeys(claim.content) if k not in pool.content)
-    named = named_otherwise(index, claim, pool, missing)
-    reworded = reworded_words(claim, pool, missing)
+    missing = missing_words(claim, pool)
+    descriptors, named, reworded = allowances(index, claim, pool, missing)
     allowed = descriptors.words | named.words | reworded | numbers.counted
     binding = index.binder.bind(claim.side, [index.sides[u] for u in unit_ids])
     findings = (
@@ -148,6 +160,36 @@ def check_support(
         uncovered=frozenset(
             [k for k in missing if k not in allowed] + [f"#{t}" for t in numbers.unsupported]
         ),
+    )
+
+
+def weighted_coverage(index: SourceIndex, claim: TextFacts, unit_ids: Sequence[int]) -> float:
+    """The share of the claim's IDF weight these sentences state: exactly the
+    `weighted_coverage` that `check_support` measures, without running any check."""
+    pool = Pool.of([index.units[u] for u in unit_ids])
+    missing = missing_words(claim, pool)
+    descriptors, named, reworded = allowances(index, claim, pool, missing)
+    counted = check_numbers(index, claim, pool).counted
+    _, weight_total, weight_covered = _covered(
+        index, claim, pool, descriptors.words | named.words | reworded | counted
+    )
+    return weight_covered / weight_total if weight_total else 1.0
+
+
+def missing_words(claim: TextFacts, pool: Pool) -> tuple[str, ...]:
+    """The claim's distinct content words the sentences do not state, in order."""
+    return tuple(k for k in dict.fromkeys(claim.content) if k not in pool.content)
+
+
+def allowances(
+    index: SourceIndex, claim: TextFacts, pool: Pool, missing: Sequence[str]
+) -> tuple[Allowance, Allowance, frozenset[str]]:
+    """The descriptors, other parts of names and rewordings that state claim words in
+    another form: what counts as stated besides the sentences' own words."""
+    return (
+        check_descriptors(index, claim, pool),
+        named_otherwise(index, claim, pool, missing),
+        reworded_words(claim, pool, missing),
     )
 
 
@@ -423,11 +465,8 @@ def measure(
     reworded: int,
 ) -> SupportFeatures:
     """How much of the claim the sentences state, and how they bind its parts."""
-    distinct = list(dict.fromkeys(claim.content))
-    covered = [k for k in distinct if k in pool.content or k in allowed]
-    total = len(distinct)
-    weight_total = sum(index.idf(k) for k in distinct)
-    weight_covered = sum(index.idf(k) for k in covered)
+    covered, weight_total, weight_covered = _covered(index, claim, pool, allowed)
+    total = len(dict.fromkeys(claim.content))
     overlap = _overlap(claim, pool.units, total)
     primary = max(pool.units, key=lambda u: len(claim.content_set & u.facts.content_set))
     return SupportFeatures(
@@ -450,6 +489,18 @@ def measure(
         conflicts=float(len(binding.conflicts)),
         reworded=reworded / total if total else 0.0,
     )
+
+
+def _covered(
+    index: SourceIndex, claim: TextFacts, pool: Pool, allowed: frozenset[str]
+) -> tuple[list[str], float, float]:
+    """The claim's distinct content words the sentences state (or state in another form),
+    the IDF weight of all its distinct content words, and of those stated."""
+    distinct = list(dict.fromkeys(claim.content))
+    covered = [k for k in distinct if k in pool.content or k in allowed]
+    weight_total = sum(index.idf(k) for k in distinct)
+    weight_covered = sum(index.idf(k) for k in covered)
+    return covered, weight_total, weight_covered
 
 
 def _overlap(claim: TextFacts, units: Sequence[Unit], total: int) -> tuple[float, float, float]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import bm25s
 import numpy as np
@@ -16,7 +16,7 @@ from service.verify.findings import Check, CopyFeatures, Features, Finding
 from service.verify.index import SourceIndex
 from service.verify.resolve import Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
-from service.verify.support import check_support, copy_features
+from service.verify.support import check_support, copy_features, weighted_coverage
 from service.verify.types import Citation, Claim, ClaimEvidence, Verdict
 from service.verify.wordkeys import PLACE_KEYS, SPECIFIC_KEYS
 
@@ -45,6 +45,11 @@ class _Subject:
     claim: Claim
     facts: TextFacts
     copying: CopyFeatures
+    # The short parts the claim names (who, where, when), each analysed once.
+    parts: tuple[tuple[str, TextFacts], ...]
+    # The sentences retrieval finds for it, once looked up (the search and corroboration
+    # both ask); filled during this one call.
+    retrieved: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def speaker(self) -> frozenset[str]:
@@ -117,7 +122,8 @@ class Verifier:
         if claim.kind == "quote":
             return self._verify_quote(claim)
         facts = analyse(claim.text, self.index.known_names, self.index.vocabulary)
-        subject = _Subject(claim, facts, copy_features(self.index, facts))
+        parts = tuple((p, analyse(p, self.index.known_names)) for p in claim.parts)
+        subject = _Subject(claim, facts, copy_features(self.index, facts), parts)
         copied = self._copied_units(claim)
         if copied:
             return self._verdict(subject, self._check_with_parts(subject, copied), [], copied=True)
@@ -152,7 +158,8 @@ class Verifier:
 
     def _copied_units(self, claim: Claim) -> list[int]:
         """The sentences the statement copies whole, where its evidence points at them."""
-        copied = self._whole_sentences_copied(claim)
+        needle = _needle(claim.text)
+        copied = self._whole_sentences_copied(claim, needle)
         if not copied or not claim.evidence:
             return copied
         # Given evidence is what is being checked: the copy must be what it points at (the
@@ -161,15 +168,12 @@ class Verifier:
         cited, _ = self._resolve_evidence(claim.evidence)
         article = self.index.documents[self.index.units[copied[0]].document].id
         same_words = any(
-            item.article_id == article
-            and item.quote is not None
-            and normalize(item.quote).text.strip(" \"'.,;:")
-            == normalize(claim.text).text.strip(" \"'.,;:")
+            item.article_id == article and item.quote is not None and _needle(item.quote) == needle
             for item in claim.evidence
         )
         return copied if set(copied) & set(cited) or same_words else []
 
-    def _whole_sentences_copied(self, claim: Claim) -> list[int]:
+    def _whole_sentences_copied(self, claim: Claim, needle: str) -> list[int]:
         """The content sentences a statement copies whole, word for word; else nothing.
 
         A complete source sentence repeated verbatim is grounded by definition, even where the
@@ -177,7 +181,6 @@ class Verifier:
         sentences count: a copied fragment can drop the words that change its meaning
         ("officials denied that ..."), so it goes through the ordinary checks.
         """
-        needle = normalize(claim.text).text.strip(" \"'.,;:")
         if len(needle.split()) < 4 or claim.parts:
             return []
         for doc_index, text in enumerate(self.index.texts):
@@ -273,7 +276,7 @@ class Verifier:
     # --- retrieval ----------------------------------------------------------------------
 
     def _search(self, subject: _Subject) -> Check | None:
-        candidates = self._candidates(subject.facts)
+        candidates = list(self._retrieved(subject))
         if not candidates:
             return None
         singles = [self._check_with_parts(subject, [u]) for u in candidates]
@@ -353,6 +356,13 @@ class Verifier:
         order = np.argsort(-scores, kind="stable")[:top]
         return [int(i) for i in order if scores[i] > 0]
 
+    def _retrieved(self, subject: _Subject) -> tuple[int, ...]:
+        """The candidates for the statement, looked up once per call."""
+        found = subject.retrieved.get("candidates")
+        if found is None:
+            found = subject.retrieved["candidates"] = tuple(self._candidates(subject.facts))
+        return found
+
     def _candidates(self, facts: TextFacts) -> list[int]:
         if self._retriever is None:
             return []
@@ -397,7 +407,7 @@ class Verifier:
         findings = (
             *support.findings,
             *self._quote_findings(subject, support.units),
-            *self._part_findings(subject.claim, [*units, *support.extra_units]),
+            *self._part_findings(subject, [*units, *support.extra_units]),
         )
         features = Features(support.features, subject.copying)
         return Check(
@@ -410,11 +420,10 @@ class Verifier:
             uncovered=support.uncovered,
         )
 
-    def _part_findings(self, claim: Claim, units: Sequence[int]) -> tuple[Finding, ...]:
+    def _part_findings(self, subject: _Subject, units: Sequence[int]) -> tuple[Finding, ...]:
         """Each short part the claim names (who, where, when) must be stated by the units."""
         findings: list[Finding] = []
-        for part in claim.parts:
-            part_facts = analyse(part, self.index.known_names)
+        for part, part_facts in subject.parts:
             part_support = check_support(self.index, part_facts, units, frozenset())
             if part_support.findings or part_support.missing:
                 findings.append(Finding("part", f"{part!r} not in cited spans", True))
@@ -576,7 +585,7 @@ class Verifier:
         by_document: dict[int, list[int]] = {}
         grouped = [m for unit in units for m in groups.of_unit(self.index, unit)]
         # Grouped sentences first, then retrieved ones, each article in document order.
-        for member in [*grouped, *self._candidates(subject.facts)]:
+        for member in [*grouped, *self._retrieved(subject)]:
             doc = self.index.units[member].document
             if doc not in cited_docs:
                 by_document.setdefault(doc, []).append(member)
@@ -584,9 +593,18 @@ class Verifier:
         copies = set(grouped)
         for doc in sorted(by_document):
             for member in dict.fromkeys(by_document[doc]):
-                check = self._check_with_parts(subject, [member])
                 # A near-duplicate the grouping found is the same sentence told again; any
-                # other sentence must state the claim's content itself.
+                # other sentence must state the claim's content itself: one that states too
+                # little of it is ruled out before the checks (the same measure they take),
+                # unless it opens by referring back (its antecedent may complete it).
+                if (
+                    member not in copies
+                    and not _opens_with_reference(self.index.units[member].facts)
+                    and weighted_coverage(self.index, subject.facts, [member])
+                    < CORROBORATION_COVERAGE
+                ):
+                    continue
+                check = self._check_with_parts(subject, [member])
                 if _passes(check) if member in copies else self._states_alone(subject, check):
                     found.append(member)
                     break
@@ -678,6 +696,11 @@ def _rank(check: Check) -> tuple[bool, float, float]:
 def _match(check: Check) -> tuple[float, float, float]:
     support = check.features.support
     return (support.match, support.trigram_coverage, check.score)
+
+
+def _needle(text: str) -> str:
+    """A text's normal form without the quote marks and punctuation that may enclose it."""
+    return normalize(text).text.strip(" \"'.,;:")
 
 
 def _clip(text: str, limit: int = 60) -> str:
