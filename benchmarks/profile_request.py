@@ -20,56 +20,19 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
-import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-REPO = Path(__file__).resolve().parent.parent
+from benchmarks.harness import cpu_seconds, mock_server, seed_articles, service_server
+
 _CITED = ("article_id", "start", "end", "text")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@contextlib.contextmanager
-def _process(command: list[str], ready_url: str, env: dict[str, str]) -> Iterator[int]:
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(400):
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(ready_url, timeout=1).status_code == 200:
-                    break
-            time.sleep(0.05)
-        else:
-            raise SystemExit(f"{command} did not start")
-        yield process.pid
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of the process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _seed_articles() -> list[dict[str, Any]]:
-    return [json.loads(p.read_text("utf-8")) for p in sorted((REPO / "seeds").glob("*.json"))]
 
 
 def _verify_body(summary: dict[str, Any], articles: list[dict[str, Any]]) -> dict[str, Any]:
@@ -103,25 +66,16 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="sample the service with py-spy")
     parser.add_argument("--top", type=int, default=60, help="functions the profile prints")
     args = parser.parse_args()
-    model_port, service_port = _free_port(), _free_port()
-    model_url = f"http://127.0.0.1:{model_port}/v1"
-    service_url = f"http://127.0.0.1:{service_port}"
-    env = dict(
-        os.environ,
-        SUMMARIZER_MODEL="mock-server",
-        OPENAI_BASE_URL=model_url,
-        SUMMARIZER_RESPONSE_CACHE="false",
-        SUMMARIZER_PREPARED_CACHE_CHARS="500000" if args.prepared_cache else "0",
-        SUMMARIZER_LOG_LEVEL="WARNING",
-    )
-    model = [sys.executable, "-m", "devtools.fake_openai_server", "--port", str(model_port)]
-    service = [sys.executable, "-m", "service", "serve", "--port", str(service_port)]
+    settings = {
+        "response_cache": "false",
+        "prepared_cache_chars": "500000" if args.prepared_cache else "0",
+    }
     with (
-        _process(model, f"{model_url}/models", env),
-        _process(service, f"{service_url}/healthz", env) as pid,
+        mock_server(latency_ms=0) as (model, _),
+        service_server(model.url, settings=settings) as (service_url, pid),
         httpx.Client(base_url=service_url, timeout=120) as client,
     ):
-        articles = _seed_articles()
+        articles = seed_articles()
         path, body = "/summarize", {"articles": articles}
         first = client.post(path, json=body)  # warm-up: imports, the probe, the segmenter
         if args.verify:
@@ -147,12 +101,12 @@ def main() -> None:
             # least inflated by other processes on the machine.
             batches = []
             for _ in range(args.batches):
-                started = _cpu_seconds(pid)
+                started = cpu_seconds(pid)
                 for _ in range(args.repeat):
                     response = client.post(path, json=body)
                     if response.status_code != 200:
                         raise SystemExit(f"unexpected {response.status_code}: {response.text}")
-                batches.append(1000 * (_cpu_seconds(pid) - started) / args.repeat)
+                batches.append(1000 * (cpu_seconds(pid) - started) / args.repeat)
             cache = "prepared cache on" if args.prepared_cache else "no caches"
             print(
                 f"{path}, seeds, {cache}: service CPU per request {min(batches):.0f} ms "
