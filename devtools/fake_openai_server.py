@@ -36,7 +36,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -125,13 +125,7 @@ class CallRecord:
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready copy."""
-        return {
-            "started": self.started,
-            "finished": self.finished,
-            "status": self.status,
-            "prompt_tokens": self.prompt_tokens,
-            "plain": self.plain,
-        }
+        return asdict(self)
 
 
 @dataclass
