@@ -10,7 +10,9 @@ two in their common senses. This script derives that table, offline, from Debian
 Only single-word, lower-case lemmas (no proper names), and only a word's most frequent senses
 (WordNet orders a lemma's senses by their frequency in its tagged corpus) take part, so a rare
 sense ("hold" as "a ship's cargo space") never makes two words equivalent. Each line is a
-relation: `syn a b` (the words share a common sense), `hyp specific general` (in a common
+relation: `syn a b` (the words share a sense that is common for one of them and among the
+first SYNONYM_RANK senses of the other: "elevate" relations is most often to promote them, a
+sense "upgrade" lists third), `hyp specific general` (in a common
 sense, the first is a kind of the second, at most two steps up), `der a b` (derivationally
 related forms in a common sense: "arrest"/"arrested" aside, "death"/"die").
 """
@@ -26,6 +28,9 @@ from pathlib import Path
 # A lemma's senses that count as common: its first SENSES, and of those only senses seen in
 # WordNet's tagged corpus (a tagged count above zero); a lemma never seen there takes no part.
 SENSES = 2
+# A common sense of one word makes another word its synonym where that word lists the sense
+# among its first SYNONYM_RANK senses, tagged or not.
+SYNONYM_RANK = 3
 HYPERNYM_STEPS = 2
 # A general word states a specific one only below the top of the hierarchy: "person", "act"
 # or "thing" would state almost anything. Minimum depth (steps from a root) of the general
@@ -93,6 +98,23 @@ def common_senses(root: Path) -> dict[str, list[str]]:
     return senses
 
 
+def leading_senses(root: Path, rank: int) -> dict[str, list[str]]:
+    """Synset key -> the lemmas that list it among their first `rank` senses."""
+    lemmas: dict[str, list[str]] = {}
+    for pos, name in POS_FILES.items():
+        for line in (root / f"index.{name}").read_text(encoding="latin-1").splitlines():
+            if line.startswith("  "):
+                continue
+            fields = line.split()
+            lemma, synset_count, pointer_count = fields[0], int(fields[2]), int(fields[3])
+            if not _WORD.match(lemma):
+                continue
+            offsets = fields[6 + pointer_count : 6 + pointer_count + synset_count]
+            for offset in offsets[:rank]:
+                lemmas.setdefault(f"{offset}.{pos}", []).append(lemma)
+    return lemmas
+
+
 def _depths(synsets: dict[str, Synset]) -> dict[str, int]:
     """Each synset's fewest hypernym steps to a root."""
     depth: dict[str, int] = {}
@@ -123,12 +145,12 @@ def relations(root: Path) -> Iterator[tuple[str, str, str]]:
             seen.add((kind, a, b))
             yield kind, a, b
 
+    leading = leading_senses(root, SYNONYM_RANK)
     depth = _depths(synsets)
     for key, lemmas in sorted(common_of.items()):
         ordered = sorted(lemmas)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                yield from emit("syn", a, b)
+        for a, b in sorted({tuple(sorted((a, b))) for a in ordered for b in leading.get(key, ())}):
+            yield from emit("syn", a, b)
         frontier, steps = [key], 0
         while frontier and steps < HYPERNYM_STEPS:
             frontier = [h for k in frontier for h in synsets[k].hypernyms]

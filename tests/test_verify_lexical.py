@@ -152,3 +152,17 @@ def test_accent_folding_keeps_other_scripts_as_they_are() -> None:
     assert fold_accents("pélicot") == "pelicot"
     assert fold_accents("がんばって") == "がんばって"
     assert fold_accents("søren") == "søren"
+
+
+def test_a_word_whose_common_sense_another_lists_lower_is_its_synonym() -> None:
+    # "elevate" is most often to promote (its first sense); "upgrade" lists that sense third:
+    # each states the other. A sense neither lists among its first three relates nothing.
+    assert "upgrad" in STATED_BY["elev"]
+    assert "elev" in STATED_BY["upgrad"]
+    text = "The two countries agreed to upgrade their relations to a strategic partnership."
+    verifier = Verifier([ingest_article(ArticleInput(id="ties", body=text))])
+    claim = "The two countries agreed to elevate their relations to a strategic partnership."
+    assert verifier.verify(Claim(claim)).supported
+    assert not verifier.verify(
+        Claim("The two countries agreed to downgrade their relations to a strategic partnership.")
+    ).supported
