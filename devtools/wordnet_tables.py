@@ -79,9 +79,18 @@ def read_synsets(root: Path) -> dict[str, Synset]:
     return synsets
 
 
-def common_senses(root: Path) -> dict[str, list[str]]:
-    """Each lemma's common senses, as 'offset.pos' keys, most frequent first."""
-    senses: dict[str, list[str]] = {}
+@dataclass(frozen=True)
+class IndexEntry:
+    """One lemma of an index file: its senses, most frequent first, as 'offset.pos' keys, and
+    how many of them WordNet's tagged corpus saw."""
+
+    lemma: str
+    senses: list[str]
+    tagged: int
+
+
+def index_entries(root: Path) -> Iterator[IndexEntry]:
+    """Every single-word, lower-case lemma of the index files, for each part of speech."""
     for pos, name in POS_FILES.items():
         for line in (root / f"index.{name}").read_text(encoding="latin-1").splitlines():
             if line.startswith("  "):
@@ -90,28 +99,25 @@ def common_senses(root: Path) -> dict[str, list[str]]:
             lemma, synset_count, pointer_count = fields[0], int(fields[2]), int(fields[3])
             if not _WORD.match(lemma):
                 continue
-            tagged = int(fields[5 + pointer_count])
             offsets = fields[6 + pointer_count : 6 + pointer_count + synset_count]
-            if tagged:
-                keep = offsets[: min(SENSES, tagged)]
-                senses.setdefault(lemma, []).extend(f"{o}.{pos}" for o in keep)
+            yield IndexEntry(lemma, [f"{o}.{pos}" for o in offsets], int(fields[5 + pointer_count]))
+
+
+def common_senses(root: Path) -> dict[str, list[str]]:
+    """Each lemma's common senses, as 'offset.pos' keys, most frequent first."""
+    senses: dict[str, list[str]] = {}
+    for entry in index_entries(root):
+        if entry.tagged:
+            senses.setdefault(entry.lemma, []).extend(entry.senses[: min(SENSES, entry.tagged)])
     return senses
 
 
 def leading_senses(root: Path, rank: int) -> dict[str, list[str]]:
     """Synset key -> the lemmas that list it among their first `rank` senses."""
     lemmas: dict[str, list[str]] = {}
-    for pos, name in POS_FILES.items():
-        for line in (root / f"index.{name}").read_text(encoding="latin-1").splitlines():
-            if line.startswith("  "):
-                continue
-            fields = line.split()
-            lemma, synset_count, pointer_count = fields[0], int(fields[2]), int(fields[3])
-            if not _WORD.match(lemma):
-                continue
-            offsets = fields[6 + pointer_count : 6 + pointer_count + synset_count]
-            for offset in offsets[:rank]:
-                lemmas.setdefault(f"{offset}.{pos}", []).append(lemma)
+    for entry in index_entries(root):
+        for key in entry.senses[:rank]:
+            lemmas.setdefault(key, []).append(entry.lemma)
     return lemmas
 
 
