@@ -141,7 +141,7 @@ def test_normal_forms_are_their_per_character_definitions(text: str) -> None:
         assert (form.text, form.origin) == definition
 
 
-NAMES = st.sampled_from(["Meloni", "Takaichi", "Louis Jordan", "Frank Jordan", "Tokyo", "Italy"])
+NAMES = st.sampled_from(["Okafor", "Lindqvist", "Louis Jordan", "Frank Jordan", "Lagos", "Norway"])
 TOKENS = st.one_of(
     NAMES,
     st.sampled_from(["hosted", "met", "first", "last", "found", "and", "was", "by", "the"]),
@@ -170,7 +170,7 @@ def test_a_sentence_never_contradicts_itself(sentences: list[str]) -> None:
         assert index.glued_names(facts) == []
 
 
-LOOP_WORDS = st.sampled_from("the visit to Japan Meloni began a three-day and of it".split())
+LOOP_WORDS = st.sampled_from("the visit to Norway Okafor began a three-day and of it".split())
 
 
 @given(st.lists(LOOP_WORDS, min_size=0, max_size=30))
