@@ -100,6 +100,27 @@ def test_all_five_seeds(seeds: list[dict[str, Any]]) -> None:
             "Chris Porter (Colchester United) wins a free kick in the attacking half.",
             "Tom Eastman (Colchester United) wins a free kick in the attacking half.",
         ),
+        # Same words, an opposed word in place: a contrary, an ordinal, a status.
+        (
+            "The ministry approved the new rail line to the northern port on Tuesday.",
+            "The ministry rejected the new rail line to the northern port on Tuesday.",
+        ),
+        (
+            "Police arrested three protesters outside the parliament building on Monday.",
+            "Police released three protesters outside the parliament building on Monday.",
+        ),
+        (
+            "It was the club's fourth league title in six seasons under coach Mara Velez.",
+            "It was the club's fifth league title in six seasons under coach Mara Velez.",
+        ),
+        (
+            "It was the club's 4th league title in six seasons under coach Mara Velez.",
+            "It was the club's 5th league title in six seasons under coach Mara Velez.",
+        ),
+        (
+            "The two governments announced a joint statement on trade and energy on Friday.",
+            "The two governments are preparing a joint statement on trade and energy on Friday.",
+        ),
         # Same topic and names, other facts.
         (
             "Takaichi and Meloni agreed to strengthen supply chains for critical minerals.",
@@ -124,6 +145,13 @@ def test_light_rewording_across_articles_is_grouped() -> None:
         "b", "Japan and Italy — both members of the Group of Seven industrialised nations — agreed."
     )
     assert multi_member(group_sentences([a, b])) == [[a.sentences[0].text, b.sentences[0].text]]
+
+
+def test_a_word_both_sentences_use_opposes_nothing() -> None:
+    # "plans" in both: "announced plans" against "confirmed plans" is one fact told twice.
+    a = doc("a", "The leaders confirmed plans to set up a consultative body on space research.")
+    b = doc("b", "The leaders announced plans to set up a consultative body on space research.")
+    assert len(multi_member(group_sentences([a, b]))) == 1
 
 
 def test_exact_repeats_within_an_article_are_grouped() -> None:

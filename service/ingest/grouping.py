@@ -33,7 +33,15 @@ from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz, process
 
 from service.domain import Document, SentenceGroup, SourceGroups, SourceSentence
-from service.text.lexicon import CARDINAL_TENS, CARDINAL_UNITS, SCALE_WORDS, STOPWORDS
+from service.text.lexicon import (
+    CARDINAL_TENS,
+    CARDINAL_UNITS,
+    ORDINAL_WORDS,
+    SCALE_WORDS,
+    STOPWORDS,
+)
+from service.text.normalize import word_key
+from service.text.opposition import opposed
 from service.text.stemming import american_spelling, stem
 
 
@@ -105,6 +113,7 @@ _NUMBER_WORDS = {
     for word, value in (CARDINAL_UNITS | CARDINAL_TENS | SCALE_WORDS).items()
     if value >= 2
 }
+_DIGIT_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
 _DETERMINERS = frozenset("the these those both all its their our".split())
 _NEGATIONS = frozenset(
     """not no never neither nor without cannot cant dont doesnt didnt isnt wasnt arent werent
@@ -122,6 +131,8 @@ class _Features:
     # Every word of the sentence, and its capitalised ones past the first (names, mostly).
     tokens: frozenset[str]
     names: frozenset[str]
+    # Word keys of every word, for words that oppose the other sentence's ("rose" / "fell").
+    keys: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -255,16 +266,23 @@ def _features(text: str, normalised: str) -> _Features:
         negated=any(t in _NEGATIONS for t in tokens),
         tokens=frozenset(tokens),
         names=frozenset(names),
+        keys=frozenset(word_key(t) for t in tokens if t.isalpha()),
     )
 
 
 def _spelled_numbers(tokens: Sequence[str]) -> set[str]:
-    # "the two leaders" refers back to known things rather than stating a count.
-    return {
+    # "the two leaders" refers back to known things rather than stating a count. Ordinals
+    # count too, apart from cardinals ("fourth" / "fifth" title, "4th" / "5th").
+    cardinals = {
         _NUMBER_WORDS[t]
         for i, t in enumerate(tokens)
         if t in _NUMBER_WORDS and (i == 0 or tokens[i - 1] not in _DETERMINERS)
     }
+    ordinals = {f"{ORDINAL_WORDS[t]}th" for t in tokens if t in ORDINAL_WORDS}
+    ordinals.update(
+        f"{m.group(1)}th" for t in tokens if (m := _DIGIT_ORDINAL.fullmatch(t)) is not None
+    )
+    return cardinals | ordinals
 
 
 def _candidate_pairs(units: Sequence[_Unit], frequency: Counter[str]) -> list[tuple[int, int]]:
@@ -305,6 +323,10 @@ def _similarity(
     # Same words with different numbers or opposite polarity are different facts, however
     # alike they read ("5 killed" / "7 killed"); a number only one side gives is no conflict.
     if (fa.numbers - fb.numbers and fb.numbers - fa.numbers) or fa.negated != fb.negated:
+        return None
+    # So are the same words with opposed ones in place ("approved" / "rejected",
+    # "postponed" / "launched").
+    if opposed(fa.keys, fb.keys):
         return None
     if len(fa.words & fb.words) < MIN_SHARED_WORDS:
         return None

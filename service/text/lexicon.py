@@ -423,6 +423,9 @@ upgrade downgrade
 elevate downgrade
 elevate lower
 promote demote
+arrest release
+detain release
+convict acquit
 """
 ANTONYM_PAIRS: tuple[tuple[str, str], ...] = tuple(
     (a, b) for a, b in (line.split() for line in _ANTONYMS.strip().splitlines())
@@ -463,9 +466,10 @@ def wordnet_relations() -> Iterator[tuple[str, str, str]]:
 STATUS_CLASSES: dict[str, frozenset[str]] = {
     "done": frozenset(
         "announce issue release publish sign adopt approve unveil finalise finalize conclude "
-        "complete enact ratify".split()
+        "complete enact ratify launch".split()
     ),
     "pending": frozenset("prepare draft plan expect consider propose negotiate mull".split()),
+    "off": frozenset("postpone cancel scrap suspend delay abandon shelve".split()),
     "dead": frozenset("kill die dead death".split()),
     "hurt": frozenset("injure wound hurt".split()),
     "safe": frozenset("unharmed unhurt survive rescue".split()),

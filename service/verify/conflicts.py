@@ -28,10 +28,10 @@ from service.text.lexicon import (
     MONTHS,
     NEGATIONS,
     SPEECH_VERBS,
-    STATUS_CLASSES,
     WEEKDAYS,
 )
 from service.text.normalize import word_key
+from service.text.opposition import OPPOSED_STATUSES, STATUS_OF
 from service.text.when import publication_date, resolve_when
 from service.verify.align import Item
 from service.verify.index import SourceIndex, Unit
@@ -42,14 +42,6 @@ SLOT_REACH = 3
 MAX_PAIR_SENTENCES = 12
 # At most this many disagreements are reported, the first found first.
 MAX_CONFLICTS = 10
-
-_STATUS_OF: dict[str, str] = {
-    word_key(word): name for name, words in STATUS_CLASSES.items() for word in words
-}
-# Status classes that exclude each other: done against pending, dead against hurt.
-_OPPOSED = frozenset(
-    {frozenset({"done", "pending"}), frozenset({"dead", "hurt"}), frozenset({"dead", "safe"})}
-)
 
 
 _NUMBER_WORDS = CARDINAL_UNITS | CARDINAL_TENS
@@ -311,7 +303,7 @@ def _same_quantity(first: frozenset[str] | None, second: frozenset[str] | None) 
 
 
 def _statuses(items: Sequence[Item]) -> dict[str, str]:
-    return {_STATUS_OF[key]: key for item in items for key in item.keys if key in _STATUS_OF}
+    return {STATUS_OF[key]: key for item in items for key in item.keys if key in STATUS_OF}
 
 
 def _status_conflict(
@@ -324,7 +316,7 @@ def _status_conflict(
     everywhere_b = set(_statuses(b.facts.side.items))
     for status_a, key_a in mine.items():
         for status_b, key_b in theirs.items():
-            if frozenset({status_a, status_b}) not in _OPPOSED:
+            if frozenset({status_a, status_b}) not in OPPOSED_STATUSES:
                 continue
             if status_b in everywhere_a or status_a in everywhere_b:
                 continue
