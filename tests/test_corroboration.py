@@ -333,6 +333,25 @@ def _document(doc_id: str, text: str) -> Document:
     return ingest_article(ArticleInput(id=doc_id, body=text))
 
 
+def test_an_outlet_naming_the_person_by_surname_corroborates_the_full_name() -> None:
+    # Every outlet opens its sentence with the first name, so its case never tells it is a
+    # name; running into a surname, it is one, and a surname-only outlet states the point.
+    documents = [
+        _document("wire", "Mara Ostrova won the Harbour Open on Sunday, beating Julia Renn."),
+        _document("fans", "A sell-out crowd watched Ostrova win the Harbour Open on Sunday."),
+        _document("city", "Mara Ostrova will rise to fourth in the world rankings on Monday."),
+    ]
+    verifier = Verifier(documents, SourceGroups(groups=[]))
+    claim = "Mara Ostrova won the Harbour Open on Sunday."
+    verdict = verifier.verify(
+        Claim(claim, evidence=(ClaimEvidence(article_id="wire", quote=claim),))
+    )
+    assert verdict.supported
+    assert {c.article_id for c in verdict.citations} >= {"wire", "fans"}
+    # A different first name is a different person: no sentence states it.
+    assert not verifier.verify(Claim("Lena Ostrova won the Harbour Open on Sunday.")).supported
+
+
 def test_a_sentence_that_states_little_of_a_claim_never_corroborates_it() -> None:
     claim = (
         "They also welcomed progress in energy and infrastructure cooperation as well as "

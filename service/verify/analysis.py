@@ -533,10 +533,20 @@ def capitalised_in(texts: Iterable[Sequence[Token]]) -> frozenset[str]:
     capitalised: set[str] = set()
     lower: set[str] = set()
     for tokens in texts:
-        for token in tokens:
+        for at, token in enumerate(tokens):
             if token.capitalised:
-                if not token.sentence_initial:
+                if not token.sentence_initial or _runs_into_name(tokens, at):
                     capitalised.add(token.word)
             else:
                 lower.add(token.word)
     return frozenset(w for w in capitalised - lower if w not in STOPWORDS and is_content_word(w))
+
+
+def _runs_into_name(tokens: Sequence[Token], at: int) -> bool:
+    """Whether a sentence's capitalised first word runs, a space apart, into a capitalised
+    word ("Mara Ostrova won"): a first name, which its case alone cannot tell; a role or a
+    title ("Striker Diego Lameira", "President Dalil") is none."""
+    if at + 1 >= len(tokens) or tokens[at].word in ROLES or tokens[at].word in _TITLES:
+        return False
+    following = tokens[at + 1]
+    return following.capitalised and following.start - tokens[at].end == 1
