@@ -107,6 +107,28 @@ def test_announced_against_being_prepared_is_a_conflict_of_status() -> None:
     _assert_grounded_conflicts(result)
 
 
+def test_postponed_against_launched_is_a_conflict_and_neither_version_is_lost() -> None:
+    # "postponed the launch" names a launch it says did not happen: the two sentences read
+    # alike but are two facts, so both reach the prompt and the disagreement is shown.
+    postponed = (
+        "The space agency postponed the launch of the Kestrel weather satellite on Friday "
+        "because of high winds at the coastal site. Officials said a new date would be set."
+    )
+    launched = (
+        "The space agency launched the Kestrel weather satellite on Friday despite high winds "
+        "at the coastal site. The satellite will monitor storms over the ocean."
+    )
+    result = _summarize(postponed, launched)
+    (conflict,) = result["summary"]["conflicts"]
+    assert "postponed" in conflict["about"] and "launched" in conflict["about"]
+    _assert_grounded_conflicts(result)
+    # Two outlets that both say it was postponed agree.
+    assert (
+        _summarize(postponed, postponed.replace("Officials", "Engineers"))["summary"]["conflicts"]
+        == []
+    )
+
+
 def test_a_copy_with_a_changed_number_is_one_source_not_a_conflict() -> None:
     copy = QUAKE_A.replace("13 people", "14 people") + " Copyright 2026 Wire Service."
     result = _summarize(QUAKE_A, copy)

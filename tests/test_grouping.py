@@ -118,6 +118,10 @@ def test_all_five_seeds(seeds: list[dict[str, Any]]) -> None:
             "It was the club's 5th league title in six seasons under coach Mara Velez.",
         ),
         (
+            "The agency postponed the launch of the Kestrel satellite on Friday in high winds.",
+            "The agency launched the Kestrel satellite on Friday in high winds.",
+        ),
+        (
             "The two governments announced a joint statement on trade and energy on Friday.",
             "The two governments are preparing a joint statement on trade and energy on Friday.",
         ),

@@ -22,6 +22,9 @@ def test_exclusive_status_classes_oppose() -> None:
     assert opposed(keys("officials announced the plan"), keys("officials drafted the plan"))
     assert opposed(keys("three were killed"), keys("three were injured"))
     assert opposed(keys("the vote was postponed"), keys("the vote was approved"))
+    # A cancelling status undoes what it names: "postponed the launch" is no launch.
+    assert opposed(keys("they postponed the launch"), keys("they launched"))
+    assert not opposed(keys("they postponed the launch"), keys("they delayed the launch"))
     # Two words of one class agree.
     assert not opposed(keys("the law was signed"), keys("the law was ratified"))
 

@@ -70,15 +70,27 @@ OPPOSED_STATUSES = frozenset(
     }
 )
 
+# Statuses that undo what they apply to, as a negation does: "postponed the launch" says
+# there was no launch, though it names one. One text in such a status and the other not are
+# different facts, whatever else both name.
+CANCELLING = frozenset({"off"})
+
+
+def statuses(keys: frozenset[str]) -> frozenset[str]:
+    """The status classes of these word keys."""
+    return frozenset(STATUS_OF[k] for k in keys if k in STATUS_OF)
+
 
 def opposed(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two texts' words (word keys) oppose: a word only one uses is a contrary of a
     word only the other uses, or a status word only one uses excludes a status word only the
-    other uses ("announced" / "being prepared"). A word both use is no opposition: "plans
-    were announced" and "confirmed plans" agree, however each is built."""
+    other uses ("announced" / "being prepared"), or one is in a cancelling status the other
+    is not ("postponed the launch" / "launched"). Otherwise a word both use is no opposition:
+    "plans were announced" and "confirmed plans" agree, however each is built."""
     only_a, only_b = a - b, b - a
     if any(CONTRARIES.get(key, frozenset()) & only_b for key in only_a):
         return True
-    classes_a = {STATUS_OF[k] for k in only_a if k in STATUS_OF}
-    classes_b = {STATUS_OF[k] for k in only_b if k in STATUS_OF}
+    if (statuses(a) ^ statuses(b)) & CANCELLING:
+        return True
+    classes_a, classes_b = statuses(only_a), statuses(only_b)
     return any(frozenset({x, y}) in OPPOSED_STATUSES for x in classes_a for y in classes_b)

@@ -31,7 +31,7 @@ from service.text.lexicon import (
     WEEKDAYS,
 )
 from service.text.normalize import word_key
-from service.text.opposition import OPPOSED_STATUSES, STATUS_OF
+from service.text.opposition import CANCELLING, OPPOSED_STATUSES, STATUS_OF
 from service.text.when import publication_date, resolve_when
 from service.verify.align import Item
 from service.verify.index import SourceIndex, Unit
@@ -310,7 +310,8 @@ def _status_conflict(
     a: Unit, b: Unit, near_a: Sequence[Item], near_b: Sequence[Item]
 ) -> tuple[_Side, _Side] | None:
     """Opposed status words in the same slot ("announced" against "being prepared"), where
-    neither sentence also uses the other's status anywhere."""
+    neither sentence also uses the other's status anywhere; a cancelling status may name what
+    it cancels ("postponed the launch" against "launched")."""
     mine, theirs = _statuses(near_a), _statuses(near_b)
     everywhere_a = set(_statuses(a.facts.side.items))
     everywhere_b = set(_statuses(b.facts.side.items))
@@ -318,7 +319,9 @@ def _status_conflict(
         for status_b, key_b in theirs.items():
             if frozenset({status_a, status_b}) not in OPPOSED_STATUSES:
                 continue
-            if status_b in everywhere_a or status_a in everywhere_b:
+            if (status_b in everywhere_a and status_a not in CANCELLING) or (
+                status_a in everywhere_b and status_b not in CANCELLING
+            ):
                 continue
             return (
                 _Side(a.index, _word(a, key_a), status_a),
