@@ -166,3 +166,25 @@ def test_a_word_whose_common_sense_another_lists_lower_is_its_synonym() -> None:
     assert not verifier.verify(
         Claim("The two countries agreed to downgrade their relations to a strategic partnership.")
     ).supported
+
+
+def test_a_cancelled_event_is_never_said_to_have_happened() -> None:
+    # "postponed the launch" names a launch that did not happen, like "did not launch".
+    text = (
+        "The space agency postponed the launch of the Kestrel weather satellite on Friday. "
+        "The final of the regional cup was cancelled because of flooding."
+    )
+    verifier = Verifier([ingest_article(ArticleInput(id="space", body=text))])
+    for claim in (
+        "The space agency launched the Kestrel weather satellite on Friday.",
+        "The Kestrel weather satellite was launched on Friday.",
+        "The final of the regional cup was played despite flooding.",
+    ):
+        assert not verifier.verify(Claim(claim)).supported, claim
+    # The same cancellation told actively or in the passive is supported.
+    for claim in (
+        "The launch of the Kestrel weather satellite was postponed on Friday.",
+        "The space agency postponed the launch of the Kestrel weather satellite.",
+        "The final of the regional cup was cancelled.",
+    ):
+        assert verifier.verify(Claim(claim)).supported, claim

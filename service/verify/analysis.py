@@ -27,11 +27,13 @@ from service.text.lexicon import (
     ROLES,
     SCALE_ABBREVIATIONS,
     SPEECH_VERBS,
+    STATUS_CLASSES,
     STOPWORDS,
     WEEKDAYS,
 )
 from service.text.normalize import Normalized, Token, prepare, skeleton, tokenize, word_key
 from service.text.numbers import NumericFacts, extract_numbers
+from service.text.opposition import CANCELLING
 from service.verify.align import Item, Side, build_items
 
 # Numbers are checked as numbers, and a currency as part of an amount ("11.6bn dollars"),
@@ -46,6 +48,12 @@ SCOPE_BREAK = re.compile(r"[,;:.!?()]")
 _CLAUSE_OPENERS = frozenset(
     "when while and but which who whom that because after before if".split()
 )
+# Verbs of a cancelling status (postponed, cancelled...): like a negation, they say that what
+# they name did not happen.
+_CANCELLING_KEYS = frozenset(word_key(w) for name in CANCELLING for w in STATUS_CLASSES[name])
+_BE_FORMS = frozenset("is are was were be been being".split())
+# How far back a passive cancelling verb looks for its subject, in words.
+_SUBJECT_REACH = 10
 _CLAUSE_BREAK = re.compile(r"[,;:.!?()\"]")
 _QUOTED_RE = re.compile(r"\"([^\"]{2,}?)\"|(?<![A-Za-z])'([^']{2,}?)'(?![A-Za-z])")
 
@@ -93,6 +101,8 @@ class TextFacts:
     # The content words each negation scopes over, in order ("not continue sanctions").
     negation_scopes: list[tuple[str, ...]]
     descriptors: dict[str, frozenset[str]] = field(default_factory=dict)
+    # What each cancelling verb says did not happen ("postponed the launch": launch).
+    cancelled_scopes: list[tuple[str, ...]] = field(default_factory=list)
     # Runs of name words ("Ana Garcia"): the parts of one name.
     name_runs: list[tuple[str, ...]] = field(default_factory=list)
     events: list[SpeechEvent] = field(default_factory=list)
@@ -105,6 +115,11 @@ class TextFacts:
     def speakers(self) -> frozenset[str]:
         """Everyone this text reports as speaking, by key."""
         return frozenset(k for e in self.events for k in e.speaker)
+
+    @cached_property
+    def cancelled(self) -> frozenset[str]:
+        """The content words a cancelling verb scopes over."""
+        return frozenset(key for scope in self.cancelled_scopes for key in scope)
 
     @cached_property
     def content_pairs(self) -> frozenset[tuple[str, str]]:
@@ -180,6 +195,7 @@ def analyse(
         roles=frozenset(words.selected([t.word in ROLES for t in tokens])),
         negated=frozenset(key for scope in scopes for key in scope),
         negation_scopes=scopes,
+        cancelled_scopes=_cancelled_scopes(words),
         descriptors=descriptors,
         name_runs=name_runs,
         events=_speech_events(words),
@@ -266,6 +282,42 @@ def _negation_scopes(words: _Words) -> list[tuple[str, ...]]:
         if scope:
             scopes.append(tuple(scope))
     return scopes
+
+
+def _cancelled_scopes(words: _Words) -> list[tuple[str, ...]]:
+    """What each cancelling verb of the text says did not happen, in order."""
+    found = (_cancelled(words, i) for i, key in enumerate(words.keys) if key in _CANCELLING_KEYS)
+    return [scope for scope in found if scope]
+
+
+def _cancelled(words: _Words, index: int) -> tuple[str, ...]:
+    """What a cancelling verb says did not happen: the next two content words of its clause
+    ("postponed the launch of the satellite"), or, in the passive, the first two of its
+    subject ("the launch of the satellite was postponed"): the same two either way."""
+    tokens = words.tokens
+    passive = index > 0 and tokens[index - 1].word in _BE_FORMS
+    if passive:
+        start = index - 1
+        while start > 0 and index - start < _SUBJECT_REACH:
+            between = words.prepared[tokens[start - 1].end : tokens[start].start]
+            if SCOPE_BREAK.search(between) or tokens[start - 1].word in _CLAUSE_OPENERS:
+                break
+            start -= 1
+        span = range(start, index - 1)
+    else:
+        span = range(index + 1, len(tokens))
+    scope: list[str] = []
+    for at in span:
+        if len(scope) >= 2:
+            break
+        if at > index and (
+            SCOPE_BREAK.search(words.prepared[tokens[at - 1].end : tokens[at].start])
+            or tokens[at].word in _CLAUSE_OPENERS
+        ):
+            break
+        if words.content[at] and words.keys[at] not in _CANCELLING_KEYS:
+            scope.append(words.keys[at])
+    return tuple(scope)
 
 
 def _name_runs(words: _Words) -> tuple[dict[str, frozenset[str]], list[tuple[str, ...]]]:

@@ -59,6 +59,11 @@ class Pool:
         return frozenset().union(*(u.facts.negated for u in self.units))
 
     @cached_property
+    def cancelled(self) -> frozenset[str]:
+        """The content words some sentence says were cancelled (postponed, called off...)."""
+        return frozenset().union(*(u.facts.cancelled for u in self.units))
+
+    @cached_property
     def speakers(self) -> frozenset[str]:
         """Everyone the sentences report as speaking, by key."""
         return frozenset().union(*(u.facts.speakers for u in self.units))
@@ -384,11 +389,14 @@ def check_polar_words(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
 
 
 def check_negation(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
-    """The claim negates what the sentences affirm, or affirms what they negate."""
+    """The claim negates what the sentences affirm, or affirms what they negate; so too for
+    what a cancelling verb says did not happen ("postponed the launch" against "launched")."""
     return (
         *_negates_affirmed(claim, pool),
         *_negation_unstated(claim, pool),
         *_affirms_negated(claim, pool),
+        *_cancels_stated(claim, pool),
+        *_states_cancelled(claim, pool),
     )
 
 
@@ -421,6 +429,30 @@ def _affirms_negated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
         for scope in unit.facts.negation_scopes:
             if set(scope) <= claim.content_set and scope[0] not in claim.negated:
                 reason = f"cited spans negate {surface(claim, scope[0])}; claim does not"
+                findings.append(Finding("negation", reason))
+                break
+    return tuple(findings)
+
+
+def _cancels_stated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
+    """The first thing the claim says was cancelled that the sentences state and do not."""
+    for scope in claim.cancelled_scopes:
+        stated = [k for k in scope if k in pool.content and k not in pool.cancelled]
+        if stated:
+            reason = f"claim says {surface(claim, stated[0])} was called off; cited spans do not"
+            return (Finding("negation", reason),)
+    return ()
+
+
+def _states_cancelled(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
+    """Per sentence, the first thing it says was cancelled that the claim states as done."""
+    findings: list[Finding] = []
+    for unit in pool.units:
+        for scope in unit.facts.cancelled_scopes:
+            if set(scope) <= claim.content_set and scope[0] not in claim.cancelled:
+                reason = (
+                    f"cited spans say {surface(claim, scope[0])} was called off; claim does not"
+                )
                 findings.append(Finding("negation", reason))
                 break
     return tuple(findings)
