@@ -40,10 +40,11 @@ PERSON = "person"
 PLACE = "place"
 NEGATION = "negation"
 ANTONYM = "antonym"
+CANCELLED = "cancelled"
 EMBELLISH = "embellish"
 # The kinds issue 11 lists for a model that tries to mislead, in the order they are tried.
 ADVERSARIAL_KINDS = (UNIT, ORDINAL, ORGANISATION, SPEAKER, HEDGE, STANCE, DIRECT_QUOTE)
-CLASSIC_KINDS = (NUMBER, DATE, PERSON, PLACE, NEGATION, ANTONYM)
+CLASSIC_KINDS = (NUMBER, DATE, PERSON, PLACE, NEGATION, ANTONYM, CANCELLED)
 # Not in issue 11's list, and beyond what a hard check can refuse (a word no source uses may be
 # a synonym): an added manner word ("secretly approved"). It is written so that the verifier
 # has doubtful sentences to send to the checker, and is counted apart.
@@ -492,6 +493,19 @@ def negated(doc: Any) -> str | None:
     return _replace(text, root.idx, root.idx + len(root.text), f"{helper} not {root.lemma_}")
 
 
+def cancelled(doc: Any) -> str | None:
+    """What was done said to be called off: a main verb in the past with an object
+    ("launched the satellite" -> "postponed plans to launch the satellite")."""
+    text = str(doc.text)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.tag_ != "VBD" or root.lemma_ in ("be", "have", "say"):
+        return None
+    children = list(root.children)
+    if any(c.dep_ == "neg" for c in children) or not any(c.dep_ == "dobj" for c in children):
+        return None
+    return _replace(text, root.idx, root.idx + len(root.text), f"postponed plans to {root.lemma_}")
+
+
 _ANTONYMS = {
     "largest": "smallest",
     "biggest": "smallest",
@@ -666,6 +680,7 @@ def corruptions_of(doc: Any, pools: Pools, kinds: Sequence[str] = ALL_KINDS) -> 
         PLACE: lambda: _swap_place(doc, pools.places),
         NEGATION: lambda: negated(doc),
         ANTONYM: lambda: antonym_swapped(doc),
+        CANCELLED: lambda: cancelled(doc),
         EMBELLISH: lambda: embellished(doc),
     }
     out: list[Corruption] = []

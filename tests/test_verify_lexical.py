@@ -181,6 +181,19 @@ def test_a_cancelled_event_is_never_said_to_have_happened() -> None:
         "The final of the regional cup was played despite flooding.",
     ):
         assert not verifier.verify(Claim(claim)).supported, claim
+    # A cancellation no cited span states is vetoed, whatever it scopes over.
+    told = Verifier(
+        [
+            ingest_article(
+                ArticleInput(
+                    id="told", body="Mayor Anna Berg told reporters the bridge would reopen in May."
+                )
+            )
+        ]
+    )
+    assert not told.verify(
+        Claim("Mayor Anna Berg postponed plans to tell reporters the bridge would reopen in May.")
+    ).supported
     # The same cancellation told actively or in the passive is supported.
     for claim in (
         "The launch of the Kestrel weather satellite was postponed on Friday.",

@@ -396,6 +396,7 @@ def check_negation(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
         *_negation_unstated(claim, pool),
         *_affirms_negated(claim, pool),
         *_cancels_stated(claim, pool),
+        *_cancellation_unstated(claim, pool),
         *_states_cancelled(claim, pool),
     )
 
@@ -442,6 +443,14 @@ def _cancels_stated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
             reason = f"claim says {surface(claim, stated[0])} was called off; cited spans do not"
             return (Finding("negation", reason),)
     return ()
+
+
+def _cancellation_unstated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
+    """More things called off in the claim than in all the sentences together."""
+    stated = sum(len(unit.facts.cancelled_scopes) for unit in pool.units)
+    if len(claim.cancelled_scopes) <= stated:
+        return ()
+    return (Finding("negation", "claim says something was called off; cited spans do not"),)
 
 
 def _states_cancelled(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
