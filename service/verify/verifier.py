@@ -13,7 +13,7 @@ from service.text.normalize import normalize
 from service.verify.analysis import TextFacts, analyse
 from service.verify.checks import Quotation, claim_quotations, unquoted
 from service.verify.findings import Check, CopyFeatures, Features, Finding
-from service.verify.index import SourceIndex
+from service.verify.index import SourceIndex, Unit
 from service.verify.resolve import Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
 from service.verify.support import check_support, copy_features, weighted_coverage
@@ -34,6 +34,9 @@ STITCH_SAME_EVENT = 3
 CORROBORATION_COVERAGE = 0.75
 # How far back (in sentences of the same article) a referring sentence looks for its name.
 ANTECEDENT_WINDOW = 3
+# How far (in sentences of the same article, either way) a sentence stitched on for a lone
+# name or number may be from the main one.
+NEIGHBOUR_WINDOW = 3
 REFERRING_PRONOUNS = frozenset("he she they it his her their its".split())
 REFERRING_DETERMINERS = frozenset("the this that these those".split())
 
@@ -289,9 +292,11 @@ class Verifier:
             missing_terms = [k.lstrip("#").lower() for k in current.uncovered]
             retrieved = self._retrieve([*missing_terms, *subject.facts.names], 5)
             candidates = list(dict.fromkeys([*candidates, *retrieved]))
-            addition = self._best_addition(subject, current, candidates)
+            # The name a referring sentence's pronoun stands for first: it is that sentence's
+            # own, not a second fact (a neighbour stitched on for it would count as one).
+            addition = self._antecedent_addition(subject, current)
             if addition is None:
-                addition = self._antecedent_addition(subject, current)
+                addition = self._best_addition(subject, current, candidates)
             if addition is None:
                 break
             current = addition
@@ -328,12 +333,16 @@ class Verifier:
     ) -> Check | None:
         """The sentence that, stitched on, states the most of what is still missing."""
         best: Check | None = None
+        main = self.index.units[current.units[0]]
         for unit in candidates:
             if unit in current.units:
                 continue
             shared = subject.facts.content_set & self.index.units[unit].facts.content_set
             overlap = len(shared - current.uncovered)
-            if overlap < STITCH_MIN_SHARED:
+            nearby = self._nearby(main, unit) and (
+                overlap >= 1 or _opens_with_reference(main.facts)
+            )
+            if overlap < STITCH_MIN_SHARED and not nearby:
                 continue
             trial = self._check_with_parts(subject, [*current.units, unit])
             # A stitched sentence must bring a whole piece (two missing words or numbers):
@@ -342,11 +351,45 @@ class Verifier:
             # name or the day), and the piece is not a number: a number's swap looks the same.
             brought = current.uncovered - trial.uncovered
             same_event = overlap >= STITCH_SAME_EVENT and not any(k[0] == "#" for k in brought)
-            if len(brought) < (1 if same_event else STITCH_MIN_NEW):
+            # Or it is a sentence next to the main one in the same article, bringing the name
+            # or number the main one leaves to its neighbour ("Locke, 39, ..." then "The
+            # former defender ..."), where the main sentences state nothing of the same kind
+            # in its place: a sentence that names someone else, or gives another number of
+            # that kind, is what a swap leaves behind.
+            completes = (
+                nearby
+                and len(brought) == 1
+                and not self._states_other(subject, current, next(iter(brought)))
+            )
+            if len(brought) < (1 if same_event or completes else STITCH_MIN_NEW):
                 continue
             if best is None or _match(trial) > _match(best):
                 best = trial
         return best
+
+    def _nearby(self, main: Unit, unit: int) -> bool:
+        """Whether a sentence is in the main sentence's article, a few sentences from it."""
+        other = self.index.units[unit]
+        return (
+            other.document == main.document
+            and abs(other.position - main.position) <= NEIGHBOUR_WINDOW
+        )
+
+    def _states_other(self, subject: _Subject, current: Check, key: str) -> bool:
+        """Whether the sentences checked so far state something of the kind of the claim's
+        `key` in its place: for a name, any name the claim does not give; for a number
+        ("#48"), a quantity of the same kind, a date or a weekday as the number is one. A key
+        that is neither a name nor a number counts as stated otherwise: a lone common word is
+        no name left to a neighbour."""
+        facts = [self.index.units[u].facts for u in current.units]
+        if key.startswith("#"):
+            return _states_other_number(subject.facts, facts, key[1:])
+        if key not in subject.facts.names and key not in PLACE_KEYS:
+            return True
+        # Whether a capitalised word names a person, a team or a place is not known here:
+        # any name the claim does not give may be the one the claim's replaced.
+        claimed = _referents(subject.facts)
+        return any(_referents(f) - claimed for f in facts)
 
     def _retrieve(self, query: list[str], top: int) -> list[int]:
         """The `top` sentences BM25 ranks highest for the query (with a positive score)."""
@@ -671,6 +714,20 @@ def _retrieval_terms(facts: TextFacts) -> list[str]:
 def _referents(facts: TextFacts) -> frozenset[str]:
     """The keys of what a sentence names: people, organisations and places."""
     return facts.names | (facts.content_set & PLACE_KEYS)
+
+
+def _states_other_number(claim: TextFacts, sentences: Sequence[TextFacts], text: str) -> bool:
+    """Whether the sentences state a number of the kind the claim's `text` is (a quantity of
+    its kind, a date, a weekday): the claim's number would then replace theirs. A number the
+    claim does not hold counts as stated otherwise."""
+    for quantity in claim.numbers.quantities:
+        if quantity.text == text:
+            return any(q.kind == quantity.kind for f in sentences for q in f.numbers.quantities)
+    if any(d.text == text for d in claim.numbers.dates):
+        return any(f.numbers.dates for f in sentences)
+    if text in claim.numbers.weekdays:
+        return any(f.numbers.weekdays for f in sentences)
+    return True
 
 
 def _opens_with_reference(facts: TextFacts) -> bool:
