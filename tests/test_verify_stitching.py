@@ -75,3 +75,37 @@ def test_a_day_put_in_place_of_the_sentences_own_is_a_swap() -> None:
     article = DAY_BEFORE.replace("beat its rivals.", "beat its rivals on Sunday.")
     verdict = _verify(article, "Ramos scored twice as the club beat its rivals on Saturday.")
     assert not verdict.supported
+
+
+# The quoted word is two sentences after the one that states the fact.
+QUOTED_LATER = (
+    "Tom Reed lost his case against the parking company at the High Court on Monday. "
+    "The judges ruled that the charge was fair and could be enforced. "
+    "Mr Reed said he was 'absolutely furious' and would appeal. "
+    "Motoring groups said the ruling would affect millions of drivers."
+)
+
+
+def test_quoted_words_from_another_sentence_of_the_article_are_cited() -> None:
+    verdict = _verify(
+        QUOTED_LATER, "Tom Reed lost his case at the High Court on Monday and was 'furious'."
+    )
+    assert verdict.supported, verdict.reasons
+    assert any("furious" in c.text for c in verdict.citations)
+
+
+def test_quoted_words_the_article_does_not_quote_verbatim_are_still_vetoed() -> None:
+    verdict = _verify(
+        QUOTED_LATER, "Tom Reed lost his case at the High Court on Monday and was 'livid'."
+    )
+    assert not verdict.supported
+    assert any("quoted words" in v for v in verdict.vetoes), verdict.vetoes
+
+
+def test_a_tokenised_possessive_opens_no_quotation() -> None:
+    # CNN/DM's tokenised "reed 's" is a possessive: were its apostrophe a quotation mark,
+    # "s case was lost and he said he was" would be quoted words no source quotes.
+    verdict = _verify(
+        QUOTED_LATER, "tom reed 's case was lost and he said he was ` absolutely furious ' ."
+    )
+    assert verdict.supported, verdict.reasons

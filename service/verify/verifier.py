@@ -286,6 +286,7 @@ class Verifier:
         # Judge the sentences that say most of what the claim says: shopping for any sentence
         # that merely fails to contradict the claim would let corruptions through.
         current = max(singles, key=_match)
+        current = self._quote_addition(subject, current) or current
         while len(current.units) < MAX_STITCHED and current.uncovered:
             # Stitching looks further than the first retrieval: at the sentences that best
             # state what is still missing, alongside the claim's names.
@@ -301,6 +302,28 @@ class Verifier:
                 break
             current = addition
         return current
+
+    def _quote_addition(self, subject: _Subject, current: Check) -> Check | None:
+        """The best sentence with the sentences of its article that hold the claim's quoted
+        words verbatim where it does not ("left 'furious' after losing the bid", the word
+        quoted two paragraphs on): found verbatim, the words are no swap, and who said them
+        is checked as for any quotation. None unless that clears a hard finding."""
+        if not subject.facts.quoted:
+            return None
+        document = self.index.units[current.units[0]].document
+        units = list(current.units)
+        for quoted in subject.facts.quoted:
+            if self._locate_in_units(quoted, units) is not None:
+                continue
+            for doc_index, start, end in self.index.quote_occurrences(quoted, [document]):
+                inside = self.index.units_overlapping(doc_index, start, end)
+                if inside:
+                    units.extend(u for u in inside if u not in units)
+                    break
+        if len(units) == len(current.units):
+            return None
+        trial = self._check_with_parts(subject, units)
+        return trial if _hard_findings(trial) < _hard_findings(current) else None
 
     def _antecedent_addition(self, subject: _Subject, current: Check) -> Check | None:
         """The sentence that names who or what the best sentence refers to ("She said...",
@@ -740,6 +763,10 @@ def _opens_with_reference(facts: TextFacts) -> bool:
     if first in REFERRING_PRONOUNS:
         return True
     return first in REFERRING_DETERMINERS and len(words) > 1 and not words[1].capitalised
+
+
+def _hard_findings(check: Check) -> int:
+    return sum(f.hard for f in check.findings)
 
 
 def _passes(check: Check) -> bool:
