@@ -360,35 +360,38 @@ class Verifier:
         for unit in candidates:
             if unit in current.units:
                 continue
-            shared = subject.facts.content_set & self.index.units[unit].facts.content_set
-            overlap = len(shared - current.uncovered)
-            nearby = self._nearby(main, unit) and (
-                overlap >= 1 or _opens_with_reference(main.facts)
-            )
-            if overlap < STITCH_MIN_SHARED and not nearby:
-                continue
-            trial = self._check_with_parts(subject, [*current.units, unit])
-            # A stitched sentence must bring a whole piece (two missing words or numbers):
-            # a lone name found elsewhere ("Madrid") is a swap, not a second source; unless
-            # it says much of the same thing besides (the same event, told again with the
-            # name or the day), and the piece is not a number: a number's swap looks the same.
-            brought = current.uncovered - trial.uncovered
-            same_event = overlap >= STITCH_SAME_EVENT and not any(k[0] == "#" for k in brought)
-            # Or it is a sentence next to the main one in the same article, bringing the name
-            # or number the main one leaves to its neighbour ("Locke, 39, ..." then "The
-            # former defender ..."), where the main sentences state nothing of the same kind
-            # in its place: a sentence that names someone else, or gives another number of
-            # that kind, is what a swap leaves behind.
-            completes = (
-                nearby
-                and len(brought) == 1
-                and not self._states_other(subject, current, next(iter(brought)))
-            )
-            if len(brought) < (1 if same_event or completes else STITCH_MIN_NEW):
-                continue
-            if best is None or _match(trial) > _match(best):
+            trial = self._stitched(subject, current, main, unit)
+            if trial is not None and (best is None or _match(trial) > _match(best)):
                 best = trial
         return best
+
+    def _stitched(self, subject: _Subject, current: Check, main: Unit, unit: int) -> Check | None:
+        """The check with this sentence stitched on, where it may be; else None."""
+        shared = subject.facts.content_set & self.index.units[unit].facts.content_set
+        overlap = len(shared - current.uncovered)
+        nearby = self._nearby(main, unit) and (overlap >= 1 or _opens_with_reference(main.facts))
+        if overlap < STITCH_MIN_SHARED and not nearby:
+            return None
+        trial = self._check_with_parts(subject, [*current.units, unit])
+        # A stitched sentence must bring a whole piece (two missing words or numbers):
+        # a lone name found elsewhere ("Madrid") is a swap, not a second source; unless
+        # it says much of the same thing besides (the same event, told again with the
+        # name or the day), and the piece is not a number: a number's swap looks the same.
+        brought = current.uncovered - trial.uncovered
+        same_event = overlap >= STITCH_SAME_EVENT and not any(k[0] == "#" for k in brought)
+        # Or it is a sentence next to the main one in the same article, bringing the name
+        # or number the main one leaves to its neighbour ("Locke, 39, ..." then "The
+        # former defender ..."), where the main sentences state nothing of the same kind
+        # in its place: a sentence that names someone else, or gives another number of
+        # that kind, is what a swap leaves behind.
+        completes = (
+            nearby
+            and len(brought) == 1
+            and not self._states_other(subject, current, next(iter(brought)))
+        )
+        if len(brought) < (1 if same_event or completes else STITCH_MIN_NEW):
+            return None
+        return trial
 
     def _nearby(self, main: Unit, unit: int) -> bool:
         """Whether a sentence is in the main sentence's article, a few sentences from it."""
