@@ -138,6 +138,9 @@ _PTB = (
     (re.compile(r"\b(ca|wo)\s?n't\b", re.IGNORECASE), r"\1 not"),
     (re.compile(r"\bcannot\b", re.IGNORECASE), "can not"),
     (re.compile(r"\s?n't\b", re.IGNORECASE), " not"),
+    # The tokenised possessive ("sturgeon 's answers"): its apostrophe, after a space, would
+    # read as a quotation's opening mark.
+    (re.compile(r"(?<=\w) '(?=s\b)", re.IGNORECASE), "'"),
 )
 
 

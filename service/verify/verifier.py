@@ -13,7 +13,7 @@ from service.text.normalize import normalize
 from service.verify.analysis import TextFacts, analyse
 from service.verify.checks import Quotation, claim_quotations, unquoted
 from service.verify.findings import Check, CopyFeatures, Features, Finding
-from service.verify.index import SourceIndex
+from service.verify.index import SourceIndex, Unit
 from service.verify.resolve import Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
 from service.verify.support import check_support, copy_features, weighted_coverage
@@ -34,6 +34,9 @@ STITCH_SAME_EVENT = 3
 CORROBORATION_COVERAGE = 0.75
 # How far back (in sentences of the same article) a referring sentence looks for its name.
 ANTECEDENT_WINDOW = 3
+# How far (in sentences of the same article, either way) a sentence stitched on for a lone
+# name or number may be from the main one.
+NEIGHBOUR_WINDOW = 3
 REFERRING_PRONOUNS = frozenset("he she they it his her their its".split())
 REFERRING_DETERMINERS = frozenset("the this that these those".split())
 
@@ -283,19 +286,44 @@ class Verifier:
         # Judge the sentences that say most of what the claim says: shopping for any sentence
         # that merely fails to contradict the claim would let corruptions through.
         current = max(singles, key=_match)
+        current = self._quote_addition(subject, current) or current
         while len(current.units) < MAX_STITCHED and current.uncovered:
             # Stitching looks further than the first retrieval: at the sentences that best
             # state what is still missing, alongside the claim's names.
             missing_terms = [k.lstrip("#").lower() for k in current.uncovered]
             retrieved = self._retrieve([*missing_terms, *subject.facts.names], 5)
             candidates = list(dict.fromkeys([*candidates, *retrieved]))
-            addition = self._best_addition(subject, current, candidates)
+            # The name a referring sentence's pronoun stands for first: it is that sentence's
+            # own, not a second fact (a neighbour stitched on for it would count as one).
+            addition = self._antecedent_addition(subject, current)
             if addition is None:
-                addition = self._antecedent_addition(subject, current)
+                addition = self._best_addition(subject, current, candidates)
             if addition is None:
                 break
             current = addition
         return current
+
+    def _quote_addition(self, subject: _Subject, current: Check) -> Check | None:
+        """The best sentence with the sentences of its article that hold the claim's quoted
+        words verbatim where it does not ("left 'furious' after losing the bid", the word
+        quoted two paragraphs on): found verbatim, the words are no swap, and who said them
+        is checked as for any quotation. None unless that clears a hard finding."""
+        if not subject.facts.quoted:
+            return None
+        document = self.index.units[current.units[0]].document
+        units = list(current.units)
+        for quoted in subject.facts.quoted:
+            if self._locate_in_units(quoted, units) is not None:
+                continue
+            for doc_index, start, end in self.index.quote_occurrences(quoted, [document]):
+                inside = self.index.units_overlapping(doc_index, start, end)
+                if inside:
+                    units.extend(u for u in inside if u not in units)
+                    break
+        if len(units) == len(current.units):
+            return None
+        trial = self._check_with_parts(subject, units)
+        return trial if _hard_findings(trial) < _hard_findings(current) else None
 
     def _antecedent_addition(self, subject: _Subject, current: Check) -> Check | None:
         """The sentence that names who or what the best sentence refers to ("She said...",
@@ -328,25 +356,66 @@ class Verifier:
     ) -> Check | None:
         """The sentence that, stitched on, states the most of what is still missing."""
         best: Check | None = None
+        main = self.index.units[current.units[0]]
         for unit in candidates:
             if unit in current.units:
                 continue
-            shared = subject.facts.content_set & self.index.units[unit].facts.content_set
-            overlap = len(shared - current.uncovered)
-            if overlap < STITCH_MIN_SHARED:
-                continue
-            trial = self._check_with_parts(subject, [*current.units, unit])
-            # A stitched sentence must bring a whole piece (two missing words or numbers):
-            # a lone name found elsewhere ("Madrid") is a swap, not a second source; unless
-            # it says much of the same thing besides (the same event, told again with the
-            # name or the day), and the piece is not a number: a number's swap looks the same.
-            brought = current.uncovered - trial.uncovered
-            same_event = overlap >= STITCH_SAME_EVENT and not any(k[0] == "#" for k in brought)
-            if len(brought) < (1 if same_event else STITCH_MIN_NEW):
-                continue
-            if best is None or _match(trial) > _match(best):
+            trial = self._stitched(subject, current, main, unit)
+            if trial is not None and (best is None or _match(trial) > _match(best)):
                 best = trial
         return best
+
+    def _stitched(self, subject: _Subject, current: Check, main: Unit, unit: int) -> Check | None:
+        """The check with this sentence stitched on, where it may be; else None."""
+        shared = subject.facts.content_set & self.index.units[unit].facts.content_set
+        overlap = len(shared - current.uncovered)
+        nearby = self._nearby(main, unit) and (overlap >= 1 or _opens_with_reference(main.facts))
+        if overlap < STITCH_MIN_SHARED and not nearby:
+            return None
+        trial = self._check_with_parts(subject, [*current.units, unit])
+        # A stitched sentence must bring a whole piece (two missing words or numbers):
+        # a lone name found elsewhere ("Madrid") is a swap, not a second source; unless
+        # it says much of the same thing besides (the same event, told again with the
+        # name or the day), and the piece is not a number: a number's swap looks the same.
+        brought = current.uncovered - trial.uncovered
+        same_event = overlap >= STITCH_SAME_EVENT and not any(k[0] == "#" for k in brought)
+        # Or it is a sentence next to the main one in the same article, bringing the name
+        # or number the main one leaves to its neighbour ("Locke, 39, ..." then "The
+        # former defender ..."), where the main sentences state nothing of the same kind
+        # in its place: a sentence that names someone else, or gives another number of
+        # that kind, is what a swap leaves behind.
+        completes = (
+            nearby
+            and len(brought) == 1
+            and not self._states_other(subject, current, next(iter(brought)))
+        )
+        if len(brought) < (1 if same_event or completes else STITCH_MIN_NEW):
+            return None
+        return trial
+
+    def _nearby(self, main: Unit, unit: int) -> bool:
+        """Whether a sentence is in the main sentence's article, a few sentences from it."""
+        other = self.index.units[unit]
+        return (
+            other.document == main.document
+            and abs(other.position - main.position) <= NEIGHBOUR_WINDOW
+        )
+
+    def _states_other(self, subject: _Subject, current: Check, key: str) -> bool:
+        """Whether the sentences checked so far state something of the kind of the claim's
+        `key` in its place: for a name, any name the claim does not give; for a number
+        ("#48"), a quantity of the same kind, a date or a weekday as the number is one. A key
+        that is neither a name nor a number counts as stated otherwise: a lone common word is
+        no name left to a neighbour."""
+        facts = [self.index.units[u].facts for u in current.units]
+        if key.startswith("#"):
+            return _states_other_number(subject.facts, facts, key[1:])
+        if key not in subject.facts.names and key not in PLACE_KEYS:
+            return True
+        # Whether a capitalised word names a person, a team or a place is not known here:
+        # any name the claim does not give may be the one the claim's replaced.
+        claimed = _referents(subject.facts)
+        return any(_referents(f) - claimed for f in facts)
 
     def _retrieve(self, query: list[str], top: int) -> list[int]:
         """The `top` sentences BM25 ranks highest for the query (with a positive score)."""
@@ -673,6 +742,20 @@ def _referents(facts: TextFacts) -> frozenset[str]:
     return facts.names | (facts.content_set & PLACE_KEYS)
 
 
+def _states_other_number(claim: TextFacts, sentences: Sequence[TextFacts], text: str) -> bool:
+    """Whether the sentences state a number of the kind the claim's `text` is (a quantity of
+    its kind, a date, a weekday): the claim's number would then replace theirs. A number the
+    claim does not hold counts as stated otherwise."""
+    for quantity in claim.numbers.quantities:
+        if quantity.text == text:
+            return any(q.kind == quantity.kind for f in sentences for q in f.numbers.quantities)
+    if any(d.text == text for d in claim.numbers.dates):
+        return any(f.numbers.dates for f in sentences)
+    if text in claim.numbers.weekdays:
+        return any(f.numbers.weekdays for f in sentences)
+    return True
+
+
 def _opens_with_reference(facts: TextFacts) -> bool:
     """Whether a sentence opens by referring back: a third-person pronoun, or a determiner
     and a common noun ("The country", "This week the club")."""
@@ -683,6 +766,10 @@ def _opens_with_reference(facts: TextFacts) -> bool:
     if first in REFERRING_PRONOUNS:
         return True
     return first in REFERRING_DETERMINERS and len(words) > 1 and not words[1].capitalised
+
+
+def _hard_findings(check: Check) -> int:
+    return sum(f.hard for f in check.findings)
 
 
 def _passes(check: Check) -> bool:
