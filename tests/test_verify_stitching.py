@@ -33,11 +33,16 @@ def test_a_name_from_the_next_sentence_completes_the_fact() -> None:
     assert len(verdict.citations) == 2
 
 
-def test_a_full_name_from_the_next_sentence_completes_the_fact() -> None:
+def test_a_full_name_from_the_next_sentence_is_stitched_and_left_to_the_score() -> None:
+    # Both parts of the name come from the neighbour: the stitch is made (no name is vetoed
+    # as missing, both sentences are cited), and with two names taken from elsewhere the
+    # calibrated score decides; here it is a soft rejection an independent checker may settle.
     verdict = _verify(
         NAME_NEXT, "Diego Ramos scored twice as the club beat its rivals on Saturday."
     )
-    assert verdict.supported, verdict.reasons
+    assert not verdict.vetoes, verdict.vetoes
+    cited = {c.text for c in verdict.citations}
+    assert "Diego Ramos now has 20 goals for the club this season." in cited
 
 
 def test_a_name_put_in_place_of_the_sentences_own_is_a_swap() -> None:
@@ -108,4 +113,13 @@ def test_a_tokenised_possessive_opens_no_quotation() -> None:
     verdict = _verify(
         QUOTED_LATER, "tom reed 's case was lost and he said he was ` absolutely furious ' ."
     )
-    assert verdict.supported, verdict.reasons
+    # No quotation veto: the quoted words are found, the first name comes from the first
+    # sentence, and the score (a name taken from elsewhere) decides.
+    assert not verdict.vetoes, verdict.vetoes
+    assert "Mr Reed said he was 'absolutely furious' and would appeal." in {
+        c.text for c in verdict.citations
+    }
+    surname_only = _verify(
+        QUOTED_LATER, "reed 's case was lost and he said he was ` absolutely furious ' ."
+    )
+    assert surname_only.supported, surname_only.reasons

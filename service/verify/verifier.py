@@ -386,8 +386,8 @@ class Verifier:
         # that kind, is what a swap leaves behind.
         completes = (
             nearby
-            and len(brought) == 1
-            and not self._states_other(subject, current, next(iter(brought)))
+            and _one_piece(subject.facts, brought)
+            and not any(self._states_other(subject, current, key) for key in brought)
         )
         if len(brought) < (1 if same_event or completes else STITCH_MIN_NEW):
             return None
@@ -735,6 +735,12 @@ def _retrieval_terms(facts: TextFacts) -> list[str]:
     terms.extend(f"#{q.value:g}" for q in facts.numbers.quantities)
     terms.extend(sorted(facts.numbers.weekdays))
     return terms
+
+
+def _one_piece(facts: TextFacts, keys: frozenset[str]) -> bool:
+    """Whether the keys are one word, or the parts of one of the claim's names ("Diego
+    Ramos")."""
+    return len(keys) == 1 or any(keys <= frozenset(run) for run in facts.name_runs)
 
 
 def _referents(facts: TextFacts) -> frozenset[str]:
