@@ -8,8 +8,9 @@ concurrent model calls; with the service's CPU per request, the cores it uses, a
 
 A real `python -m service serve --workers N` talks to the fake model server
 (`devtools.fake_openai_server`, 1,000 ms a call) through the `openai` SDK. The call bound
-(`SUMMARIZER_MAX_CONCURRENT_MODEL_CALLS`) holds per server process, so each of the N workers
-gets bound / N: the whole service never has more than `--call-bound` calls at the model, and
+(`SUMMARIZER_MAX_CONCURRENT_MODEL_CALLS`) holds for the N workers together (they take their
+slots from the supervisor, `service.llm.slots`): the whole service never has more than
+`--call-bound` calls at the model, whichever worker the connections reach, and
 the ideal throughput is bound / latency / calls per request (16 req/s for the seeds: one call).
 The fake server's own count of calls in flight at once is printed to check that.
 
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import threading
 import time
 from typing import Any
@@ -109,8 +109,7 @@ def main() -> None:
     if args.quick:
         args.clients, args.workers, args.latency_ms = 4, 1, 50.0
         args.call_bound, args.duration, args.warmup = 2, 1.5, 0.5
-    per_worker = math.ceil(args.call_bound / args.workers)
-    settings = {"response_cache": "false", "max_concurrent_model_calls": str(per_worker)}
+    settings = {"response_cache": "false", "max_concurrent_model_calls": str(args.call_bound)}
     body = {"articles": seed_articles()}
     healthz: list[float] = []
     stop = threading.Event()
@@ -161,7 +160,7 @@ def main() -> None:
     healthz_p95 = percentile(healthz, 0.95)
     print(
         f"{args.clients} clients, {args.workers} worker(s), call bound {args.call_bound} "
-        f"({per_worker} per worker; at most {max_in_flight} calls seen in flight), model "
+        f"(shared by the workers; at most {max_in_flight} calls seen in flight), model "
         f"{args.latency_ms:.0f} ms a call, {calls_per_request} call(s) a request, response cache "
         f"off, {wall:.0f} s measured after {args.warmup:.0f} s of warm-up"
     )

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     model_max_attempts: int = Field(default=3, ge=1, le=10)
     request_deadline_s: float = Field(default=180.0, gt=0)
     max_concurrent_model_calls: int = Field(default=4, ge=1)
+    # Set by `serve --workers N` for its processes: the supervisor's socket, from which they
+    # take the one bound above for all of them (service.llm.slots). Not for users to set.
+    model_call_slots: str | None = None
     # Worker threads computing at once per process (service.pipeline.worker); the rest wait.
     compute_threads: int = Field(default=2, ge=1, le=64)
 

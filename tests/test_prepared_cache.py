@@ -172,32 +172,35 @@ def test_the_cache_stays_within_its_bound_and_keeps_the_latest(
 
 class IndexWatchingModel(ExtractiveModel):
     """The extractive model served as a remote one would be (asked on the event loop), noting
-    whether the verifier's index of the request's articles got built while it was asked."""
+    whether the verifier's index of the request's articles, and what the sources disagree
+    on, got worked out while it was asked."""
 
     profile = dataclasses.replace(ExtractiveModel.profile, offline=False)
 
     def __init__(self, key: str) -> None:
         super().__init__()
         self.key = key
-        self.saw_index = False
+        self.saw_index = self.saw_conflicts = False
 
     async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
         for _ in range(1_000):
             prepared = PREPARED.get(self.key)
-            if prepared is not None and prepared.indexed:
-                self.saw_index = True
+            self.saw_index = prepared is not None and prepared.indexed
+            self.saw_conflicts = prepared is not None and "conflicts" in prepared.memo
+            if self.saw_index and self.saw_conflicts:
                 break
             await asyncio.sleep(0.01)
         return await super().execute(request)
 
 
-async def test_the_verifier_index_is_built_while_the_model_is_asked() -> None:
+async def test_the_verifier_index_and_the_conflicts_are_found_while_the_model_is_asked() -> None:
     articles = _inputs()
     model = IndexWatchingModel(articles_key(articles))
     options = SummaryOptions(max_key_points=6, max_quotes=3, repair=False)
     result = await summarize(articles, options, model=model, settings=Settings())
-    # Had the index waited for the reply, the model would have waited for it in vain.
-    assert model.saw_index
+    # Had either waited for the reply, the model would have waited for it in vain.
+    assert model.saw_index and model.saw_conflicts
+    assert result.summary.conflicts  # the seeds' outlets disagree
     PREPARED.clear()
     alone = await summarize(articles, options, model=ExtractiveModel(), settings=Settings())
     assert result.summary == alone.summary and result.verification == alone.verification

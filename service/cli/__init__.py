@@ -300,20 +300,26 @@ def _serve_processes(args: argparse.Namespace, settings: Settings, warnings: lis
     """Several server processes on one address, each building its app from the environment."""
     import uvicorn
 
+    from service.llm.slots import SlotBroker
+
     if settings.redis_url is None:
         # A job taken by one process would be unknown to the others: jobs need Redis here.
         os.environ["SUMMARIZER_EMBEDDED_JOBS"] = "false"
     for warning in warnings:
         logging.getLogger("service.cli").warning(warning)
-    uvicorn.run(
-        "service.api.app:create_app",
-        factory=True,
-        workers=args.workers,
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_s),
-    )
+    # The bound on model calls holds for all the processes together: they take their slots
+    # from this one (service.llm.slots), so no worker queues while another's slots are idle.
+    with SlotBroker(settings.max_concurrent_model_calls) as slots:
+        os.environ["SUMMARIZER_MODEL_CALL_SLOTS"] = slots.path
+        uvicorn.run(
+            "service.api.app:create_app",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_s),
+        )
 
 
 def _cmd_worker(args: argparse.Namespace, settings: Settings) -> None:

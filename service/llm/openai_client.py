@@ -23,6 +23,7 @@ and what it refused is remembered per server and model.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -60,6 +61,7 @@ from service.errors import (
 )
 from service.llm.base import ChatMessage, ModelProfile, ModelReply, ModelRequest, OutputT, Usage
 from service.llm.deadline import seconds_left
+from service.llm.slots import SharedSlots
 from service.telemetry import model_retry
 
 logger = logging.getLogger(__name__)
@@ -243,6 +245,7 @@ class OpenAIChatModel:
         backoff_max_s: float = 8.0,
         structured_mode: StructuredMode | None = None,
         capabilities: CapabilityCache = CAPABILITIES,
+        shared_slots: SharedSlots | None = None,
     ) -> None:
         self.name = model
         self.context_tokens = context_tokens
@@ -256,6 +259,8 @@ class OpenAIChatModel:
         self._backoff_max_s = backoff_max_s
         self._forced_mode = structured_mode
         self._capabilities = capabilities
+        # Where several processes share the bound: a slot of theirs too, around each call.
+        self._shared_slots = shared_slots
         # One state per event loop: an httpx pool or a semaphore used from a second loop breaks,
         # and tests, the CLI and Starlette's TestClient each run their own loop.
         self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
@@ -380,7 +385,7 @@ class OpenAIChatModel:
         try:
             async for attempt in retrying:
                 with attempt:
-                    async with state.semaphore:
+                    async with state.semaphore, self._slot():
                         response: ChatCompletion = await state.client.chat.completions.create(
                             model=self.name,
                             messages=wire_messages,
@@ -415,6 +420,12 @@ class OpenAIChatModel:
                 f"{self.name} refused the request: {e.status_code} {_error_message(e)}"
             ) from e
         raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
+
+    def _slot(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """A slot of the bound the server's processes share, where they share one."""
+        if self._shared_slots is None:
+            return contextlib.nullcontext()
+        return self._shared_slots.slot()
 
     def _state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
@@ -458,6 +469,7 @@ def build_openai_model(settings: Settings) -> OpenAIChatModel:
         max_attempts=settings.model_max_attempts,
         transport_attempts=settings.model_max_attempts + 1,
         max_concurrent_calls=settings.max_concurrent_model_calls,
+        shared_slots=SharedSlots(settings.model_call_slots) if settings.model_call_slots else None,
     )
 
 

@@ -162,7 +162,11 @@ async def _extractive_summary(
 
 
 def _verifier_of(prepared: Prepared) -> Verifier:
-    return prepared.verifier
+    """The verifier, and what the sources disagree on: both depend on the sources alone, so
+    both are worked out beside the model's calls (every summary reports the conflicts)."""
+    verifier = prepared.verifier
+    Assembler(prepared.documents, prepared.groups, verifier, prepared.memo).conflicts()
+    return verifier
 
 
 async def _drafted(
@@ -240,7 +244,8 @@ async def summarize(
     stage = None if checker is None else CheckerStage(checker, settings.checker_confirm_below)
     repair = options.repair and settings.repair and model.profile.can_repair
     # Planned (and a sentence too long for any call refused) before the verifier's index is
-    # built, which then goes on beside the model's calls: the prompt does not need it.
+    # built, which then goes on beside the model's calls (with the sources' conflicts): the
+    # prompt needs neither.
     chunks = drafter.plan(prepared.groups.groups)
     index = asyncio.ensure_future(in_worker(_verifier_of, prepared))
     try:

@@ -14,6 +14,7 @@ from service.verify.analysis import TextFacts, analyse
 from service.verify.checks import Quotation, claim_quotations, unquoted
 from service.verify.findings import Check, CopyFeatures, Features, Finding
 from service.verify.index import SourceIndex, Unit
+from service.verify.memo import VerdictMemo
 from service.verify.resolve import Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
 from service.verify.support import check_support, copy_features, weighted_coverage
@@ -96,7 +97,8 @@ class _Groups:
 class Verifier:
     """Checks claims against one request's documents; indexes are built once, here.
 
-    Only read after construction: one verifier serves concurrent calls to `verify`.
+    Only read after construction (but for its memo of verdicts, which is thread-safe): one
+    verifier serves concurrent calls to `verify`.
     """
 
     def __init__(
@@ -115,11 +117,16 @@ class Verifier:
             self._retriever = bm25s.BM25()
             self._retriever.index(corpus, show_progress=False)
         self._groups = _Groups.of(self.index, groups) if groups is not None else None
+        # The verdicts reached so far (the only state a call leaves): one claim, decided once.
+        self._memo = VerdictMemo(len(self.index.units))
 
     # --- public -------------------------------------------------------------------------
 
     def verify(self, claim: Claim) -> Verdict:
         """Decide whether the sources support the claim, citing the spans relied on."""
+        return self._memo.verdict(claim, self._decide)
+
+    def _decide(self, claim: Claim) -> Verdict:
         if not claim.text.strip():
             return Verdict(False, 0.0, [], ["empty sentence"])
         if claim.kind == "quote":
