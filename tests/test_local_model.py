@@ -22,7 +22,8 @@ from devtools.local_llama import (
 from service.api.app import create_app
 from service.config import Settings
 from service.drafting.drafts import SummaryDraft
-from service.llm.base import ChatMessage, ModelRequest
+from service.errors import ModelOutputError
+from service.llm.base import ChatMessage, ModelReply, ModelRequest
 from service.llm.deadline import request_deadline
 from service.llm.openai_client import CapabilityCache, OpenAIChatModel, StructuredMode
 from tests.conftest import REPO, cited_objects
@@ -71,19 +72,34 @@ async def test_real_model_returns_a_validated_summary_draft(local_server: str) -
         output_type=SummaryDraft,
         max_output_tokens=1_024,
     )
-    async with request_deadline(900.0):
-        reply = await model.execute(request)
+    # A 360M model at temperature 0 may loop inside a string until the token limit (its
+    # greedy path depends on the build's arithmetic and on llama.cpp's prompt cache, so two
+    # calls need not agree): a cut-off reply must come back as the typed error after the
+    # client's retries, never returned or crashed on, and a valid reply as a validated draft.
+    outcomes = []
+    for _ in range(2):
+        async with request_deadline(900.0):
+            outcomes.append(await _outcome(model, request))
+        # llama.cpp refuses json_schema (with a 500) and constrains json_object to our schema.
+        assert model.structured_mode is StructuredMode.JSON_OBJECT
+    for reply, failure in outcomes:
+        if reply is None:
+            assert failure is not None and failure.cut_off and failure.attempts >= 2, failure
+            continue
+        assert isinstance(reply.output, SummaryDraft)
+        assert reply.model == MODEL_ALIAS
+        assert reply.usage.calls >= 1
+        assert reply.usage.prompt_tokens > 0 and reply.usage.completion_tokens > 0
+    assert any(reply is not None for reply, _ in outcomes), [f for _, f in outcomes]
 
-    assert isinstance(reply.output, SummaryDraft)
-    # llama.cpp refuses json_schema (with a 500) and constrains json_object to our schema.
-    assert model.structured_mode is StructuredMode.JSON_OBJECT
-    assert reply.model == MODEL_ALIAS
-    assert reply.usage.calls >= 1
-    assert reply.usage.prompt_tokens > 0 and reply.usage.completion_tokens > 0
-    # Temperature 0 and a fixed seed: the same request gives the same reply.
-    async with request_deadline(900.0):
-        again = await model.execute(request)
-    assert again.output == reply.output
+
+async def _outcome(
+    model: OpenAIChatModel, request: ModelRequest[SummaryDraft]
+) -> tuple[ModelReply[SummaryDraft] | None, ModelOutputError | None]:
+    try:
+        return await model.execute(request), None
+    except ModelOutputError as error:
+        return None, error
 
 
 def test_service_with_the_real_model_returns_only_grounded_sentences(local_server: str) -> None:
