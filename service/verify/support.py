@@ -6,7 +6,7 @@ sentences and measures how much of the claim they state.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -52,16 +52,6 @@ class Pool:
     def of(cls, units: Sequence[Unit]) -> Pool:
         """Pool these sentences' facts."""
         return cls(tuple(units), frozenset().union(*(u.facts.content_set for u in units)))
-
-    @cached_property
-    def negated(self) -> frozenset[str]:
-        """The content words some sentence negates."""
-        return frozenset().union(*(u.facts.negated for u in self.units))
-
-    @cached_property
-    def cancelled(self) -> frozenset[str]:
-        """The content words some sentence says were cancelled (postponed, called off...)."""
-        return frozenset().union(*(u.facts.cancelled for u in self.units))
 
     @cached_property
     def speakers(self) -> frozenset[str]:
@@ -392,76 +382,63 @@ def check_negation(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
     """The claim negates what the sentences affirm, or affirms what they negate; so too for
     what a cancelling verb says did not happen ("postponed the launch" against "launched")."""
     return (
-        *_negates_affirmed(claim, pool),
-        *_negation_unstated(claim, pool),
-        *_affirms_negated(claim, pool),
-        *_cancels_stated(claim, pool),
-        *_cancellation_unstated(claim, pool),
-        *_states_cancelled(claim, pool),
+        *_scopes_against(claim, pool, _NEGATION),
+        *_scopes_against(claim, pool, _CANCELLATION),
     )
 
 
-def _negates_affirmed(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
-    """The first claim negation over a word the sentences state and do not negate."""
-    for scope in claim.negation_scopes:
-        affirmed = [k for k in scope if k in pool.content and k not in pool.negated]
-        if affirmed:
-            reason = f"claim negates {surface(claim, affirmed[0])}; cited spans do not"
-            return (Finding("negation", reason),)
-    return ()
+@dataclass(frozen=True)
+class _Scoping:
+    """One way a text says something did not happen: a negation, or a cancelling verb."""
+
+    scopes: Callable[[TextFacts], list[tuple[str, ...]]]
+    marked: Callable[[TextFacts], frozenset[str]]
+    # What the claim says and the spans do not; what the spans say and the claim does not;
+    # more of them in the claim than in every span together.
+    claim_only: str
+    spans_only: str
+    unstated: str
 
 
-def _negation_unstated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
-    """More negations in the claim than in all the sentences together."""
-    source_negations = sum(len(unit.facts.negation_scopes) for unit in pool.units)
-    if len(claim.negation_scopes) <= source_negations:
-        return ()
-    return (Finding("negation", "claim has a negation the cited spans lack"),)
+_NEGATION = _Scoping(
+    scopes=lambda facts: facts.negation_scopes,
+    marked=lambda facts: facts.negated,
+    claim_only="claim negates {}; cited spans do not",
+    spans_only="cited spans negate {}; claim does not",
+    unstated="claim has a negation the cited spans lack",
+)
+_CANCELLATION = _Scoping(
+    scopes=lambda facts: facts.cancelled_scopes,
+    marked=lambda facts: facts.cancelled,
+    claim_only="claim says {} was called off; cited spans do not",
+    spans_only="cited spans say {} was called off; claim does not",
+    unstated="claim says something was called off; cited spans do not",
+)
 
 
-def _affirms_negated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
-    """Per sentence, the first negation whose whole scope the claim states un-negated.
+def _scopes_against(claim: TextFacts, pool: Pool, how: _Scoping) -> tuple[Finding, ...]:
+    """The claim's scopes against the sentences' (a negation, or a cancellation):
 
-    The source side needs the whole scope in the claim, so "neither country is dependent" does
-    not veto every sentence that mentions a country.
+    - the first claim scope over a word the sentences state and do not scope over;
+    - more such scopes in the claim than in all the sentences together;
+    - per sentence, the first of its scopes whose every word the claim states unscoped. The
+      source side needs the whole scope in the claim, so "neither country is dependent" does
+      not veto every sentence that mentions a country.
     """
     findings: list[Finding] = []
-    for unit in pool.units:
-        for scope in unit.facts.negation_scopes:
-            if set(scope) <= claim.content_set and scope[0] not in claim.negated:
-                reason = f"cited spans negate {surface(claim, scope[0])}; claim does not"
-                findings.append(Finding("negation", reason))
-                break
-    return tuple(findings)
-
-
-def _cancels_stated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
-    """The first thing the claim says was cancelled that the sentences state and do not."""
-    for scope in claim.cancelled_scopes:
-        stated = [k for k in scope if k in pool.content and k not in pool.cancelled]
+    marked_in_pool = frozenset().union(*(how.marked(u.facts) for u in pool.units))
+    for scope in how.scopes(claim):
+        stated = [k for k in scope if k in pool.content and k not in marked_in_pool]
         if stated:
-            reason = f"claim says {surface(claim, stated[0])} was called off; cited spans do not"
-            return (Finding("negation", reason),)
-    return ()
-
-
-def _cancellation_unstated(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
-    """More things called off in the claim than in all the sentences together."""
-    stated = sum(len(unit.facts.cancelled_scopes) for unit in pool.units)
-    if len(claim.cancelled_scopes) <= stated:
-        return ()
-    return (Finding("negation", "claim says something was called off; cited spans do not"),)
-
-
-def _states_cancelled(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
-    """Per sentence, the first thing it says was cancelled that the claim states as done."""
-    findings: list[Finding] = []
+            findings.append(Finding("negation", how.claim_only.format(surface(claim, stated[0]))))
+            break
+    if len(how.scopes(claim)) > sum(len(how.scopes(u.facts)) for u in pool.units):
+        findings.append(Finding("negation", how.unstated))
+    claim_marked = how.marked(claim)
     for unit in pool.units:
-        for scope in unit.facts.cancelled_scopes:
-            if set(scope) <= claim.content_set and scope[0] not in claim.cancelled:
-                reason = (
-                    f"cited spans say {surface(claim, scope[0])} was called off; claim does not"
-                )
+        for scope in how.scopes(unit.facts):
+            if set(scope) <= claim.content_set and scope[0] not in claim_marked:
+                reason = how.spans_only.format(surface(claim, scope[0]))
                 findings.append(Finding("negation", reason))
                 break
     return tuple(findings)
