@@ -36,7 +36,8 @@ _LIST_SEPARATOR = re.compile(rf"^\s*(,|,?\s*(and|or|&))\s*(?:(?:{_TITLES})\.?\s+
 _LEADING_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _PUNCTUATION = re.compile(r"[,;:()\[\]!?\u2014-]")
 _COORDINATION_WORDS = frozenset({"and", "with", "alongside"})
-_PASSIVE_AUXILIARIES = frozenset("is are was were be been being get gets got".split())
+# The auxiliaries of the passive ("was signed", "got postponed").
+PASSIVE_AUXILIARIES = frozenset("is are was were be been being get gets got".split())
 _ARTICLES = frozenset({"the", "a", "an"})
 # Verbs whose subject and object can change places without changing the fact.
 SYMMETRIC_VERBS = frozenset(
@@ -481,7 +482,7 @@ def _passive(side: Side, verb: int) -> bool:
     """Whether the item is a passive verb ("was hosted by"): its doer comes after it."""
     item = side.items[verb]
     start = side.items[verb - 1].last + 1 if verb > 0 else 0
-    auxiliary = any(t.word in _PASSIVE_AUXILIARIES for t in side.tokens[start : item.first])
+    auxiliary = any(t.word in PASSIVE_AUXILIARIES for t in side.tokens[start : item.first])
     after = item.last + 1
     return auxiliary and after < len(side.tokens) and side.tokens[after].word == "by"
 

@@ -34,7 +34,7 @@ from service.text.lexicon import (
 from service.text.normalize import Normalized, Token, prepare, skeleton, tokenize, word_key
 from service.text.numbers import NumericFacts, extract_numbers
 from service.text.opposition import CANCELLING
-from service.verify.align import Item, Side, build_items
+from service.verify.align import PASSIVE_AUXILIARIES, Item, Side, build_items
 
 # Numbers are checked as numbers, and a currency as part of an amount ("11.6bn dollars"),
 # not as words of their own.
@@ -51,7 +51,6 @@ _CLAUSE_OPENERS = frozenset(
 # Verbs of a cancelling status (postponed, cancelled...): like a negation, they say that what
 # they name did not happen.
 _CANCELLING_KEYS = frozenset(word_key(w) for name in CANCELLING for w in STATUS_CLASSES[name])
-_BE_FORMS = frozenset("is are was were be been being".split())
 # How far back a passive cancelling verb looks for its subject, in words.
 _SUBJECT_REACH = 10
 _CLAUSE_BREAK = re.compile(r"[,;:.!?()\"]")
@@ -295,7 +294,7 @@ def _cancelled(words: _Words, index: int) -> tuple[str, ...]:
     ("postponed the launch of the satellite"), or, in the passive, the first two of its
     subject ("the launch of the satellite was postponed"): the same two either way."""
     tokens = words.tokens
-    passive = index > 0 and tokens[index - 1].word in _BE_FORMS
+    passive = index > 0 and tokens[index - 1].word in PASSIVE_AUXILIARIES
     if passive:
         start = index - 1
         while start > 0 and index - start < _SUBJECT_REACH:
