@@ -96,3 +96,11 @@ def test_rounds_count_calls_that_had_to_wait_for_one_another() -> None:
     assert rounds(parallel) == 3
     # The same maps one after another (a lock held through each call) read as more rounds.
     assert rounds(calls((0, 1), (1, 2), (2, 3), (3, 4), (4.1, 5))) == 5
+
+
+def test_sdk_call_prints_both_ways_from_the_services_own_body() -> None:
+    out = run_benchmark("bench_sdk_call")
+    rows = {row[0]: row for row in (line.split() for line in out.splitlines()) if len(row) == 4}
+    # Three calls each way, every one answered with a choice (else it exits non-zero).
+    assert rows["create"][1] == rows["post"][1] == "3"
+    assert "saves" in out

@@ -30,6 +30,7 @@ from service.config import DEFAULT_OPENAI_BASE_URL
 from service.errors import ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
 from service.llm.base import ChatMessage, Model, ModelRequest
 from service.llm.deadline import seconds_left
+from service.llm.openai_client import chat_completion
 
 # Local servers ignore the key, but the SDK insists on one.
 _PLACEHOLDER_API_KEY = "sk-no-key-required"
@@ -120,13 +121,16 @@ class OpenAIChecker:
             budget = check_budget(self._timeout_s, self.name)
             try:
                 async with asyncio.timeout(budget):
-                    response = await client.chat.completions.create(
-                        model=self.name,
-                        messages=_wire(messages),
-                        max_tokens=MAX_ANSWER_TOKENS,
-                        temperature=0.0,
-                        seed=0,
-                        timeout=budget,
+                    response = await chat_completion(
+                        client,
+                        {
+                            "model": self.name,
+                            "messages": _wire(messages),
+                            "max_tokens": MAX_ANSWER_TOKENS,
+                            "temperature": 0.0,
+                            "seed": 0,
+                        },
+                        budget,
                     )
             except (TimeoutError, openai.APITimeoutError) as exc:
                 raise ModelTimeout(
