@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from service.api.viewer import router as viewer_router
 from service.config import Settings, get_settings
 from service.llm.base import Model
 from service.llm.checker import Checker
+from service.pipeline.prepared import warm_up
 from service.registry import build_checker, build_model
 
 DESCRIPTION = (
@@ -48,6 +50,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             "rate_limit_store": limiter.backend if limiter else None,
         },
     )
+    # Before the first request, not in it: a fresh server's first request paid about 300 ms
+    # more for what this loads (`benchmarks.bench_overhead`, "first request" row).
+    await asyncio.to_thread(warm_up, settings)
     yield
     await app.state.jobs.aclose()
     store: BodyStore | None = app.state.response_cache

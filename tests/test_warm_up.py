@@ -1,0 +1,50 @@
+"""A server loads what every request needs before it takes traffic, so its first request does
+not pay for the token encoding, the lexical tables or the calibration."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from service.config import Settings
+from service.pipeline.prepared import warm_up
+from tests.conftest import REPO
+
+_FRESH_PROCESS = textwrap.dedent(
+    """
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.config import Settings
+    from service.text.token_count import encoding
+    from service.verify.scoring import default_calibration
+
+    app = create_app(Settings())
+    assert encoding.cache_info().currsize == 0, "loaded at import: the test proves nothing"
+    assert default_calibration.cache_info().currsize == 0
+    with TestClient(app) as client:
+        # Started (the lifespan ran), no request yet.
+        print(encoding.cache_info().currsize, default_calibration.cache_info().currsize)
+        assert client.get("/healthz").status_code == 200
+    """
+)
+
+
+def test_a_started_server_has_loaded_the_encoding_and_calibration_before_any_request() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _FRESH_PROCESS],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "1"]
+
+
+def test_warm_up_runs_under_the_default_settings_and_again() -> None:
+    settings = Settings()
+    warm_up(settings)
+    warm_up(settings)
