@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
+from benchmarks.harness import frank_articles
 from devtools.fake_openai_server import create_app, serve_in_thread
 from devtools.faults import FaultConfig, FaultKind
 from service.api.mapping import article_input, summarize_request
 from service.api.schemas import ArticleIn, SummarizeRequest
 from service.config import Settings
-from service.drafting.drafter import Ask, Drafter
+from service.drafting.drafter import Ask, Drafter, _overhead_tokens, _tokens
 from service.drafting.drafts import (
     MAX_WRITTEN_CONFLICTS,
     DraftConflict,
@@ -20,6 +21,7 @@ from service.drafting.drafts import (
     Evidence,
 )
 from service.drafting.extractive import ExtractiveModel
+from service.drafting.prompts import load_prompt
 from service.drafting.wire_format import parse_blocks
 from service.errors import ModelOutputError
 from service.llm.base import ModelReply, ModelRequest, OutputT
@@ -198,3 +200,27 @@ async def test_each_map_call_lists_only_the_articles_its_sentences_come_from() -
         tags_listed = {line.key for line in block.articles}
         tags_used = {tag for line in block.sources for tag in line.article_ids}
         assert tags_listed == tags_used, (tags_listed, tags_used)
+
+
+def _article_sets() -> list[list[ArticleIn]]:
+    frank = frank_articles(36)
+    sets = [[ArticleIn(id=a["id"], text=a["text"]) for a in frank[i : i + 3]] for i in (0, 12, 24)]
+    return [[ArticleIn(**a) for a in seed_articles()], *sets]
+
+
+@pytest.mark.parametrize("articles", _article_sets(), ids=["seeds", "frank0", "frank12", "frank24"])
+def test_a_summarize_calls_prompt_tokens_as_parts_bound_the_whole_from_above(
+    articles: list[ArticleIn],
+) -> None:
+    """The call's reply budget counts the prompt as its fixed part plus its sources (both
+    counted already); that sum never falls below the whole prompt's count, nor far above."""
+    settings = Settings()
+    prepared = prepare([article_input(a) for a in articles], settings)
+    drafter = Drafter(Recording(), prepared.documents, settings, 6, 3)
+    sources = drafter.render_sources(prepared.groups.groups)
+    messages = load_prompt("summarize").render(
+        articles=drafter.articles, sources=sources, max_key_points=6, max_quotes=3
+    )
+    whole = _tokens(messages)
+    parts = _overhead_tokens(drafter.articles, 6, 3) + count_tokens(sources)
+    assert whole <= parts <= whole + 16

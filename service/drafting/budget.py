@@ -31,6 +31,7 @@ def pack(
     render: Callable[[Sequence[ItemT]], str],
     overhead_tokens: int,
     budget_tokens: int,
+    count: Callable[[str], int] = count_tokens,
 ) -> list[list[ItemT]]:
     """Split `items` into consecutive runs whose rendered prompt fits the budget.
 
@@ -44,14 +45,14 @@ def pack(
             "the prompt's fixed part does not fit the model's context window; "
             "raise SUMMARIZER_CONTEXT_TOKENS"
         )
-    if count_tokens(render(items)) <= room:
+    if count(render(items)) <= room:
         return [list(items)]
     chunks: list[list[ItemT]] = []
     current: list[ItemT] = []
     used = 0
     for item in items:
         # Per-item counts add up to slightly more than the whole rendering: a safe bound.
-        cost = count_tokens(render([item]))
+        cost = count(render([item]))
         if cost > room:
             raise ClientError(
                 "one source sentence alone exceeds the model's context window",
