@@ -8,7 +8,7 @@ import sys
 import textwrap
 
 from service.config import Settings
-from service.pipeline.prepared import warm_up
+from service.pipeline.warm_up import warm_up
 from tests.conftest import REPO
 
 _FRESH_PROCESS = textwrap.dedent(

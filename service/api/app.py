@@ -25,7 +25,7 @@ from service.api.viewer import router as viewer_router
 from service.config import Settings, get_settings
 from service.llm.base import Model
 from service.llm.checker import Checker
-from service.pipeline.prepared import warm_up
+from service.pipeline.warm_up import warm_up
 from service.registry import build_checker, build_model
 
 DESCRIPTION = (

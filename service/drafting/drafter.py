@@ -100,15 +100,12 @@ def _tokens(messages: Sequence[ChatMessage]) -> int:
     return sum(count_tokens(m.content) for m in messages)
 
 
-def _summarize_overhead(articles: str, limits: dict[str, int]) -> int:
-    """The tokens of a summarize prompt with no source sentence in it."""
-    return _overhead_tokens(articles, limits["max_key_points"], limits["max_quotes"])
-
-
 @lru_cache(maxsize=256)
 def _overhead_tokens(articles: str, max_key_points: int, max_quotes: int) -> int:
-    # Counted once per article list and limits: the window check, the plan and each call's
-    # reply budget all ask (article lists are short: a line an article).
+    """The tokens of a summarize prompt with no source sentence in it.
+
+    Counted once per article list and limits: the window check, the plan and each call's
+    reply budget all ask (article lists are short: a line an article)."""
     template = load_prompt("summarize")
     return _tokens(
         template.render(
@@ -130,8 +127,7 @@ def check_window(
     """Refuse, before any work on the text, a set whose article list alone leaves no room in
     the window for a single source sentence (each call repeats the list)."""
     budget = prompt_budget(context_tokens, settings.max_output_tokens)
-    limits = {"max_key_points": max_key_points, "max_quotes": max_quotes}
-    fixed = _summarize_overhead(render_articles([]), limits)
+    fixed = _overhead_tokens(render_articles([]), max_key_points, max_quotes)
     if fixed >= budget:
         # No request could be served: the operator's window or reply budget is at fault.
         raise ConfigError(
@@ -139,8 +135,8 @@ def check_window(
             "raise SUMMARIZER_CONTEXT_TOKENS"
         )
     # Before grouping, no copy is known and every title is listed: at least the real list.
-    listed = _summarize_overhead(
-        render_articles(articles, ArticleTags([a.id for a in articles])), limits
+    listed = _overhead_tokens(
+        render_articles(articles, ArticleTags([a.id for a in articles])), max_key_points, max_quotes
     )
     if listed >= budget:
         raise ClientError(
@@ -325,7 +321,7 @@ class Drafter:
 
     def plan(self, groups: Sequence[SentenceGroup]) -> list[list[SentenceGroup]]:
         """The groups in as few chunks as fit the window: one chunk is one call."""
-        overhead = _summarize_overhead(self.articles, self.limits)
+        overhead = _overhead_tokens(self.articles, **self.limits)
         return pack(groups, self.render_sources, overhead, self.budget, count=self._count)
 
     def _count(self, text: str) -> int:

@@ -30,9 +30,7 @@ from service.ingest.prompt_injection import exclude_planted_instructions
 from service.ingest.segment import check_input_limits, ingest_articles
 from service.pipeline.worker import raise_if_cancelled
 from service.telemetry import cache_lookup
-from service.text.token_count import count_tokens
 from service.verify import Verifier
-from service.verify.types import Claim
 
 
 class Prepared:
@@ -144,33 +142,3 @@ def prepared_for(
         chars = sum(len(a.body) for a in articles)
         cache.put(key, prepared, chars, settings.prepared_cache_chars)
     return prepared
-
-
-# Two made-up articles for `warm_up`: ordinary news prose that reaches the stages with
-# something to load (numbers, a date, a quotation, a hedge, a negation, a status verb).
-_WARM_UP_ARTICLES = (
-    ArticleInput(
-        id="warm-up-a",
-        body=(
-            "The city council approved a budget of 4.2 million dollars on Tuesday. "
-            '"We did not expect it to pass," a spokesperson said. '
-            "The vote may be challenged, officials added."
-        ),
-    ),
-    ArticleInput(
-        id="warm-up-b",
-        body=(
-            "On Tuesday the council approved a 4.2 million dollar budget. "
-            "A second vote was postponed until March."
-        ),
-    ),
-)
-
-
-def warm_up(settings: Settings) -> None:
-    """Load once, before a server takes traffic, what the first request would otherwise pay
-    for: the token encoding (about 300 ms: read and hash-checked), the lexical tables and the
-    calibration, by ingesting, grouping and verifying two made-up articles."""
-    count_tokens(_WARM_UP_ARTICLES[0].body)
-    prepared = prepare(_WARM_UP_ARTICLES, settings)
-    prepared.verifier.verify(Claim(text="The council approved a budget of 4.2 million dollars."))
