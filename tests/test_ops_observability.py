@@ -37,6 +37,7 @@ VERIFY = {
     "articles": [{"id": "a1", "text": "The council approved the new budget on Monday."}],
     "sentences": ["The council approved the budget."],
 }
+JSON_TYPE = {"content-type": "application/json"}
 SANE_ID = r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}"
 
 
@@ -109,6 +110,23 @@ def test_model_errors_and_bugs_carry_the_request_id_too() -> None:
     response = bug.post("/summarize", json={"articles": seed_articles()})
     assert response.status_code == 500 and response.json()["type"] == "internal_error"
     assert response.headers[REQUEST_ID_HEADER]
+
+
+def test_requests_answered_before_the_routes_are_counted_with_their_status() -> None:
+    # The count sits outside the body limit, the JSON check and the bug handler: a 413, a 415
+    # and a bug's 500 are each counted under the route, with the status the client got.
+    bug = client_with(FailingModel(RuntimeError("a programming error")), max_body_bytes=10_000)
+    assert bug.post("/summarize", json={"articles": seed_articles()}).status_code == 413
+    too_big = bug.post("/summarize", content=b"x" * 20_000, headers=JSON_TYPE)
+    assert too_big.status_code == 413
+    plain = bug.post("/summarize", content=b"{}", headers={"content-type": "text/plain"})
+    assert plain.status_code == 415
+    small = [{"id": "a1", "text": VERIFY["articles"][0]["text"]}]
+    assert bug.post("/summarize", json={"articles": small}).status_code == 500
+    assert sample(bug, "http_requests_total", route="/summarize", status="413") == 2
+    assert sample(bug, "http_requests_total", route="/summarize", status="415") == 1
+    assert sample(bug, "http_requests_total", route="/summarize", status="500") == 1
+    assert sample(bug, "http_request_seconds_count", route="/summarize") == 4
 
 
 def test_a_sane_incoming_id_is_kept(client: TestClient) -> None:

@@ -16,7 +16,7 @@ from service.api.content import JsonBodiesOnly
 from service.api.errors import BugsAsErrors, add_error_handlers
 from service.api.jobs import JOB_ROUTES, install_jobs
 from service.api.logs import configure_logging
-from service.api.middleware import BodyLimit, DisconnectWatch, Metrics
+from service.api.middleware import BodyLimit, DisconnectWatch, MeasureRequests, Metrics
 from service.api.ratelimit import RateLimiter
 from service.api.request_context import RequestContext, keep_request_id_on_errors
 from service.api.response_cache import BodyStore, build_store
@@ -112,6 +112,6 @@ def create_app(
         limiter=app.state.limiter,
         open_paths=open_paths_of(app),
     )
-    app.middleware("http")(app.state.metrics.measure)
+    app.add_middleware(MeasureRequests, metrics=app.state.metrics)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     return app
