@@ -4,6 +4,8 @@
     python -m benchmarks.profile_request --verify          # the seeds' summary to /verify
     python -m benchmarks.profile_request --prepared-cache  # the same set, prepared once
     python -m benchmarks.profile_request --profile         # and where the CPU goes (py-spy)
+    python -m benchmarks.profile_request --large 100 --repeat 2 --batches 2 --prepared-cache
+                                                           # 100 FRANK articles, map-reduce
 
 Two processes are started: the fake OpenAI-compatible server (devtools.fake_openai_server) at
 0 latency, and the service (`python -m service serve`, one process) pointed at it. The figure
@@ -30,7 +32,13 @@ from typing import Any
 
 import httpx
 
-from benchmarks.harness import cpu_seconds, mock_server, seed_articles, service_server
+from benchmarks.harness import (
+    cpu_seconds,
+    frank_articles,
+    mock_server,
+    seed_articles,
+    service_server,
+)
 
 _CITED = ("article_id", "start", "end", "text")
 
@@ -65,17 +73,21 @@ def main() -> None:
     parser.add_argument("--prepared-cache", action="store_true", help="keep prepared sets")
     parser.add_argument("--profile", action="store_true", help="sample the service with py-spy")
     parser.add_argument("--top", type=int, default=60, help="functions the profile prints")
+    parser.add_argument("--large", type=int, help="send this many FRANK articles, not the seeds")
     args = parser.parse_args()
     settings = {
         "response_cache": "false",
         "prepared_cache_chars": "500000" if args.prepared_cache else "0",
     }
+    if args.large:
+        settings["max_articles"] = str(max(50, args.large))
     with (
         mock_server(latency_ms=0) as (model, _),
         service_server(model.url, settings=settings) as (service_url, pid),
         httpx.Client(base_url=service_url, timeout=120) as client,
     ):
-        articles = seed_articles()
+        articles = frank_articles(args.large) if args.large else seed_articles()
+        workload = f"{args.large} FRANK articles" if args.large else "seeds"
         path, body = "/summarize", {"articles": articles}
         first = client.post(path, json=body)  # warm-up: imports, the probe, the segmenter
         if args.verify:
@@ -109,7 +121,7 @@ def main() -> None:
                 batches.append(1000 * (cpu_seconds(pid) - started) / args.repeat)
             cache = "prepared cache on" if args.prepared_cache else "no caches"
             print(
-                f"{path}, seeds, {cache}: service CPU per request {min(batches):.0f} ms "
+                f"{path}, {workload}, {cache}: service CPU per request {min(batches):.0f} ms "
                 f"(best of {args.batches} batches of {args.repeat}; "
                 f"median {statistics.median(batches):.0f} ms)"
             )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from itertools import accumulate
 from typing import TypeVar
 
 from service.errors import ClientError, ConfigError
@@ -32,11 +34,15 @@ def pack(
     overhead_tokens: int,
     budget_tokens: int,
     count: Callable[[str], int] = count_tokens,
+    weight: Callable[[ItemT], int] | None = None,
 ) -> list[list[ItemT]]:
     """Split `items` into consecutive runs whose rendered prompt fits the budget.
 
-    One run when everything fits. Items are never split: a sentence (or a candidate
-    point) is the unit, so chunks stay sentence-aligned.
+    One run when everything fits. Items are never split: a sentence (or a candidate point) is
+    the unit, so chunks stay sentence-aligned. Every run is counted as it will be sent, so it
+    fits exactly; there are as few runs as the budget allows, of about equal size. `weight`
+    (by default the length of an item rendered alone) only guides where each run's end is
+    tried.
     """
     room = budget_tokens - overhead_tokens
     if room <= 0:
@@ -45,24 +51,80 @@ def pack(
             "the prompt's fixed part does not fit the model's context window; "
             "raise SUMMARIZER_CONTEXT_TOKENS"
         )
-    if count(render(items)) <= room:
+    whole = render(items)
+    used = count(whole)
+    if used <= room:
         return [list(items)]
-    chunks: list[list[ItemT]] = []
-    current: list[ItemT] = []
-    used = 0
-    for item in items:
-        # Per-item counts add up to slightly more than the whole rendering: a safe bound.
-        cost = count(render([item]))
-        if cost > room:
-            raise ClientError(
-                "one source sentence alone exceeds the model's context window",
-                field="articles",
-            )
-        if current and used + cost > room:
-            chunks.append(current)
-            current, used = [], 0
-        current.append(item)
-        used += cost
-    if current:
-        chunks.append(current)
-    return chunks
+    weigh = weight or (lambda item: len(render([item])))
+    reach = list(accumulate((max(1, weigh(item)) for item in items), initial=0))
+    # As many runs as the whole needs, of about equal size: no run is fuller than it must be,
+    # so the replies keep room to spare (a reply cut off at its limit costs a whole round,
+    # where one more run in parallel costs none), and the calls end at about the same time.
+    fewest = -(-used // room)
+    runs = _runs(items, reach, render, count, min(room, int(used / fewest * _EVEN)), used)
+    if len(runs) > fewest:
+        # The items did not split evenly: runs filled to the room may need fewer.
+        full = _runs(items, reach, render, count, room, used)
+        runs = full if len(full) < len(runs) else runs
+    return runs
+
+
+def _runs(
+    items: Sequence[ItemT],
+    reach: list[int],
+    render: Callable[[Sequence[ItemT]], str],
+    count: Callable[[str], int],
+    room: int,
+    used: int,
+) -> list[list[ItemT]]:
+    """Consecutive runs, each counted to fit `room`."""
+    rate = used / reach[-1]  # tokens per unit of weight, updated from each count
+    runs: list[list[ItemT]] = []
+    start = 0
+    while start < len(items):
+        end, rate = _fit(items, start, reach, render, count, room, rate)
+        runs.append(list(items[start:end]))
+        start = end
+    return runs
+
+
+# Room an even share is given over the whole's count divided by the runs: each run repeats the
+# block's tags, and runs end between items.
+_EVEN = 1.04
+# A run is aimed at this share of the room, and accepted once it fills at least the lower one.
+_AIM, _ENOUGH = 0.98, 0.95
+
+
+def _fit(
+    items: Sequence[ItemT],
+    start: int,
+    reach: list[int],
+    render: Callable[[Sequence[ItemT]], str],
+    count: Callable[[str], int],
+    room: int,
+    rate: float,
+) -> tuple[int, float]:
+    """The end of the run from `start`, and the rate last measured.
+
+    A bracketed search: `fits` is the longest end counted to fit, `over` the shortest counted
+    not to. Each try is where the weights say the aim falls, kept strictly between the two, so
+    the bracket narrows with every count and the search ends.
+    """
+    fits, over = start, len(items) + 1
+    fill = 0
+    while over - fits > 1:
+        aim = reach[start] + room * _AIM / rate
+        end = min(max(bisect_right(reach, aim) - 1, fits + 1), over - 1)
+        used = count(render(items[start:end]))
+        rate = used / (reach[end] - reach[start])
+        if used <= room:
+            fits, fill = end, used
+            if end == len(items) or fill >= room * _ENOUGH:
+                break
+        else:
+            over = end
+    if fits == start:
+        raise ClientError(
+            "one source sentence alone exceeds the model's context window", field="articles"
+        )
+    return fits, rate

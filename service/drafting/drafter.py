@@ -100,6 +100,11 @@ def _tokens(messages: Sequence[ChatMessage]) -> int:
     return sum(count_tokens(m.content) for m in messages)
 
 
+def _chars(group: SentenceGroup) -> int:
+    """What guides where a chunk of sources ends (`pack` counts each chunk exactly)."""
+    return len(group.text)
+
+
 @lru_cache(maxsize=256)
 def _overhead_tokens(articles: str, max_key_points: int, max_quotes: int) -> int:
     """The tokens of a summarize prompt with no source sentence in it.
@@ -322,7 +327,9 @@ class Drafter:
     def plan(self, groups: Sequence[SentenceGroup]) -> list[list[SentenceGroup]]:
         """The groups in as few chunks as fit the window: one chunk is one call."""
         overhead = _overhead_tokens(self.articles, **self.limits)
-        return pack(groups, self.render_sources, overhead, self.budget, count=self._count)
+        return pack(
+            groups, self.render_sources, overhead, self.budget, count=self._count, weight=_chars
+        )
 
     def _count(self, text: str) -> int:
         """Tokens of a rendered source block, counted once per request."""
@@ -382,7 +389,7 @@ class Drafter:
             )
         )
         # Repairs see as many sources as fit in one call: the first chunk, in article order.
-        sources = pack(groups, self.render_sources, overhead, self.budget)[0]
+        sources = pack(groups, self.render_sources, overhead, self.budget, weight=_chars)[0]
         messages = template.render(
             articles=self.articles, sources=self.render_sources(sources), sentences=listing
         )
