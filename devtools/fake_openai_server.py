@@ -301,7 +301,10 @@ def create_app(
         ]
         prompt = "\n".join(m.content for m in messages)
         limits = _max_items(schema)
-        cache_key = f"{output_type.__name__}:{body_key(prompt)}:{sorted(limits.items())}"
+        reply_limit = body.max_completion_tokens or body.max_tokens
+        cache_key = (
+            f"{output_type.__name__}:{body_key(prompt)}:{sorted(limits.items())}:{reply_limit}"
+        )
         cached = replies.get(cache_key)
         if cached is None:
             try:
@@ -316,6 +319,10 @@ def create_app(
                         max_key_points=limits.get("key_points"),
                         max_quotes=limits.get("quotes"),
                         max_items=limits,
+                        # What the model may write (hidden thinking comes out of it too).
+                        max_output_tokens=max(
+                            1, (reply_limit or _UNLIMITED_REPLY) - (reasoning_tokens or 0)
+                        ),
                     )
                 )
             except ModelError as e:
@@ -426,6 +433,9 @@ def _within_limit(content: str, body: ChatCompletionBody, thinking: int) -> tupl
     content = encoding().decode(encoding().encode(content, disallowed_special=())[:room])
     return content, limit, True
 
+
+# The reply limit of a request that sets none.
+_UNLIMITED_REPLY = 1_000_000
 
 # Set on plain-text replies, so the call record can tell them from drafts without re-parsing.
 _PLAIN_HEADER = "x-mock-plain"

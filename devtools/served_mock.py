@@ -8,6 +8,11 @@ block (each tag's lines, in order), compared as the service compares sources, an
 disagreement is reported with one claim a side, citing its line under its tag. The service
 then verifies every side like any sentence, so the whole conflicts path of the wire format
 (schema, tags, caps, verification) is exercised by the mock server.
+
+Conflicts are written while the reply stays within the token limit the request gives, as a
+model that writes to its limit would: a side is a whole source sentence, and a few of them
+from a set of unrelated articles could otherwise fill 4,000 tokens. The replies the service
+cannot use (cut off at the limit, malformed) are the fault injection's to make.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from service.drafting.wire_format import SourceLine, parse_blocks
 from service.errors import ClientError
 from service.llm.base import ModelReply, ModelRequest, OutputT
 from service.pipeline.prepared import prepare
+from service.text.token_count import count_tokens
 from service.verify.conflicts import MAX_CONFLICTS, find_disagreements
 
 
@@ -35,8 +41,12 @@ class ComparingModel(ExtractiveModel):
             return reply
         prompt = "\n".join(m.content for m in request.messages)
         most = request.max_items.get("conflicts", MAX_CONFLICTS)
-        conflicts = prompt_conflicts(parse_blocks(prompt).sources)[:most]
-        output = reply.output.model_copy(update={"conflicts": conflicts})
+        output = reply.output
+        for conflict in prompt_conflicts(parse_blocks(prompt).sources)[:most]:
+            more = output.model_copy(update={"conflicts": [*output.conflicts, conflict]})
+            if count_tokens(more.model_dump_json()) > request.max_output_tokens:
+                break
+            output = more
         return ModelReply(
             output=request.output_type.model_validate(output.model_dump()),
             raw=output.model_dump_json(),
