@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from service.domain import Document, SentenceGroup
@@ -54,8 +55,12 @@ SAME_AS_TEXT = "="
 _EVIDENCE_RE = re.compile(r"^  evidence (?P<id>\S+): (?P<quote>.*)$")
 
 
+@lru_cache(maxsize=8_192)
 def fold(text: str) -> str:
-    """One line of text: whitespace folded, and our block tags defused."""
+    """One line of text: whitespace folded, and our block tags defused.
+
+    Kept for the sentences last seen: a request renders each of its sentences several times
+    (the plan's counts, then each call), and a repeated set renders them again."""
     one_line = " ".join(text.split())
     return _TAG_RE.sub(lambda m: "‹" + m.group(0)[1:], one_line)
 
@@ -161,10 +166,7 @@ def render_articles(
     earlier_of = copies_of_earlier(documents, copies or {})
     lines = []
     for doc in documents:
-        sentences = (
-            {fold(s.text) for s in doc.content_sentences} if isinstance(doc, Document) else set()
-        )
-        title = doc.title if doc.title and fold(doc.title) not in sentences else None
+        title = doc.title if doc.title and not _title_is_a_sentence(doc, doc.title) else None
         meta = [
             f"{label}={fold(value)}" if label else fold(value)
             for label, value in (
@@ -178,6 +180,14 @@ def render_articles(
             meta.append(f"copy of {tags.joined(earlier_of[doc.id])}")
         lines.append(f"[{tags.tag(doc.id)}] " + " | ".join(meta))
     return _wrap("articles", lines)
+
+
+def _title_is_a_sentence(doc: ArticleMeta, title: str) -> bool:
+    """Whether a prepared document's title is also one of its content sentences."""
+    if not isinstance(doc, Document):
+        return False
+    folded = fold(title)
+    return any(fold(s.text) == folded for s in doc.content_sentences)
 
 
 def render_sources(
