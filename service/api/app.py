@@ -25,6 +25,7 @@ from service.api.viewer import router as viewer_router
 from service.config import Settings, get_settings
 from service.llm.base import Model
 from service.llm.checker import Checker
+from service.pipeline.processes import start_pool
 from service.pipeline.warm_up import warm_up
 from service.registry import build_checker, build_model
 
@@ -53,6 +54,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Before the first request, not in it: a fresh server's first request paid about 300 ms
     # more for what this loads (`benchmarks.bench_overhead`, "first request" row).
     await asyncio.to_thread(warm_up, settings)
+    # Large sets are ingested in processes of their own: started now, in the background (they
+    # live as long as this process).
+    start_pool(settings)
     yield
     await app.state.jobs.aclose()
     store: BodyStore | None = app.state.response_cache

@@ -26,8 +26,8 @@ from service.config import Settings
 from service.domain import ArticleInput, Document, SourceGroups
 from service.errors import ClientError
 from service.ingest.grouping import group_sentences
-from service.ingest.prompt_injection import exclude_planted_instructions
-from service.ingest.segment import check_input_limits, ingest_articles
+from service.ingest.segment import check_input_limits
+from service.pipeline.processes import ingest
 from service.pipeline.worker import raise_if_cancelled
 from service.telemetry import cache_lookup
 from service.verify import Verifier
@@ -60,7 +60,7 @@ class Prepared:
 
 def prepare(articles: Sequence[ArticleInput], settings: Settings) -> Prepared:
     """Ingest, exclude planted instructions, group near-duplicates (no cache)."""
-    documents = exclude_planted_instructions(ingest_articles(articles, settings))
+    documents = ingest(articles, settings)
     if not any(doc.content_sentences for doc in documents):
         raise ClientError(
             "no article has any sentence to summarise (only page boilerplate was found)",
