@@ -82,6 +82,19 @@ def test_runs_are_as_few_as_the_room_needs_and_of_about_equal_size() -> None:
     assert len(runs) < 0.85 * counted_alone / room
 
 
+def test_an_item_larger_than_an_even_share_goes_alone_when_it_fits_the_room() -> None:
+    # 3 runs are needed; an even share is about a third of the whole, which the long line
+    # exceeds, yet it fits the room: it is a run of its own, not an error.
+    short = ["council"] * 6
+    long = " ".join(["council"] * 30)
+    items = [*short, long, *short, *short]
+    room = counted([long]) + 2
+    assert counted(items) > 2 * room
+    runs = pack(items, render, 0, room)
+    assert [item for run in runs for item in run] == items
+    assert [long] in runs and all(counted(run) <= room for run in runs)
+
+
 def test_a_fixed_part_larger_than_the_window_is_the_operators_error() -> None:
     with pytest.raises(ConfigError):
         pack(["a"], render, 500, 400)

@@ -61,10 +61,11 @@ def pack(
     # so the replies keep room to spare (a reply cut off at its limit costs a whole round,
     # where one more run in parallel costs none), and the calls end at about the same time.
     fewest = -(-used // room)
-    runs = _runs(items, reach, render, count, min(room, int(used / fewest * _EVEN)), used)
+    share = min(room, int(used / fewest * _EVEN))
+    runs = _runs(items, reach, render, count, share, room, used)
     if len(runs) > fewest:
         # The items did not split evenly: runs filled to the room may need fewer.
-        full = _runs(items, reach, render, count, room, used)
+        full = _runs(items, reach, render, count, room, room, used)
         runs = full if len(full) < len(runs) else runs
     return runs
 
@@ -74,15 +75,16 @@ def _runs(
     reach: list[int],
     render: Callable[[Sequence[ItemT]], str],
     count: Callable[[str], int],
+    share: int,
     room: int,
     used: int,
 ) -> list[list[ItemT]]:
-    """Consecutive runs, each counted to fit `room`."""
+    """Consecutive runs, each counted to fit `share` (an item alone: `room`)."""
     rate = used / reach[-1]  # tokens per unit of weight, updated from each count
     runs: list[list[ItemT]] = []
     start = 0
     while start < len(items):
-        end, rate = _fit(items, start, reach, render, count, room, rate)
+        end, rate = _fit(items, start, reach, render, count, share, room, rate)
         runs.append(list(items[start:end]))
         start = end
     return runs
@@ -101,6 +103,7 @@ def _fit(
     reach: list[int],
     render: Callable[[Sequence[ItemT]], str],
     count: Callable[[str], int],
+    share: int,
     room: int,
     rate: float,
 ) -> tuple[int, float]:
@@ -111,20 +114,22 @@ def _fit(
     the bracket narrows with every count and the search ends.
     """
     fits, over = start, len(items) + 1
-    fill = 0
     while over - fits > 1:
-        aim = reach[start] + room * _AIM / rate
+        aim = reach[start] + share * _AIM / rate
         end = min(max(bisect_right(reach, aim) - 1, fits + 1), over - 1)
         used = count(render(items[start:end]))
         rate = used / (reach[end] - reach[start])
-        if used <= room:
-            fits, fill = end, used
-            if end == len(items) or fill >= room * _ENOUGH:
+        if used <= share:
+            fits = end
+            if end == len(items) or used >= share * _ENOUGH:
                 break
         else:
             over = end
     if fits == start:
-        raise ClientError(
-            "one source sentence alone exceeds the model's context window", field="articles"
-        )
+        # An item larger than the share goes alone, as long as it fits the room at all.
+        if count(render(items[start : start + 1])) > room:
+            raise ClientError(
+                "one source sentence alone exceeds the model's context window", field="articles"
+            )
+        fits = start + 1
     return fits, rate
