@@ -8,11 +8,13 @@ over many requests (RSS after 1,000 against after 100).
 A real `python -m service serve` (one process) talks to the fake model server
 (`devtools.fake_openai_server`) with no added latency, so requests come as fast as the service
 can take them. Memory is the kernel's own reading of the server process (/proc/PID/status):
-VmRSS now and VmHWM, the peak resident size since it started. The large request (distinct FRANK
-articles, map-reduce) comes right after one warm-up seeds request, so its peak is the process's
-peak. Then the seed articles are posted again and again (four clients at once, response cache
-off so each runs the pipeline); RSS is read after `--checkpoint` and after `--requests`.
-Growth between the two is what repeated traffic leaks or accumulates.
+VmRSS now and VmHWM, the peak resident size since it started; the processes it started (the
+ingest processes of a large set, multiprocessing's resource tracker) are read too, apart.
+The large request (distinct FRANK articles, map-reduce) comes right after one warm-up seeds
+request, so its peak is the process's peak. Then the seed articles are posted again and again
+(four clients at once, response cache off so each runs the pipeline); RSS is read after
+`--checkpoint` and after `--requests`. Growth between the two is what repeated traffic leaks
+or accumulates.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 import httpx
 
 from benchmarks.harness import (
+    descendants,
     frank_articles,
     memory_kib,
     mock_server,
@@ -67,6 +70,7 @@ def main() -> None:
         with httpx.Client(base_url=url, timeout=600) as client:
             run = post_summarize(client, large)["run"]
         after_large = memory_kib(pid)
+        helpers = [memory_kib(child) for child in descendants(pid) if child != pid]
         post_many(url, seeds, args.checkpoint)
         early = memory_kib(pid)
         post_many(url, seeds, args.requests - args.checkpoint)
@@ -82,6 +86,12 @@ def main() -> None:
             "VmHWM",
         ],
         ["after that request", after_large["VmRSS"] / mib, ""],
+        [
+            f"its {len(helpers)} helper processes, together",
+            sum(h["VmRSS"] for h in helpers) / mib,
+            "ingest processes and multiprocessing's tracker; peak "
+            f"{sum(h['VmHWM'] for h in helpers) / mib:.0f} MiB",
+        ],
         [f"after {args.checkpoint} more seeds requests", early["VmRSS"] / mib, ""],
         [f"after {args.requests} seeds requests", late["VmRSS"] / mib, ""],
         [
