@@ -54,9 +54,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Before the first request, not in it: a fresh server's first request paid about 300 ms
     # more for what this loads (`benchmarks.bench_overhead`, "first request" row).
     await asyncio.to_thread(warm_up, settings)
-    # Large sets are ingested in processes of their own: started now, in the background (they
-    # live as long as this process).
-    start_pool(settings)
+    # Large sets are ingested in processes of their own: started now, and ready before the
+    # first request (they live as long as this process).
+    await asyncio.to_thread(start_pool, settings)
     yield
     await app.state.jobs.aclose()
     store: BodyStore | None = app.state.response_cache

@@ -72,12 +72,15 @@ def _discard(pool: ProcessPoolExecutor) -> None:
 
 
 def start_pool(settings: Settings) -> None:
-    """Start the ingest processes and have each import the ingest (without waiting for them:
-    a request that comes first waits in their queue)."""
+    """Start the ingest processes and wait until each has imported and run the ingest once:
+    a server calls this before it takes traffic, so that no request shares the cores with
+    their start (about a second of CPU each)."""
     if settings.ingest_processes > 1:
         pool = _pool_of(settings.ingest_processes)
-        for _ in range(settings.ingest_processes):
-            pool.submit(_warm)
+        try:
+            wait([pool.submit(_warm) for _ in range(settings.ingest_processes)])
+        except BrokenProcessPool:
+            _discard(pool)  # the first large set starts a new pool, or is ingested in the thread
 
 
 def uses_processes(articles: Sequence[ArticleInput], settings: Settings) -> bool:
