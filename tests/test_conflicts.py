@@ -137,6 +137,22 @@ def test_a_copy_with_a_changed_number_is_one_source_not_a_conflict() -> None:
     assert result["summary"]["conflicts"] == []
 
 
+def test_sentences_repeated_word_for_word_give_the_same_conflicts_as_one_of_each() -> None:
+    # Outlets that quote the same sentences verbatim (a roundup citing both tolls) add pairs
+    # that cannot disagree; the conflict between the two tolls is found as before.
+    roundup = (
+        "Officials said 13 people were killed in the quake, most of them in collapsed homes. "
+        "Local authorities said 30 people were killed in the quake. "
+        "The region's airport reopened on Wednesday morning."
+    )
+    alone = _summarize(QUAKE_A, QUAKE_B)["summary"]["conflicts"]
+    repeated = _summarize(QUAKE_A, QUAKE_B, roundup, roundup.replace("Wednesday", "Thursday"))
+    abouts = {c["about"] for c in repeated["summary"]["conflicts"]}
+    assert {c["about"] for c in alone} <= abouts
+    assert any("13" in about and "30" in about for about in abouts)
+    _assert_grounded_conflicts(repeated)
+
+
 def test_independent_groups_follow_the_syndication_links() -> None:
     groups = SourceGroups(groups=[], duplicates_of={"b": ["a"], "a": ["b"], "d": ["c"]})
     sources = independent_groups(["a", "b", "c", "d", "e"], groups)

@@ -170,6 +170,8 @@ def _candidates(index: SourceIndex) -> Iterator[_Candidate]:
     for pair, units in _aligned(index, places):
         for first, second in combinations(units, 2):
             a, b = index.units[first], index.units[second]
+            if a.facts.prepared == b.facts.prepared:
+                continue  # a sentence repeated word for word disagrees with nothing
             candidate = _compare(a, b, pair, places[first][pair], places[second][pair])
             if candidate is not None:
                 yield candidate
@@ -242,18 +244,19 @@ def _numbers(unit: Unit, items: Sequence[Item]) -> set[str]:
 
 
 def _counted(unit: Unit, items: Sequence[Item]) -> dict[str, frozenset[str]]:
-    """Each number among the items, and each number word ("seven") among the words they span
-    and up to the items just outside them ("Six people"), as digits -> the content words just
-    before and after it (what it counts)."""
+    """Each number among the items (a run of the sentence's own), and each number word
+    ("seven") among the words they span and up to the items just outside them ("Six people"),
+    as digits -> the content words just before and after it (what it counts)."""
     every = unit.facts.side.items
     out: dict[str, frozenset[str]] = {}
-    for item in items:
-        if item.kind == "number":
-            at = every.index(item)
-            out.update(dict.fromkeys(item.keys, _beside(every, at - 1, at + 1)))
     if not items:
         return out
-    first, last = every.index(items[0]), every.index(items[-1])
+    # Found by identity: items compare field by field, and this runs for every pair compared.
+    first = next(i for i, item in enumerate(every) if item is items[0])
+    last = first + len(items) - 1
+    for at in range(first, last + 1):
+        if every[at].kind == "number":
+            out.update(dict.fromkeys(every[at].keys, _beside(every, at - 1, at + 1)))
     low = every[first - 1].last + 1 if first > 0 else 0
     high = every[last + 1].first if last + 1 < len(every) else len(unit.facts.tokens)
     prepared = unit.facts.prepared
