@@ -13,25 +13,31 @@ from tests.conftest import REPO
 
 _FRESH_PROCESS = textwrap.dedent(
     """
+    import gc
+
     from fastapi.testclient import TestClient
 
     from service.api.app import create_app
     from service.config import Settings
+    from service.pipeline import processes
     from service.text.token_count import encoding
     from service.verify.scoring import default_calibration
 
-    app = create_app(Settings())
+    app = create_app(Settings(ingest_processes=2))
     assert encoding.cache_info().currsize == 0, "loaded at import: the test proves nothing"
     assert default_calibration.cache_info().currsize == 0
+    assert gc.get_freeze_count() == 0 and processes._pool is None
     with TestClient(app) as client:
         # Started (the lifespan ran), no request yet.
         print(encoding.cache_info().currsize, default_calibration.cache_info().currsize)
+        # What was loaded is out of the collector's sight; the ingest processes are up.
+        print(gc.get_freeze_count() > 0, processes._pool is not None)
         assert client.get("/healthz").status_code == 200
     """
 )
 
 
-def test_a_started_server_has_loaded_the_encoding_and_calibration_before_any_request() -> None:
+def test_a_started_server_has_loaded_what_requests_need_before_any_request() -> None:
     done = subprocess.run(
         [sys.executable, "-c", _FRESH_PROCESS],
         cwd=REPO,
@@ -41,7 +47,7 @@ def test_a_started_server_has_loaded_the_encoding_and_calibration_before_any_req
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["1", "1"]
+    assert done.stdout.split() == ["1", "1", "True", "True"]
 
 
 def test_warm_up_runs_under_the_default_settings_and_again() -> None:
