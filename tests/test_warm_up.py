@@ -20,6 +20,7 @@ _FRESH_PROCESS = textwrap.dedent(
     from service.api.app import create_app
     from service.config import Settings
     from service.pipeline import processes
+    from service.pipeline.warm_up import GC_YOUNG_THRESHOLD
     from service.text.token_count import encoding
     from service.verify.scoring import default_calibration
 
@@ -27,11 +28,13 @@ _FRESH_PROCESS = textwrap.dedent(
     assert encoding.cache_info().currsize == 0, "loaded at import: the test proves nothing"
     assert default_calibration.cache_info().currsize == 0
     assert gc.get_freeze_count() == 0 and processes._pool is None
+    assert gc.get_threshold()[0] != GC_YOUNG_THRESHOLD
     with TestClient(app) as client:
         # Started (the lifespan ran), no request yet.
         print(encoding.cache_info().currsize, default_calibration.cache_info().currsize)
         # What was loaded is out of the collector's sight; the ingest processes are up.
         print(gc.get_freeze_count() > 0, processes._pool is not None)
+        print(gc.get_threshold()[0] == GC_YOUNG_THRESHOLD)
         assert client.get("/healthz").status_code == 200
     """
 )
@@ -47,7 +50,7 @@ def test_a_started_server_has_loaded_what_requests_need_before_any_request() -> 
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["1", "1", "True", "True"]
+    assert done.stdout.split() == ["1", "1", "True", "True", "True"]
 
 
 def test_warm_up_runs_under_the_default_settings_and_again() -> None:
