@@ -57,3 +57,28 @@ def test_warm_up_runs_under_the_default_settings_and_again() -> None:
     settings = Settings()
     warm_up(settings)
     warm_up(settings)
+
+
+def test_the_cli_starts_as_a_server_does() -> None:
+    # The collector settings are the warm-up's last step: a CLI run that has them has warmed up.
+    script = textwrap.dedent(
+        """
+        import contextlib, gc, io
+        from service.cli import main
+        from service.pipeline.warm_up import GC_YOUNG_THRESHOLD
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert main(["summarize", "--quiet", "seeds/"]) == 0
+        print(gc.get_freeze_count() > 0, gc.get_threshold()[0] == GC_YOUNG_THRESHOLD)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "True"]
