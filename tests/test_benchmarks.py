@@ -7,28 +7,16 @@ part of a request), never a speed: figures belong to the benchmarks themselves (
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks.harness import Call, model_time, rounds
-from tests.conftest import REPO
+from tests.conftest import run_python
 
 
 def run_benchmark(name: str, *flags: str) -> str:
     """`python -m benchmarks.NAME --quick FLAGS`; its output, after checking it succeeded."""
-    done = subprocess.run(
-        [sys.executable, "-m", f"benchmarks.{name}", "--quick", *flags],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
+    return run_python("-m", f"benchmarks.{name}", "--quick", *flags)
 
 
 def test_overhead_prints_each_workload_with_its_model_path_and_overhead() -> None:

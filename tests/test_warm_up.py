@@ -3,13 +3,11 @@ not pay for the token encoding, the lexical tables or the calibration."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 
 from service.config import Settings
 from service.pipeline.warm_up import warm_up
-from tests.conftest import REPO
+from tests.conftest import run_python
 
 _FRESH_PROCESS = textwrap.dedent(
     """
@@ -41,16 +39,7 @@ _FRESH_PROCESS = textwrap.dedent(
 
 
 def test_a_started_server_has_loaded_what_requests_need_before_any_request() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _FRESH_PROCESS],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["1", "1", "True", "True", "True"]
+    assert run_python("-c", _FRESH_PROCESS).split() == ["1", "1", "True", "True", "True"]
 
 
 def test_warm_up_runs_under_the_default_settings_and_again() -> None:
@@ -72,13 +61,4 @@ def test_the_cli_starts_as_a_server_does() -> None:
         print(gc.get_freeze_count() > 0, gc.get_threshold()[0] == GC_YOUNG_THRESHOLD)
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["True", "True"]
+    assert run_python("-c", script).split() == ["True", "True"]
