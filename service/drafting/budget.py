@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import accumulate
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from service.errors import ClientError, ConfigError
 from service.text.token_count import count_tokens
@@ -51,42 +52,21 @@ def pack(
             "the prompt's fixed part does not fit the model's context window; "
             "raise SUMMARIZER_CONTEXT_TOKENS"
         )
-    whole = render(items)
-    used = count(whole)
+    used = count(render(items))
     if used <= room:
         return [list(items)]
     weigh = weight or (lambda item: len(render([item])))
     reach = list(accumulate((max(1, weigh(item)) for item in items), initial=0))
+    packing = _Packing(items, reach, render, count, room, used / reach[-1])
     # As many runs as the whole needs, of about equal size: no run is fuller than it must be,
     # so the replies keep room to spare (a reply cut off at its limit costs a whole round,
     # where one more run in parallel costs none), and the calls end at about the same time.
     fewest = -(-used // room)
-    share = min(room, int(used / fewest * _EVEN))
-    runs = _runs(items, reach, render, count, share, room, used)
+    runs = packing.runs(min(room, int(used / fewest * _EVEN)))
     if len(runs) > fewest:
         # The items did not split evenly: runs filled to the room may need fewer.
-        full = _runs(items, reach, render, count, room, room, used)
+        full = packing.runs(room)
         runs = full if len(full) < len(runs) else runs
-    return runs
-
-
-def _runs(
-    items: Sequence[ItemT],
-    reach: list[int],
-    render: Callable[[Sequence[ItemT]], str],
-    count: Callable[[str], int],
-    share: int,
-    room: int,
-    used: int,
-) -> list[list[ItemT]]:
-    """Consecutive runs, each counted to fit `share` (an item alone: `room`)."""
-    rate = used / reach[-1]  # tokens per unit of weight, updated from each count
-    runs: list[list[ItemT]] = []
-    start = 0
-    while start < len(items):
-        end, rate = _fit(items, start, reach, render, count, share, room, rate)
-        runs.append(list(items[start:end]))
-        start = end
     return runs
 
 
@@ -97,39 +77,54 @@ _EVEN = 1.04
 _AIM, _ENOUGH = 0.98, 0.95
 
 
-def _fit(
-    items: Sequence[ItemT],
-    start: int,
-    reach: list[int],
-    render: Callable[[Sequence[ItemT]], str],
-    count: Callable[[str], int],
-    share: int,
-    room: int,
-    rate: float,
-) -> tuple[int, float]:
-    """The end of the run from `start`, and the rate last measured.
+@dataclass(frozen=True)
+class _Packing(Generic[ItemT]):
+    """The items to split, with their cumulative weights (`reach[i]`: the items before i)."""
 
-    A bracketed search: `fits` is the longest end counted to fit, `over` the shortest counted
-    not to. Each try is where the weights say the aim falls, kept strictly between the two, so
-    the bracket narrows with every count and the search ends.
-    """
-    fits, over = start, len(items) + 1
-    while over - fits > 1:
-        aim = reach[start] + share * _AIM / rate
-        end = min(max(bisect_right(reach, aim) - 1, fits + 1), over - 1)
-        used = count(render(items[start:end]))
-        rate = used / (reach[end] - reach[start])
-        if used <= share:
-            fits = end
-            if end == len(items) or used >= share * _ENOUGH:
-                break
-        else:
-            over = end
-    if fits == start:
-        # An item larger than the share goes alone, as long as it fits the room at all.
-        if count(render(items[start : start + 1])) > room:
-            raise ClientError(
-                "one source sentence alone exceeds the model's context window", field="articles"
-            )
-        fits = start + 1
-    return fits, rate
+    items: Sequence[ItemT]
+    reach: list[int]
+    render: Callable[[Sequence[ItemT]], str]
+    count: Callable[[str], int]
+    room: int
+    rate: float  # tokens per unit of weight over the whole: where the first search starts
+
+    def runs(self, share: int) -> list[list[ItemT]]:
+        """Consecutive runs, each counted to fit `share` (an item alone: the room)."""
+        rate = self.rate
+        runs: list[list[ItemT]] = []
+        start = 0
+        while start < len(self.items):
+            end, rate = self._fit(start, share, rate)
+            runs.append(list(self.items[start:end]))
+            start = end
+        return runs
+
+    def _fit(self, start: int, share: int, rate: float) -> tuple[int, float]:
+        """The end of the run from `start`, and the rate last measured.
+
+        A bracketed search: `fits` is the longest end counted to fit, `over` the shortest
+        counted not to. Each try is where the weights say the aim falls, kept strictly between
+        the two, so the bracket narrows with every count and the search ends.
+        """
+        items, reach = self.items, self.reach
+        fits, over = start, len(items) + 1
+        while over - fits > 1:
+            aim = reach[start] + share * _AIM / rate
+            end = min(max(bisect_right(reach, aim) - 1, fits + 1), over - 1)
+            used = self.count(self.render(items[start:end]))
+            rate = used / (reach[end] - reach[start])
+            if used <= share:
+                fits = end
+                if end == len(items) or used >= share * _ENOUGH:
+                    break
+            else:
+                over = end
+        if fits == start:
+            # An item larger than the share goes alone, as long as it fits the room at all.
+            if self.count(self.render(items[start : start + 1])) > self.room:
+                raise ClientError(
+                    "one source sentence alone exceeds the model's context window",
+                    field="articles",
+                )
+            fits = start + 1
+        return fits, rate
