@@ -155,3 +155,38 @@ def test_an_opposite_word_in_the_same_slot_is_a_contradiction(sentence: str, sta
     )
     verdict = Verifier([document]).verify(Claim(sentence))
     assert_rejected(verdict, stated)
+
+
+COURT = make_document(
+    "court",
+    "Dara Quill covered her face as she left the district court, where she was granted "
+    "bail on Monday. Her neighbour Tomas Brenn had complained about the noise for months. "
+    "Officials said Brenn was moved to a hospital after the row.",
+)
+
+
+def check_court(text: str) -> Verdict:
+    return Verifier([COURT]).verify(Claim(text))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Dara Quill was granted bail on Monday.",
+        "quill was granted bail on monday .",
+        # The source names the person with the verb itself: the pronoun check stands aside.
+        "Brenn was moved to a hospital after the row.",
+    ],
+)
+def test_a_pronoun_stands_for_a_person_named_before_it(sentence: str) -> None:
+    verdict = check_court(sentence)
+    assert verdict.supported, verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Tomas Brenn was granted bail on Monday.", "brenn was granted bail on monday ."],
+)
+def test_a_person_given_what_a_pronoun_for_someone_else_did_is_rejected(sentence: str) -> None:
+    verdict = check_court(sentence)
+    assert_rejected(verdict, "to 'she' (Dara Quill)")

@@ -283,6 +283,7 @@ class Binder:
             else:
                 stranded_words += 1
         conflicts.extend(self._role_swaps(claim, sources))
+        conflicts.extend(self._pronoun_subjects(claim, sources))
         return Binding(
             pairs, bound_pairs, stranded_names, stranded_words, list(dict.fromkeys(conflicts))
         )
@@ -318,6 +319,51 @@ class Binder:
                             "not the other way round"
                         )
         return found
+
+    def _pronoun_subjects(self, claim: Side, sources: Sequence[Side]) -> list[str]:
+        """A claim's person doing what a source gives to "he" or "she" standing for someone
+        else: "Mr Brenn was granted bail" where the source says "Quill left court, where she
+        was granted bail". The pronoun is read as any person the source sentence names before
+        it; only where none of them is the claim's person is it a contradiction."""
+        found: list[str] = []
+        for verb in range(1, len(claim.items)):
+            doer, item = claim.items[verb - 1], claim.items[verb]
+            if doer.kind != "name" or doer.place or item.kind != "word":
+                continue
+            if _is_symmetric(claim, item) or _subject_gap(claim, verb) is None:
+                continue
+            if any(self._bound(doer, item, side) for side in sources):
+                continue
+            for side in sources:
+                said = self._pronoun_doer(claim, verb, side)
+                if said is not None:
+                    found.append(said)
+                    break
+        return found
+
+    def _pronoun_doer(self, claim: Side, verb: int, side: Side) -> str | None:
+        """Why the source gives the claim's verb to a pronoun for someone else, or None."""
+        doer, item = claim.items[verb - 1], claim.items[verb]
+        claim_gap = _subject_gap(claim, verb)
+        for at in side.positions(item):
+            if at == 0 or not same(item, side.items[at]):
+                continue
+            pronoun = _subject_gap(side, at, pronoun=True)
+            if pronoun is None or (PASSIVE_AUXILIARIES & set(pronoun)) != (
+                PASSIVE_AUXILIARIES & set(claim_gap or ())
+            ):
+                continue
+            people = [
+                candidate
+                for candidate in side.items[:at]
+                if candidate.kind == "name" and not candidate.place
+            ]
+            if people and not any(same(doer, person) for person in people):
+                return (
+                    f"the cited spans give {_text(side, side.items[at])!r} to "
+                    f"{pronoun[0]!r} ({_text(side, people[0])}), not {_text(claim, doer)!r}"
+                )
+        return None
 
     def states_pair(self, claim: Side, left: int, side: Side) -> bool:
         """Whether the source has the claim's name and the item after it side by side, joined
@@ -534,6 +580,30 @@ def _person_near(side: Side, verb: int, step: int) -> int | None:
         if not descriptive:
             return None
     return None
+
+
+# Words that may stand between a verb and its subject: auxiliaries and a few adverbs.
+_AUXILIARIES = PASSIVE_AUXILIARIES | frozenset(
+    "has have had having will would could can may might should must shall do does did "
+    "also then later still already just reportedly allegedly".split()
+)
+_SUBJECT_PRONOUNS = frozenset({"he", "she"})
+
+
+def _subject_gap(side: Side, verb: int, pronoun: bool = False) -> tuple[str, ...] | None:
+    """The words between a verb and the item before it, where they make that item (or, with
+    `pronoun`, a "he" or "she" among them) its subject: no punctuation, only auxiliaries and
+    adverbs after it. The words from the pronoun on, or None."""
+    punctuation, words = side.gap(verb - 1, verb)
+    if pronoun:
+        starts = [i for i, w in enumerate(words) if w in _SUBJECT_PRONOUNS]
+        if not starts:
+            return None
+        words = words[starts[-1] :]
+        return words if all(w in _AUXILIARIES for w in words[1:]) else None
+    if punctuation or not all(w in _AUXILIARIES for w in words):
+        return None
+    return words
 
 
 _CLAUSE_WORDS = frozenset("and but or that which who whom when while as after before".split())
