@@ -17,6 +17,9 @@ COPY prompts ./prompts
 # devtools/ holds the local-model launcher the compose model service runs; it is not part of the wheel.
 COPY devtools ./devtools
 COPY seeds ./seeds
+# llama.cpp built for AVX2, not for the build machine: an image runs elsewhere, and a native
+# build's AMX kernels crash where a container is not granted AMX state (see the README).
+ENV CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 RUN pip install --no-cache-dir -e ".${EXTRAS:+[$EXTRAS]}"
 EXPOSE 8000
 CMD ["python", "-m", "service", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -10,6 +10,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 # local-llm compiles llama.cpp the first time (about five minutes on two cores); pip caches the wheel.
+# Built for AVX2, not for this CPU's every feature: llama.cpp's native build enables AMX on Xeons
+# that have it, and in a container that may not grant AMX state, every prompt of more than one
+# token crashes the server (seen with llama-cpp-python 0.3.36). Set CMAKE_ARGS to override.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON}"
 .venv/bin/python -m pip install -q -e ".[dev,local-llm]"
 # The operations tests run Redis as docker-compose.yml does: Debian's redis-server.
 if ! command -v redis-server >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
