@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.domain import Document
 from service.verify import Claim, Verdict, Verifier
 from tests.test_verify import assert_rejected, make_document, verify
 
@@ -17,8 +18,8 @@ SUMMIT = make_document(
 )
 
 
-def check(text: str) -> Verdict:
-    return Verifier([SUMMIT]).verify(Claim(text))
+def check(text: str, document: Document = SUMMIT) -> Verdict:
+    return Verifier([document]).verify(Claim(text))
 
 
 @pytest.mark.parametrize(
@@ -165,10 +166,6 @@ COURT = make_document(
 )
 
 
-def check_court(text: str) -> Verdict:
-    return Verifier([COURT]).verify(Claim(text))
-
-
 @pytest.mark.parametrize(
     "sentence",
     [
@@ -179,7 +176,7 @@ def check_court(text: str) -> Verdict:
     ],
 )
 def test_a_pronoun_stands_for_a_person_named_before_it(sentence: str) -> None:
-    verdict = check_court(sentence)
+    verdict = check(sentence, COURT)
     assert verdict.supported, verdict.reasons
 
 
@@ -188,5 +185,5 @@ def test_a_pronoun_stands_for_a_person_named_before_it(sentence: str) -> None:
     ["Tomas Brenn was granted bail on Monday.", "brenn was granted bail on monday ."],
 )
 def test_a_person_given_what_a_pronoun_for_someone_else_did_is_rejected(sentence: str) -> None:
-    verdict = check_court(sentence)
+    verdict = check(sentence, COURT)
     assert_rejected(verdict, "to 'she' (Dara Quill)")
