@@ -262,6 +262,8 @@ class Binder:
         pairs = 0
         bound_pairs = 0
         conflicts: list[str] = []
+        # Read after the role swaps, as their own kind of contradiction.
+        pronoun_conflicts: list[str] = []
         for left in range(len(items) - 1):
             pairs += 1
             if any(self._bound(items[left], items[left + 1], side) for side in sources):
@@ -273,6 +275,9 @@ class Binder:
                 if conflict is not None:
                     conflicts.append(conflict)
                     break
+            pronoun = self._pronoun_conflict(claim, left + 1, sources)
+            if pronoun is not None:
+                pronoun_conflicts.append(pronoun)
         stranded_names = 0
         stranded_words = 0
         for position, item in enumerate(items):
@@ -283,7 +288,7 @@ class Binder:
             else:
                 stranded_words += 1
         conflicts.extend(self._role_swaps(claim, sources))
-        conflicts.extend(self._pronoun_subjects(claim, sources))
+        conflicts.extend(pronoun_conflicts)
         return Binding(
             pairs, bound_pairs, stranded_names, stranded_words, list(dict.fromkeys(conflicts))
         )
@@ -320,37 +325,35 @@ class Binder:
                         )
         return found
 
-    def _pronoun_subjects(self, claim: Side, sources: Sequence[Side]) -> list[str]:
+    def _pronoun_conflict(self, claim: Side, verb: int, sources: Sequence[Side]) -> str | None:
         """A claim's person doing what a source gives to "he" or "she" standing for someone
         else: "Mr Brenn was granted bail" where the source says "Quill left court, where she
-        was granted bail". The pronoun is read as any person the source sentence names before
-        it; only where none of them is the claim's person is it a contradiction."""
-        found: list[str] = []
-        for verb in range(1, len(claim.items)):
-            doer, item = claim.items[verb - 1], claim.items[verb]
-            if doer.kind != "name" or doer.place or item.kind != "word":
-                continue
-            if _is_symmetric(claim, item) or _subject_gap(claim, verb) is None:
-                continue
-            if any(self._bound(doer, item, side) for side in sources):
-                continue
-            for side in sources:
-                said = self._pronoun_doer(claim, verb, side)
-                if said is not None:
-                    found.append(said)
-                    break
-        return found
+        was granted bail". Asked only of a pair (person, verb) no source binds. The pronoun is
+        read as any person the source sentence names before it; only where none of them is
+        the claim's person is it a contradiction."""
+        doer, item = claim.items[verb - 1], claim.items[verb]
+        if doer.kind != "name" or doer.place or item.kind != "word":
+            return None
+        claim_gap = _subject_gap(claim, verb)
+        if claim_gap is None or _is_symmetric(claim, item):
+            return None
+        for side in sources:
+            said = self._pronoun_doer(claim, verb, claim_gap, side)
+            if said is not None:
+                return said
+        return None
 
-    def _pronoun_doer(self, claim: Side, verb: int, side: Side) -> str | None:
+    def _pronoun_doer(
+        self, claim: Side, verb: int, claim_gap: tuple[str, ...], side: Side
+    ) -> str | None:
         """Why the source gives the claim's verb to a pronoun for someone else, or None."""
         doer, item = claim.items[verb - 1], claim.items[verb]
-        claim_gap = _subject_gap(claim, verb)
         for at in side.positions(item):
             if at == 0 or not same(item, side.items[at]):
                 continue
             pronoun = _subject_gap(side, at, pronoun=True)
             if pronoun is None or (PASSIVE_AUXILIARIES & set(pronoun)) != (
-                PASSIVE_AUXILIARIES & set(claim_gap or ())
+                PASSIVE_AUXILIARIES & set(claim_gap)
             ):
                 continue
             people = [
