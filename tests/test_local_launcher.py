@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from devtools.local_llama import (
     MODEL_ALIAS,
     default_threads,
     free_cores,
+    local_model_installed,
     server_command,
     usable_cores,
 )
@@ -45,3 +51,22 @@ def test_the_command_reads_and_generates_with_the_same_threads() -> None:
 def test_threads_can_be_chosen() -> None:
     command = server_command(Path("model.gguf"), n_threads=3)
     assert option(command, "--n_threads") == option(command, "--n_threads_batch") == "3"
+
+
+@pytest.mark.skipif(not local_model_installed(), reason="the local-llm extra is not installed")
+def test_the_self_test_reads_a_prompt_of_several_tokens_in_a_process_of_its_own() -> None:
+    # A llama.cpp built for CPU features this machine does not grant dies here with SIGSEGV
+    # (status -11), which is what scripts/test.sh looks for before it rebuilds the wheel.
+    done = subprocess.run(
+        [sys.executable, "-m", "devtools.local_llama", "--self-test", "--n-threads", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    figures = re.fullmatch(
+        r"llama\.cpp read a (\d+)-token prompt and generated in \d+ ms\n", done.stdout
+    )
+    assert figures is not None, done.stdout
+    assert int(figures.group(1)) > 1
