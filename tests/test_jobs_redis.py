@@ -35,6 +35,10 @@ from tests.ops_support import logging_restored, running_redis
 from tests.test_jobs import BOILERPLATE, SMALL, submit, wait_for
 
 MODEL_LATENCY_S = 1.0
+# The kill test's model answers slowly, so that the job seen inside its model call is still in
+# it when the kill lands, however loaded the machine: a job that finished first would not be run
+# again, and the test would fail for a race of its own, not the queue's.
+KILL_MODEL_LATENCY_S = 5.0
 HEARTBEAT_S = 3
 BODY = {"articles": seed_articles()[:3], "options": {"max_key_points": 4}}
 
@@ -134,33 +138,44 @@ def records(cluster: Cluster, ids: list[str]) -> list[JobRecord | None]:
 
 
 def test_a_job_whose_worker_is_killed_runs_again_on_the_other_and_none_is_lost(
-    cluster: Cluster, api: TestClient, tmp_path: Path
+    cluster: Cluster, tmp_path: Path
 ) -> None:
-    expected = api.post("/summarize", json=BODY)
-    assert expected.status_code == 200, expected.text
-    with workers(cluster, 2, tmp_path) as pool:
-        ids = [submit(api, BODY) for _ in range(3)]
-        # Wait until a job is inside its model call, then kill its worker without warning.
-        deadline = time.monotonic() + 60
-        victim: JobRecord | None = None
-        while victim is None:
-            assert time.monotonic() < deadline, [w.output() for w in pool]
-            running = [r for r in records(cluster, ids) if r and r.status == "running" and r.steps]
-            victim = running[0] if running else None
-            time.sleep(0.05)
-        assert victim.worker is not None
-        killed = next(w for w in pool if victim.worker.endswith(f":{w.process.pid}"))
-        killed.process.kill()
-        killed.process.wait()
+    slow_model = create_model_server(faults=FaultConfig(latency_s=KILL_MODEL_LATENCY_S))
+    with serve_in_thread(slow_model) as model_url, logging_restored():
+        slow = Cluster(cluster.redis_url, model_url)
+        with TestClient(create_app(settings=slow.settings())) as api:
+            expected = api.post("/summarize", json=BODY)
+            assert expected.status_code == 200, expected.text
+            with workers(slow, 2, tmp_path) as pool:
+                ids = [submit(api, BODY) for _ in range(3)]
+                victim = _inside_model_call(slow, ids, pool)
+                assert victim.worker is not None
+                killed = next(w for w in pool if victim.worker.endswith(f":{w.process.pid}"))
+                killed.process.kill()
+                killed.process.wait()
+                after_kill = records(slow, [victim.id])[0]
+                assert after_kill is not None and after_kill.status == "running", after_kill
 
-        finished = [wait_for(api, job_id, "done", "failed", timeout_s=120) for job_id in ids]
-        assert [job["status"] for job in finished] == ["done"] * 3, finished
-        assert all(job["result"] == expected.json() for job in finished)
-        survivor = next(w for w in pool if w is not killed)
-        rerun = records(cluster, [victim.id])[0]
-        assert rerun is not None and rerun.worker is not None
-        assert rerun.worker.endswith(f":{survivor.process.pid}")
-        assert survivor.process.poll() is None
+                finished = [wait_for(api, i, "done", "failed", timeout_s=180) for i in ids]
+                assert [job["status"] for job in finished] == ["done"] * 3, finished
+                assert all(job["result"] == expected.json() for job in finished)
+                survivor = next(w for w in pool if w is not killed)
+                rerun = records(slow, [victim.id])[0]
+                assert rerun is not None and rerun.worker is not None
+                assert rerun.worker.endswith(f":{survivor.process.pid}")
+                assert survivor.process.poll() is None
+
+
+def _inside_model_call(cluster: Cluster, ids: list[str], pool: list[Worker]) -> JobRecord:
+    """The first of the jobs seen running with the model call as its latest step."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert time.monotonic() < deadline, [w.output() for w in pool]
+        for record in filter(None, records(cluster, ids)):
+            latest = record.steps[-1] if record.steps else ""
+            if record.status == "running" and latest.startswith("asking the model"):
+                return record
+        time.sleep(0.05)
 
 
 def test_progress_failures_and_expiry_through_redis(
