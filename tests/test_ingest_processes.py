@@ -1,22 +1,29 @@
 """A large set is ingested in worker processes: the same Documents as in the thread, errors at
-the same article, a dead pool replaced without failing the request, and a cancelled request's
-work dropped."""
+the same article, a dead pool replaced without failing the request, a cancelled request's
+work dropped, and no process left behind by a server that stopped or was killed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from devtools.processes import free_port
 from service.config import Settings
 from service.domain import ArticleInput
 from service.errors import ClientError
 from service.pipeline import processes
 from service.pipeline.worker import Cancelled, _cancelled
-from tests.conftest import seed_articles
+from tests.conftest import REPO, seed_articles
 
 POOLED = Settings(ingest_processes=2, ingest_pool_min_chars=0)
 THREAD = Settings(ingest_processes=0)
@@ -112,3 +119,53 @@ def test_work_for_a_caller_that_is_gone_stops_and_is_dropped(monkeypatch: Any) -
     # (one each) and those in their queue (one each, and one more) could still run.
     assert len(submitted) == 20
     assert sum(f.cancelled() for f in submitted) >= len(submitted) - (2 * 2 + 1)
+
+
+def _children(pid: int) -> list[int]:
+    """The process's children, whichever of its threads started them."""
+    tasks = Path(f"/proc/{pid}/task").glob("*/children")
+    return [int(child) for task in tasks for child in task.read_text().split()]
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (a zombie nobody reaps has stopped: it holds no memory)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_the_processes_exit_with_the_server_that_started_them(how: signal.Signals) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
+    env.update(SUMMARIZER_MODEL="mock", SUMMARIZER_INGEST_PROCESSES="2")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # the server answers once its processes are up (they start before traffic)
+            assert server.poll() is None and time.monotonic() < deadline
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.2)
+        pool = _children(server.pid)
+        assert len(pool) >= 2  # the ingest processes (and multiprocessing's resource tracker)
+        server.send_signal(how)
+        server.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while any(map(_alive, pool)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in pool if _alive(pid)], "left running after the server"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
