@@ -13,6 +13,9 @@ from devtools.faults import FaultConfig, FaultKind
 from service.api.mapping import article_input, summarize_request
 from service.api.schemas import ArticleIn, SummarizeRequest
 from service.config import Settings
+from service.domain import SentenceGroup
+from service.drafting import drafter as drafter_module
+from service.drafting.budget import pack
 from service.drafting.drafter import Ask, Drafter, _overhead_tokens, _tokens
 from service.drafting.drafts import (
     MAX_WRITTEN_CONFLICTS,
@@ -224,3 +227,30 @@ def test_a_summarize_calls_prompt_tokens_as_parts_bound_the_whole_from_above(
     whole = _tokens(messages)
     parts = _overhead_tokens(drafter.articles, 6, 3) + count_tokens(sources)
     assert whole <= parts <= whole + 16
+
+
+async def test_a_repeated_set_is_planned_once_and_sent_the_same_prompts(monkeypatch: Any) -> None:
+    """The chunks of a prepared set are kept with it: the next request on it packs nothing
+    again (half the CPU of a repeated 100-article request) and asks the same; other limits,
+    another plan."""
+    plans: list[int] = []
+
+    def counting_pack(items: Any, *args: Any, **kwargs: Any) -> Any:
+        if items and isinstance(items[0], SentenceGroup):
+            plans.append(len(items))
+        return pack(items, *args, **kwargs)
+
+    monkeypatch.setattr(drafter_module, "pack", counting_pack)
+    articles = [ArticleIn(id=a["id"], text=a["text"]) for a in frank_articles(12)]
+    request = SummarizeRequest(articles=articles, options={"repair": False})
+    asked = []
+    for _ in range(2):
+        model = Recording(context_tokens=4_096)  # several map calls
+        result = await summarize_request(request, model=model, settings=Settings())
+        assert result.run.calls > 2
+        asked.append([r.messages for r in model.requests])
+    assert len(plans) == 1
+    assert asked[0] == asked[1]
+    other = SummarizeRequest(articles=articles, options={"repair": False, "max_key_points": 3})
+    await summarize_request(other, model=Recording(context_tokens=4_096), settings=Settings())
+    assert len(plans) == 2

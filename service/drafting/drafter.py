@@ -165,6 +165,7 @@ class Drafter:
         progress: Progress | None = None,
         *,
         copies: Mapping[str, Sequence[str]] | None = None,
+        memo: dict[Any, Any] | None = None,
     ) -> None:
         self.progress: Progress = progress or _silent
         self.model = model
@@ -181,8 +182,13 @@ class Drafter:
         self.limits = {"max_key_points": max_key_points, "max_quotes": max_quotes}
         self.budget = prompt_budget(model.context_tokens, settings.max_output_tokens)
         self.versions: dict[str, int] = {}
+        # What depends on these documents alone, kept for the next request on them where the
+        # caller keeps it (a prepared set's memo): the plans, and their chunks' source blocks.
+        self._memo: dict[Any, Any] = {} if memo is None else memo
         # Source blocks already counted (`_count`): the plan's, reused by the calls.
         self._counted: dict[str, int] = {}
+        # The planned chunks' source blocks (by their groups' ids), rendered once.
+        self._rendered: dict[tuple[str, ...], str] = {}
         # Known as soon as write() has planned the calls, so a failed call can still say it.
         self.strategy: Literal["single", "map_reduce"] = "single"
 
@@ -263,7 +269,7 @@ class Drafter:
     ) -> SummaryDraft:
         template = load_prompt("summarize")
         self.versions["summarize"] = template.version
-        sources = self.render_sources(groups)
+        sources = self._rendered.get(_ids(groups)) or self.render_sources(groups)
         messages = template.render(
             articles=articles,
             sources=sources,
@@ -325,11 +331,28 @@ class Drafter:
         return draft
 
     def plan(self, groups: Sequence[SentenceGroup]) -> list[list[SentenceGroup]]:
-        """The groups in as few chunks as fit the window: one chunk is one call."""
-        overhead = _overhead_tokens(self.articles, **self.limits)
-        return pack(
-            groups, self.render_sources, overhead, self.budget, count=self._count, weight=_chars
-        )
+        """The groups in as few chunks as fit the window: one chunk is one call.
+
+        Planned once per documents, groups, limits and window where the memo is kept: packing
+        renders and counts trial chunks, half the service's CPU in a repeated 100-article set."""
+        key = ("drafter.plan", self.articles, *self.limits.values(), self.budget, _ids(groups))
+        planned: tuple[list[list[SentenceGroup]], dict[tuple[str, ...], tuple[str, int]]] | None
+        planned = self._memo.get(key)
+        if planned is None:
+            overhead = _overhead_tokens(self.articles, **self.limits)
+            chunks = pack(
+                groups, self.render_sources, overhead, self.budget, count=self._count, weight=_chars
+            )
+            blocks = {}
+            for chunk in chunks:
+                text = self.render_sources(chunk)
+                blocks[_ids(chunk)] = (text, self._count(text))  # counted by pack already
+            planned = self._memo[key] = (chunks, blocks)
+        chunks, blocks = planned
+        for ids, (text, tokens) in blocks.items():
+            self._rendered[ids] = text
+            self._counted[text] = tokens
+        return [list(chunk) for chunk in chunks]
 
     def _count(self, text: str) -> int:
         """Tokens of a rendered source block, counted once per request."""
@@ -407,6 +430,10 @@ class Drafter:
 
 
 # Generating a schema costs milliseconds, and an output type's never changes: counted once.
+def _ids(groups: Sequence[SentenceGroup]) -> tuple[str, ...]:
+    return tuple(group.id for group in groups)
+
+
 @lru_cache(maxsize=8)
 def _schema_tokens(output: type[SummaryDraft | RepairDraft]) -> int:
     """The tokens of an output type's JSON schema, as a prompt carries it."""

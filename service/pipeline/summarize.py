@@ -240,6 +240,7 @@ async def summarize(
         options.max_quotes,
         progress,
         copies=prepared.groups.duplicates_of,
+        memo=prepared.memo,
     )
     stage = None if checker is None else CheckerStage(checker, settings.checker_confirm_below)
     repair = options.repair and settings.repair and model.profile.can_repair
