@@ -1,12 +1,15 @@
-"""For the operations tests: redis-server (Debian's package) on a free port; captured logs."""
+"""For the operations tests: redis-server (Debian's package) on a free port; the service's
+server in a process of its own; captured logs."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -14,11 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 
 from devtools.processes import free_port, stop
 from service.api.logs import HANDLER_NAME, configure_logging
+from tests.conftest import REPO
 
 REDIS_MISSING = (
     "redis-server not found on PATH: `apt-get install -y redis-server` "
@@ -114,3 +119,32 @@ def captured_logs() -> Iterator[CapturedLogs]:
     with logging_restored():
         configure_logging("json", "INFO", stream=captured.buffer)
         yield captured
+
+
+@contextmanager
+def served_service(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`python -m service serve` on a free port with `env`, once /healthz answers (its warm-up
+    and ingest processes done): the process and its base URL; killed at the end if still up."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, "the server exited at start-up"
+            assert time.monotonic() < deadline, "the server did not answer within 60 s"
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.1)
+        yield server, base
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

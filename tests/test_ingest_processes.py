@@ -4,26 +4,22 @@ work dropped, and no process left behind by a server that stopped or was killed.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from devtools.processes import free_port
 from service.config import Settings
 from service.domain import ArticleInput
 from service.errors import ClientError
 from service.pipeline import processes
 from service.pipeline.worker import Cancelled, _cancelled
-from tests.conftest import REPO, seed_articles
+from tests.conftest import seed_articles
+from tests.ops_support import served_service
 
 POOLED = Settings(ingest_processes=2, ingest_pool_min_chars=0)
 THREAD = Settings(ingest_processes=0)
@@ -139,24 +135,9 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_the_processes_exit_with_the_server_that_started_them(how: signal.Signals) -> None:
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
     env.update(SUMMARIZER_MODEL="mock", SUMMARIZER_INGEST_PROCESSES="2")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:  # the server answers once its processes are up (they start before traffic)
-            assert server.poll() is None and time.monotonic() < deadline
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.2)
+    with served_service(env) as (server, _):
         pool = _children(server.pid)
         assert len(pool) >= 2  # the ingest processes (and multiprocessing's resource tracker)
         server.send_signal(how)
@@ -165,7 +146,3 @@ def test_the_processes_exit_with_the_server_that_started_them(how: signal.Signal
         while any(map(_alive, pool)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not [pid for pid in pool if _alive(pid)], "left running after the server"
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()

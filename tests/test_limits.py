@@ -6,9 +6,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import MutableMapping
@@ -28,7 +25,8 @@ from service.pipeline.worker import (
     raise_if_cancelled,
     until_disconnected,
 )
-from tests.conftest import REPO, seed_articles
+from tests.conftest import seed_articles
+from tests.ops_support import served_service
 
 
 def _verify(settings: Settings, sentences: list[str]) -> Any:
@@ -168,13 +166,6 @@ async def test_a_summary_whose_client_disconnects_is_answered_499_without_waitin
         model.release.set()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def test_sigterm_stops_the_server_within_its_grace_period() -> None:
     from devtools.fake_openai_server import create_app as create_model_server
     from devtools.fake_openai_server import serve_in_thread
@@ -183,7 +174,6 @@ def test_sigterm_stops_the_server_within_its_grace_period() -> None:
     # The model takes 60 s a reply: a server that waited for its requests would take that long.
     slow = create_model_server(faults=FaultConfig(latency_s=60))
     with serve_in_thread(slow) as url:
-        port = _free_port()
         env = {
             **os.environ,
             "SUMMARIZER_MODEL": "served-mock",
@@ -191,16 +181,7 @@ def test_sigterm_stops_the_server_within_its_grace_period() -> None:
             "OPENAI_API_KEY": "unused",
             "SUMMARIZER_SHUTDOWN_GRACE_S": "1",
         }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "service", "serve", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_until_up(base, server)
+        with served_service(env) as (server, base):
             request = threading.Thread(
                 target=_post_quietly,
                 args=(f"{base}/summarize", {"articles": seed_articles()}),
@@ -212,10 +193,6 @@ def test_sigterm_stops_the_server_within_its_grace_period() -> None:
             server.send_signal(signal.SIGTERM)
             assert server.wait(timeout=20) is not None
             assert time.monotonic() - sent_at < 20
-        finally:
-            if server.poll() is None:
-                server.kill()
-                server.wait()
 
 
 def _post_quietly(url: str, body: dict[str, Any]) -> None:
@@ -229,18 +206,6 @@ def _wait_until(condition: Any, seconds: float = 30) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
         time.sleep(0.05)
-
-
-def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
-    def up() -> bool:
-        if server.poll() is not None:
-            raise AssertionError("the server exited at start-up")
-        try:
-            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    _wait_until(up, 60)
 
 
 async def test_no_more_worker_threads_compute_at_once_than_the_setting_allows() -> None:
