@@ -429,11 +429,12 @@ class Drafter:
         return fixed
 
 
-# Generating a schema costs milliseconds, and an output type's never changes: counted once.
 def _ids(groups: Sequence[SentenceGroup]) -> tuple[str, ...]:
+    """A chunk's key in the plan's memo: its groups' ids, in order."""
     return tuple(group.id for group in groups)
 
 
+# Generating a schema costs milliseconds, and an output type's never changes: counted once.
 @lru_cache(maxsize=8)
 def _schema_tokens(output: type[SummaryDraft | RepairDraft]) -> int:
     """The tokens of an output type's JSON schema, as a prompt carries it."""
