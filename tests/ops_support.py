@@ -122,23 +122,32 @@ def captured_logs() -> Iterator[CapturedLogs]:
 
 
 @contextmanager
-def served_service(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`python -m service serve` on a free port with `env`, once /healthz answers (its warm-up
-    and ingest processes done): the process and its base URL; killed at the end if still up."""
+def served_service(
+    env: dict[str, str], *args: str, log: Path | None = None, timeout_s: float = 60
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`python -m service serve ARGS` on a free port with `env`, once /healthz answers (its
+    warm-up and ingest processes done): the process and its base URL; stopped at the end if
+    still up. Its output goes to `log` where given (shown when it fails to start)."""
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with contextlib.ExitStack() as files:
+        sink = files.enter_context(log.open("wb")) if log is not None else subprocess.DEVNULL
+        server = subprocess.Popen(
+            [sys.executable, "-m", "service", "serve", "--port", str(port), *args],
+            cwd=REPO,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+
+    def output() -> str:
+        return log.read_text(errors="replace") if log is not None else "(output not kept)"
+
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout_s
         while True:
-            assert server.poll() is None, "the server exited at start-up"
-            assert time.monotonic() < deadline, "the server did not answer within 60 s"
+            assert server.poll() is None, f"the server exited at start-up: {output()}"
+            assert time.monotonic() < deadline, f"no answer in {timeout_s} s: {output()}"
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
@@ -146,5 +155,4 @@ def served_service(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes
         yield server, base
     finally:
         if server.poll() is None:
-            server.kill()
-            server.wait()
+            stop(server)

@@ -25,13 +25,13 @@ from fastapi.testclient import TestClient
 from devtools.fake_openai_server import create_app as create_model_server
 from devtools.fake_openai_server import serve_in_thread
 from devtools.faults import FaultConfig
-from devtools.processes import free_port, stop
+from devtools.processes import stop
 from service.api.app import create_app
 from service.config import Settings
 from service.jobs.records import JobRecord
 from service.jobs.redis_queue import RedisJobs
 from tests.conftest import REPO, seed_articles
-from tests.ops_support import logging_restored, running_redis
+from tests.ops_support import logging_restored, running_redis, served_service
 from tests.test_jobs import BOILERPLATE, SMALL, submit, wait_for
 
 MODEL_LATENCY_S = 1.0
@@ -225,34 +225,13 @@ def test_a_worker_needs_redis() -> None:
 @contextmanager
 def served(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
     """`python -m service serve --workers N` on a free port; yields its base URL once healthy."""
-    port = free_port()
-    command = [sys.executable, "-m", "service", "serve", "--port", str(port)]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [*command, "--workers", str(workers)],
-            cwd=REPO,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    with served_service(env, "--workers", str(workers), log=log, timeout_s=90) as (_, url):
         # Both processes must be up before the test means anything: each logs "serving".
+        deadline = time.monotonic() + 90
         while log.read_text().count('"serving"') < workers:
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         yield url
-    finally:
-        stop(process)
 
 
 def test_serve_with_several_processes_keeps_jobs_in_redis_or_refuses_them(
