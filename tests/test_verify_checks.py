@@ -22,6 +22,7 @@ from service.verify.support import (
     check_negation,
     check_numbers,
     check_support,
+    cover,
     weighted_coverage,
 )
 from tests.test_verify import make_document
@@ -110,13 +111,20 @@ _SENTENCES = st.lists(st.sampled_from(_VOCABULARY), min_size=2, max_size=14).map
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_SENTENCES, min_size=1, max_size=4), _SENTENCES)
-def test_weighted_coverage_is_what_check_support_measures(
+def test_what_coverage_measures_is_what_check_support_measures(
     sources: list[str], claim_text: str
 ) -> None:
-    # The verifier rules out corroborating sentences by this figure before the checks: it
+    # The verifier rules out corroborating sentences by the weighted coverage, and ranks
+    # candidate sentences (alone and stitched) by `rank`, before it runs the checks: each
     # must be the checks' own measure exactly, or it would drop sentences they pass.
     index = _index(*sources)
     claim = _claim(index, claim_text)
-    for unit in index.units:
-        measured = check_support(index, claim, [unit.index], frozenset()).features
-        assert weighted_coverage(index, claim, [unit.index]) == measured.weighted_coverage
+    ids = [u.index for u in index.units]
+    for units in [*([i] for i in ids), ids]:
+        coverage = cover(index, claim, units)
+        support = check_support(index, claim, units, frozenset())
+        measured = support.features
+        assert weighted_coverage(index, claim, units) == measured.weighted_coverage
+        assert coverage.rank == (measured.match, measured.trigram_coverage)
+        assert coverage.uncovered == support.uncovered
+        assert check_support(index, claim, units, frozenset(), coverage) == support

@@ -116,22 +116,91 @@ class Support:
     uncovered: frozenset[str]
 
 
-def check_support(
-    index: SourceIndex, claim: TextFacts, unit_ids: Sequence[int], claimed_speaker: frozenset[str]
-) -> Support:
-    """Check every fact of the claim against the union of these source sentences."""
+@dataclass(frozen=True)
+class Coverage:
+    """What a set of source sentences states of a claim, in its words or in other forms,
+    before any fact check runs: enough to rank candidate sentences (`rank`, the order
+    `check_support`'s match and trigram coverage give) and to know what is still unstated,
+    at a fraction of the checks' cost."""
+
+    pool: Pool
+    numbers: NumberCheck
+    # The claim's content words the sentences lack, as keys; and what states them otherwise.
+    missing: tuple[str, ...]
+    descriptors: Allowance
+    named: Allowance
+    reworded: frozenset[str]
+    allowed: frozenset[str]
+    covered: tuple[str, ...]
+    weight_total: float
+    weight_covered: float
+    match: float
+    # Pair and trigram coverage, and the most any one sentence covers.
+    overlap: tuple[float, float, float]
+
+    @property
+    def weighted_coverage(self) -> float:
+        """The share of the claim's IDF weight the sentences state."""
+        return self.weight_covered / self.weight_total if self.weight_total else 1.0
+
+    @property
+    def uncovered(self) -> frozenset[str]:
+        """Content words and numbers ("#48") still unstated, for stitching another sentence."""
+        return frozenset(
+            [k for k in self.missing if k not in self.allowed]
+            + [f"#{t}" for t in self.numbers.unsupported]
+        )
+
+    @property
+    def rank(self) -> tuple[float, float]:
+        """The match, then the trigram coverage: how the search orders sentences before
+        the checks' score breaks a tie."""
+        return (self.match, self.overlap[1])
+
+
+def cover(index: SourceIndex, claim: TextFacts, unit_ids: Sequence[int]) -> Coverage:
+    """How much of the claim these source sentences state (no fact check run)."""
     if not unit_ids:
-        raise ValueError("check_support needs at least one source sentence")
+        raise ValueError("a coverage needs at least one source sentence")
     pool = Pool.of([index.units[u] for u in unit_ids])
     numbers = check_numbers(index, claim, pool)
     missing = missing_words(claim, pool)
     descriptors, named, reworded = allowances(index, claim, pool, missing)
     allowed = descriptors.words | named.words | reworded | numbers.counted
+    covered, weight_total, weight_covered = _covered(index, claim, pool, allowed)
+    return Coverage(
+        pool=pool,
+        numbers=numbers,
+        missing=missing,
+        descriptors=descriptors,
+        named=named,
+        reworded=reworded,
+        allowed=allowed,
+        covered=tuple(covered),
+        weight_total=weight_total,
+        weight_covered=weight_covered,
+        match=_match(index, claim, weight_total, weight_covered, len(numbers.unsupported)),
+        overlap=_overlap(claim, pool.units, len(dict.fromkeys(claim.content))),
+    )
+
+
+def check_support(
+    index: SourceIndex,
+    claim: TextFacts,
+    unit_ids: Sequence[int],
+    claimed_speaker: frozenset[str],
+    coverage: Coverage | None = None,
+) -> Support:
+    """Check every fact of the claim against the union of these source sentences
+    (`coverage`, where given, is `cover` of the same sentences, measured already)."""
+    if coverage is None:
+        coverage = cover(index, claim, unit_ids)
+    pool, numbers, missing = coverage.pool, coverage.numbers, coverage.missing
     binding = index.binder.bind(claim.side, [index.sides[u] for u in unit_ids])
     findings = (
         *numbers.findings,
-        *descriptors.findings,
-        *check_missing_words(claim, pool, missing, allowed),
+        *coverage.descriptors.findings,
+        *check_missing_words(claim, pool, missing, coverage.allowed),
         *check_polar_words(claim, pool),
         *check_negation(claim, pool),
         *check_reported_speech(index, pool, claimed_speaker),
@@ -143,32 +212,21 @@ def check_support(
         *first_person_without_speaker(claim),
         *repeated_stretch_unsaid(claim, pool.units),
     )
-    extra = numbers.extra | descriptors.extra | named.extra
+    extra = numbers.extra | coverage.descriptors.extra | coverage.named.extra
     return Support(
         units=tuple(unit_ids),
         findings=findings,
         missing=tuple(surface(claim, k) for k in missing),
-        features=measure(
-            index, claim, pool, missing, allowed, numbers, binding, len(findings), len(reworded)
-        ),
+        features=measure(index, claim, coverage, binding, len(findings)),
         extra_units=tuple(sorted(extra - set(unit_ids))),
-        uncovered=frozenset(
-            [k for k in missing if k not in allowed] + [f"#{t}" for t in numbers.unsupported]
-        ),
+        uncovered=coverage.uncovered,
     )
 
 
 def weighted_coverage(index: SourceIndex, claim: TextFacts, unit_ids: Sequence[int]) -> float:
     """The share of the claim's IDF weight these sentences state: exactly the
     `weighted_coverage` that `check_support` measures, without running any check."""
-    pool = Pool.of([index.units[u] for u in unit_ids])
-    missing = missing_words(claim, pool)
-    descriptors, named, reworded = allowances(index, claim, pool, missing)
-    counted = check_numbers(index, claim, pool).counted
-    _, weight_total, weight_covered = _covered(
-        index, claim, pool, descriptors.words | named.words | reworded | counted
-    )
-    return weight_covered / weight_total if weight_total else 1.0
+    return cover(index, claim, unit_ids).weighted_coverage
 
 
 def missing_words(claim: TextFacts, pool: Pool) -> tuple[str, ...]:
@@ -472,24 +530,16 @@ def check_glued_names(index: SourceIndex, claim: TextFacts) -> tuple[Finding, ..
 
 
 def measure(
-    index: SourceIndex,
-    claim: TextFacts,
-    pool: Pool,
-    missing: Sequence[str],
-    allowed: frozenset[str],
-    numbers: NumberCheck,
-    binding: Binding,
-    failures: int,
-    reworded: int,
+    index: SourceIndex, claim: TextFacts, coverage: Coverage, binding: Binding, failures: int
 ) -> SupportFeatures:
     """How much of the claim the sentences state, and how they bind its parts."""
-    covered, weight_total, weight_covered = _covered(index, claim, pool, allowed)
+    pool, missing = coverage.pool, coverage.missing
     total = len(dict.fromkeys(claim.content))
-    overlap = _overlap(claim, pool.units, total)
+    overlap = coverage.overlap
     primary = max(pool.units, key=lambda u: len(claim.content_set & u.facts.content_set))
     return SupportFeatures(
-        coverage=len(covered) / total if total else 1.0,
-        weighted_coverage=weight_covered / weight_total if weight_total else 1.0,
+        coverage=len(coverage.covered) / total if total else 1.0,
+        weighted_coverage=coverage.weighted_coverage,
         pair_coverage=overlap[0],
         trigram_coverage=overlap[1],
         best_single=overlap[2] if total else 1.0,
@@ -499,13 +549,13 @@ def measure(
         length=float(total),
         repeats=float(len(claim.content) - total),
         failures=float(failures),
-        match=_match(index, claim, weight_total, weight_covered, len(numbers.unsupported)),
+        match=coverage.match,
         names_elsewhere=float(len(claim.names - primary.facts.content_set)),
         bound=binding.bound / binding.pairs if binding.pairs else 1.0,
         stranded_names=float(binding.stranded_names),
         stranded_words=float(binding.stranded_words),
         conflicts=float(len(binding.conflicts)),
-        reworded=reworded / total if total else 0.0,
+        reworded=len(coverage.reworded) / total if total else 0.0,
     )
 
 

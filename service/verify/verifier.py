@@ -17,7 +17,13 @@ from service.verify.index import SourceIndex, Unit
 from service.verify.memo import VerdictMemo
 from service.verify.resolve import Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
-from service.verify.support import check_support, copy_features, weighted_coverage
+from service.verify.support import (
+    Coverage,
+    check_support,
+    copy_features,
+    cover,
+    weighted_coverage,
+)
 from service.verify.types import Citation, Claim, ClaimEvidence, Verdict
 from service.verify.wordkeys import PLACE_KEYS, SPECIFIC_KEYS
 
@@ -289,10 +295,11 @@ class Verifier:
         candidates = list(self._retrieved(subject))
         if not candidates:
             return None
-        singles = [self._check_with_parts(subject, [u]) for u in candidates]
         # Judge the sentences that say most of what the claim says: shopping for any sentence
         # that merely fails to contradict the claim would let corruptions through.
-        current = max(singles, key=_match)
+        current = self._best_covering(
+            subject, [([u], cover(self.index, subject.facts, [u])) for u in candidates]
+        )
         current = self._quote_addition(subject, current) or current
         while len(current.units) < MAX_STITCHED and current.uncovered:
             # Stitching looks further than the first retrieval: at the sentences that best
@@ -362,24 +369,41 @@ class Verifier:
         self, subject: _Subject, current: Check, candidates: list[int]
     ) -> Check | None:
         """The sentence that, stitched on, states the most of what is still missing."""
-        best: Check | None = None
         main = self.index.units[current.units[0]]
-        for unit in candidates:
-            if unit in current.units:
-                continue
-            trial = self._stitched(subject, current, main, unit)
-            if trial is not None and (best is None or _match(trial) > _match(best)):
-                best = trial
-        return best
+        options = [
+            option
+            for unit in candidates
+            if unit not in current.units
+            and (option := self._stitched(subject, current, main, unit)) is not None
+        ]
+        return self._best_covering(subject, options) if options else None
 
-    def _stitched(self, subject: _Subject, current: Check, main: Unit, unit: int) -> Check | None:
-        """The check with this sentence stitched on, where it may be; else None."""
+    def _best_covering(
+        self, subject: _Subject, options: Sequence[tuple[list[int], Coverage]]
+    ) -> Check:
+        """The check of the option that states most of the claim (the first such, by
+        `_match`). Only the options tied on what their coverage measures are checked in
+        full: the checks' score only breaks that tie."""
+        top = max(coverage.rank for _, coverage in options)
+        checks = [
+            self._check_with_parts(subject, units, coverage=coverage)
+            for units, coverage in options
+            if coverage.rank == top
+        ]
+        return max(checks, key=_match)
+
+    def _stitched(
+        self, subject: _Subject, current: Check, main: Unit, unit: int
+    ) -> tuple[list[int], Coverage] | None:
+        """The sentences with this one stitched on, and what they state, where it may be
+        stitched on; else None."""
         shared = subject.facts.content_set & self.index.units[unit].facts.content_set
         overlap = len(shared - current.uncovered)
         nearby = self._nearby(main, unit) and (overlap >= 1 or _opens_with_reference(main.facts))
         if overlap < STITCH_MIN_SHARED and not nearby:
             return None
-        trial = self._check_with_parts(subject, [*current.units, unit])
+        units = [*current.units, unit]
+        trial = cover(self.index, subject.facts, units)
         # A stitched sentence must bring a whole piece (two missing words or numbers):
         # a lone name found elsewhere ("Madrid") is a swap, not a second source; unless
         # it says much of the same thing besides (the same event, told again with the
@@ -398,7 +422,7 @@ class Verifier:
         )
         if len(brought) < (1 if same_event or completes else STITCH_MIN_NEW):
             return None
-        return trial
+        return units, trial
 
     def _nearby(self, main: Unit, unit: int) -> bool:
         """Whether a sentence is in the main sentence's article, a few sentences from it."""
@@ -464,12 +488,17 @@ class Verifier:
     # --- checking -----------------------------------------------------------------------
 
     def _check_with_parts(
-        self, subject: _Subject, units: Sequence[int], resolved: int = 0
+        self,
+        subject: _Subject,
+        units: Sequence[int],
+        resolved: int = 0,
+        coverage: Coverage | None = None,
     ) -> Check:
         """Every check of the statement against these units, combined once into one Check.
         `resolved` names were taken from the last unit as the referent of the best unit's
-        pronoun: that unit is not a second fact, and those names are the best unit's own."""
-        support = check_support(self.index, subject.facts, units, subject.speaker)
+        pronoun: that unit is not a second fact, and those names are the best unit's own.
+        `coverage` is what the units state of it, where measured already."""
+        support = check_support(self.index, subject.facts, units, subject.speaker, coverage)
         if resolved:
             measured = support.features
             support = replace(
