@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pysbd
+import pysbd.abbreviation_replacer as rules
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -251,3 +254,29 @@ def test_seed_articles_ingest_soundly(seeds: list[dict[str, Any]]) -> None:
         doc = ingest_article(article_input(ArticleIn(**seed)))
         assert doc.text == seed["text"]
         assert_offsets_sound(doc)
+
+
+_ABBREVIATED = st.lists(
+    st.sampled_from(
+        ["Dr.", "Mr.", "Gen.", "St.", "U.S.", "No.", "p.m.", "Jan.", "etc.", "vs.", "Inc."]
+        + ["met", "the", "Smith", "on", "5", "(", "said", "it", "I", "A", ".", "\n"]
+    ),
+    min_size=1,
+    max_size=40,
+).map(" ".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ABBREVIATED)
+def test_pysbd_splits_as_it_would_with_every_pattern_compiled_afresh(text: str) -> None:
+    # Ingest gives pysbd's abbreviation rules a `re` that compiles each pattern once; the
+    # sentences must be exactly those of the standard `re`.
+    shim = rules.re
+    assert shim is not re  # the shim is installed by importing ingest
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+    with_shim = segmenter.processor(text).process()
+    rules.re = re
+    try:
+        assert segmenter.processor(text).process() == with_shim
+    finally:
+        rules.re = shim
