@@ -7,7 +7,9 @@ FRANK's articles are real news text with little page furniture, so every sentenc
 is either furniture glued into the text ("Scroll down for video") or a false positive: the
 marked sentences are listed for a human to tell which (--show-marked). Unrelated FRANK articles
 sent as one request should form no cross-article groups. Timings are medians over --repeat runs
-(ingest includes boilerplate marking).
+(ingest includes boilerplate marking). Last, sets of a few FRANK articles, each set distinct,
+ingested in the thread and in the worker processes: where `SUMMARIZER_INGEST_POOL_MIN_CHARS`
+should lie on this machine.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from service.config import Settings  # noqa: E402
 from service.domain import ArticleInput, SourceGroups  # noqa: E402
 from service.ingest.grouping import group_sentences  # noqa: E402
 from service.ingest.segment import ingest_articles  # noqa: E402
+from service.pipeline.processes import ingest, start_pool  # noqa: E402
 
 T = TypeVar("T")
 
@@ -113,6 +116,26 @@ def bench_frank(
     print(f"  ingest {ingest_ms:.0f} ms, group {group_ms:.0f} ms (median of {repeat})")
 
 
+def bench_pool(frank: Sequence[ArticleInput], sizes: Sequence[int], settings: Settings) -> None:
+    """Median ingest time of distinct sets of each size, in the thread and in the processes."""
+    thread = settings.model_copy(update={"ingest_pool_min_chars": 10**12})
+    pooled = settings.model_copy(update={"ingest_pool_min_chars": 0})
+    start_pool(pooled)
+    print(f"== sets of FRANK articles, each distinct ({pooled.ingest_processes} processes)")
+    for size in sizes:
+        sets = [frank[i : i + size] for i in range(0, len(frank) - size + 1, size)][:30]
+        chars = statistics.median(sum(len(a.body) for a in s) for s in sets)
+        row = []
+        for name, how in (("thread", thread), ("processes", pooled)):
+            times = []
+            for articles in sets:
+                start = time.perf_counter()
+                ingest(articles, how)
+                times.append((time.perf_counter() - start) * 1000)
+            row.append(f"{name} {statistics.median(times):.0f} ms")
+        print(f"  {size} articles (median {chars:,.0f} chars, {len(sets)} sets): " + ", ".join(row))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -121,10 +144,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--request-size", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--show-marked", action="store_true")
+    parser.add_argument("--set-sizes", default="2,5,10", help="articles per set, comma-separated")
     args = parser.parse_args(argv)
     settings = Settings(max_articles=1_000)
     bench_seeds(load_seeds(args.seeds), args.repeat, settings)
-    bench_frank(load_frank(args.frank), args.request_size, args.repeat, args.show_marked, settings)
+    frank = load_frank(args.frank)
+    bench_frank(frank, args.request_size, args.repeat, args.show_marked, settings)
+    bench_pool(frank, [int(n) for n in args.set_sizes.split(",")], settings)
 
 
 if __name__ == "__main__":

@@ -66,8 +66,10 @@ class Settings(BaseSettings):
     compute_threads: int = Field(default=2, ge=1, le=64)
     # Processes that ingest a large set (service.pipeline.processes); 0 or 1: in the thread.
     ingest_processes: int = Field(default_factory=lambda: min(4, os.cpu_count() or 1), ge=0, le=64)
-    # A set of fewer characters is ingested in the thread: sending it would cost more.
-    ingest_pool_min_chars: int = Field(default=20_000, ge=0)
+    # A set of fewer characters is ingested in the thread: sending it would cost more. Two
+    # processes, medians over distinct FRANK sets (`python benchmarks/bench_ingest.py`): 2
+    # articles (~5k chars) 36 ms in the thread, 31 in them; 5 (~15k) 106 -> 63 ms.
+    ingest_pool_min_chars: int = Field(default=4_000, ge=0)
 
     # Input limits (documented in README): beyond them the client gets a 4xx.
     max_articles: int = Field(default=50, ge=1)

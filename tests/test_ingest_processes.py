@@ -41,6 +41,12 @@ def html(article_id: str, page: str) -> ArticleInput:
     return ArticleInput(id=article_id, body=page, input_format="html")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def started() -> None:
+    """The pool started, as a server starts it: every set above the bar goes to it."""
+    processes.start_pool(POOLED)
+
+
 def test_a_large_set_is_sent_to_the_processes_and_a_small_one_is_not() -> None:
     big = articles()
     assert processes.uses_processes(big, POOLED)
@@ -48,6 +54,16 @@ def test_a_large_set_is_sent_to_the_processes_and_a_small_one_is_not() -> None:
     assert not processes.uses_processes(big[:1], POOLED)
     small = Settings(ingest_processes=2, ingest_pool_min_chars=10**9)
     assert not processes.uses_processes(big, small)
+
+
+def test_a_process_that_never_started_its_pool_starts_it_only_for_a_set_that_repays_it(
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.setattr(processes, "_started", False)
+    seeds = articles(1)
+    assert not processes.uses_processes(seeds, POOLED)
+    many = articles(1 + processes._START_MIN_CHARS // sum(len(a.body) for a in seeds))
+    assert processes.uses_processes(many, POOLED)
 
 
 def test_the_processes_give_the_documents_the_thread_gives() -> None:

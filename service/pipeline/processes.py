@@ -8,7 +8,8 @@ processes, an article a task, and comes back in request order, identical to the 
 thread (tested). Smaller sets stay in the thread: sending them costs more than it saves.
 
 The processes are started (`spawn`: no copy of a threaded server's state) once per process,
-when a server starts or at the first large set, and live as long as it, not longer: each
+when a server starts or at the first set large enough to repay their start (a one-shot CLI run
+ingests a smaller one in its thread), and live as long as it, not longer: each
 watches its parent and exits when it is gone. The interpreter's exit hooks that stop a pool
 do not run when a server is killed outright, nor after SIGTERM (uvicorn ends the process by
 raising the signal again once it has shut down). A pool whose process
@@ -39,6 +40,16 @@ _POLL_S = 0.05
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
+# Whether this process has started its pool (a server does before it takes traffic; a broken
+# pool is replaced, so this stays true).
+_started = False
+
+# A process that has not started its pool (a CLI run) starts it only for a set this large:
+# starting takes about 0.6 s on 2 cores (1.2 s of CPU: `python -m service summarize seeds/`
+# 2.8 -> 3.5 s when the seeds went to the processes), and there they save about 4 ms per 1,000
+# characters (`python benchmarks/bench_ingest.py`), so a smaller set would wait longer for
+# their start than they save it.
+_START_MIN_CHARS = 150_000
 
 
 def _ingest_one(article: ArticleInput) -> Document | tuple[str, str | None]:
@@ -74,8 +85,9 @@ def _warm() -> None:
 
 
 def _pool_of(size: int) -> ProcessPoolExecutor:
-    global _pool, _pool_size
+    global _pool, _pool_size, _started
     with _pool_lock:
+        _started = True
         if _pool is None or _pool_size != size:
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=True)
@@ -111,11 +123,10 @@ def start_pool(settings: Settings) -> None:
 
 def uses_processes(articles: Sequence[ArticleInput], settings: Settings) -> bool:
     """Whether this set is ingested in the worker processes."""
-    return (
-        settings.ingest_processes > 1
-        and len(articles) > 1
-        and sum(len(a.body) for a in articles) >= settings.ingest_pool_min_chars
-    )
+    if settings.ingest_processes <= 1 or len(articles) <= 1:
+        return False
+    chars = sum(len(a.body) for a in articles)
+    return chars >= settings.ingest_pool_min_chars and (_started or chars >= _START_MIN_CHARS)
 
 
 def ingest(articles: Sequence[ArticleInput], settings: Settings) -> list[Document]:
