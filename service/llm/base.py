@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Generic, Literal, Protocol, TypeVar
 
@@ -101,9 +102,12 @@ class MeteredModel:
         self.context_tokens = inner.context_tokens
         self.usage = Usage()
         self.last_model = inner.name
+        # Set when the first call starts (work that can wait for it: `pipeline.summarize`).
+        self.called = asyncio.Event()
 
     async def execute(self, request: ModelRequest[OutputT]) -> ModelReply[OutputT]:
         """Delegate, then record the call's usage and the model that answered."""
+        self.called.set()
         reply = await self.inner.execute(request)
         self.usage.add(reply.usage)
         self.last_model = reply.model

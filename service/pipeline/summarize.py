@@ -169,6 +169,15 @@ def _verifier_of(prepared: Prepared) -> Verifier:
     return verifier
 
 
+async def _index_once_called(metered: MeteredModel, prepared: Prepared) -> Verifier:
+    """The verifier, built once the first model call is on its way: started before, its thread
+    would hold the interpreter's lock while the prompt is rendered and sent (a new set of 5
+    FRANK articles: overhead 223 -> 200 ms in `python -m benchmarks.bench_overhead`, one run
+    each)."""
+    await metered.called.wait()
+    return await in_worker(_verifier_of, prepared)
+
+
 async def _drafted(
     drafter: Drafter,
     chunks: list[list[SentenceGroup]],
@@ -248,11 +257,12 @@ async def summarize(
     # built, which then goes on beside the model's calls (with the sources' conflicts): the
     # prompt needs neither.
     chunks = drafter.plan(prepared.groups.groups)
-    index = asyncio.ensure_future(in_worker(_verifier_of, prepared))
+    index = asyncio.ensure_future(_index_once_called(metered, prepared))
     try:
         summary, report, fallback_reason = await _drafted(
             drafter, chunks, prepared, index, repair, stage, options, settings
         )
+        metered.called.set()  # (a model failure may have come before any call)
     except BaseException:
         index.cancel()  # nothing will verify: the index need not be finished
         raise
