@@ -92,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=1_000.0, help="per model call")
     parser.add_argument("--repeat", type=int, default=10, help="warm seeds requests")
+    parser.add_argument("--new-sets", type=int, default=5, help="sets of 5 it has not seen")
     parser.add_argument("--large", type=int, default=100, help="FRANK articles in the large one")
     parser.add_argument("--large-repeat", type=int, default=2, help="warm large requests")
     parser.add_argument("--call-bound", type=int, help="SUMMARIZER_MAX_CONCURRENT_MODEL_CALLS")
@@ -99,11 +100,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.latency_ms, args.repeat, args.large, args.large_repeat = 50.0, 1, 12, 1
+        args.new_sets = 1
     settings = {"response_cache": "false", "max_articles": str(max(50, args.large))}
     if args.call_bound:
         settings["max_concurrent_model_calls"] = str(args.call_bound)
     seeds = {"articles": seed_articles()}
-    large = {"articles": frank_articles(args.large)}
+    pool = frank_articles(args.large + 5 * args.new_sets)
+    large = {"articles": pool[: args.large]}
+    new_sets = pool[args.large :]
     if args.quick:
         # A small window, so that the tiny large set still takes the map-reduce path.
         settings.update(context_tokens="8192")
@@ -117,6 +121,12 @@ def main() -> None:
         rows.append(row("seeds, first request (cold)", [cold]))
         warm = [measure(client, model, seeds) for _ in range(args.repeat)]
         rows.append(row("seeds (5 articles)", warm))
+        # A new event on a started server: five articles it has not seen, each time.
+        fresh = [
+            measure(client, model, {"articles": new_sets[i : i + 5]})
+            for i in range(0, len(new_sets), 5)
+        ]
+        rows.append(row("5 FRANK articles, a new set each", fresh))
         chars = sum(len(a["text"]) for a in large["articles"])
         name = f"FRANK {args.large} articles ({chars // 1000}k chars)"
         first = measure(client, model, large)
