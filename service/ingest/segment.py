@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -39,8 +38,6 @@ _SPACE_RUN = re.compile(r"\s+")
 # Every character pysbd's English rules may end a sentence at (its boundary regex also ends
 # sentences at closing brackets and quotes).
 _SENTENCE_END = re.compile("[.!?…。．！？ȸȹ☉☈☇☄)）」\"'”]")
-
-_segmenters = threading.local()
 
 
 def ingest_articles(articles: Sequence[ArticleInput], settings: Settings) -> list[Document]:
@@ -270,7 +267,7 @@ def _pysbd_starts(block: str) -> list[int]:
     """
     starts = []
     cursor = 0
-    for sentence in _segmenter().processor(block).process():
+    for sentence in _SEGMENTER.processor(block).process():
         core = sentence.strip()
         found = block.find(core, cursor) if core else -1
         if found < 0:
@@ -304,13 +301,9 @@ class _PatternsCompiledOnce:
 pysbd.abbreviation_replacer.re = _PatternsCompiledOnce()
 
 
-def _segmenter() -> pysbd.Segmenter:
-    # pysbd keeps the text being segmented on the instance, so one instance per thread.
-    segmenter: pysbd.Segmenter | None = getattr(_segmenters, "segmenter", None)
-    if segmenter is None:
-        segmenter = pysbd.Segmenter(language="en", clean=False)
-        _segmenters.segmenter = segmenter
-    return segmenter
+# Shared by every thread: `processor()` makes a new Processor for each text, and the segmenter
+# itself keeps no text (only `segment()`, not used here, stores one on it).
+_SEGMENTER = pysbd.Segmenter(language="en", clean=False)
 
 
 def _inline_cuts(text: str) -> list[int]:
