@@ -61,6 +61,70 @@ def test_a_negation_the_sources_lack_is_found() -> None:
     assert kinds == {"negation"}
 
 
+def _negation_kinds(source: str, claim: str) -> set[str]:
+    index = _index(source)
+    return {f.kind for f in check_negation(_claim(index, claim), Pool.of(_units(index)))}
+
+
+@pytest.mark.parametrize(
+    ("source", "claim"),
+    [
+        # "unable to" negates the verb after it, as "failed to" does.
+        (
+            "Medics were unable to revive the climber, who was declared dead on the ridge.",
+            "The climber could not be revived and was declared dead on the ridge.",
+        ),
+        # The negated word's antonym: "not experienced" is what "inexperienced" says.
+        (
+            "Her brother is an inexperienced pilot but flew the glider alone.",
+            "Her brother is not an experienced pilot but flew the glider alone.",
+        ),
+        # The sources negate the same verb; the rest of the scope is theirs to reach.
+        (
+            "The driver pleaded not guilty to three charges of insurance fraud on Monday.",
+            "The driver pleaded not guilty to three fraud charges on Monday.",
+        ),
+        # "No more than" makes a bound, not a negation.
+        (
+            "A survey found that at most 30 per cent of the members attended.",
+            "A survey found that no more than 30 per cent of the members attended.",
+        ),
+    ],
+)
+def test_a_negation_said_in_other_words_is_no_flip(source: str, claim: str) -> None:
+    assert "negation" not in _negation_kinds(source, claim)
+
+
+@pytest.mark.parametrize(
+    ("source", "claim"),
+    [
+        # "unable to revive" is a negation the claim drops.
+        (
+            "Medics were unable to revive the climber on the ridge.",
+            "Medics revived the climber on the ridge.",
+        ),
+        # An antonym does not excuse the negation where the sources state the word itself.
+        (
+            "The home side won the final and the visitors lost the replay.",
+            "The home side did not win the final.",
+        ),
+    ],
+)
+def test_a_negation_flip_is_still_found(source: str, claim: str) -> None:
+    assert "negation" in _negation_kinds(source, claim)
+
+
+def test_bounds_and_additions_are_not_negation_scopes() -> None:
+    assert (
+        analyse(
+            "no more than 30 per cent of members voted", frozenset(), frozenset()
+        ).negation_scopes
+        == []
+    )
+    assert analyse("not only the mayor resigned", frozenset(), frozenset()).negation_scopes == []
+    assert analyse("the mayor did not resign", frozenset(), frozenset()).negation_scopes
+
+
 def test_a_dropped_hedge_is_found() -> None:
     index = _index("The bridge could reopen to traffic in May.")
     findings = dropped_hedges(

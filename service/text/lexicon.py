@@ -48,8 +48,12 @@ DENIALS = frozenset("deny denies denied denying refute refutes refuted dismissed
 # Verbs that say what follows "to" did not happen ("failed to agree", "refused to sign"): a
 # negation of that verb, like "did not agree".
 NEGATIVE_IMPLICATIVES = frozenset(
-    "fail fails failed failing refuse refuses refused refusing".split()
+    "fail fails failed failing refuse refuses refused refusing unable".split()
 )
+
+# Words after "no" or "not" that make a bound or an addition, not a negation: "no more than
+# 44 per cent", "not only ... but".
+NEGATION_EXCEPTIONS = frozenset("more less fewer only".split())
 
 # Verbs that report speech: the name next to one of them is the speaker of a nearby quote.
 SPEECH_VERBS = frozenset(

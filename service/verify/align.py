@@ -60,8 +60,10 @@ class Item:
     last: int
     start: int
     end: int
-    # How many separate names a coordination joins ("France and Spain": 2).
+    # How many separate names a coordination joins ("France and Spain": 2), and the keys of
+    # each ("Antonio Tajani and Maria Tripodi": the first two and the last two); empty for one.
     parts: int = 1
+    members: tuple[frozenset[str], ...] = ()
     # A country, its people or a region ("Spanish"): never in conflict with a person's name.
     place: bool = False
 
@@ -153,6 +155,7 @@ def _join_coordinations(prepared: str, raw: list[Item]) -> list[Item]:
                     members[0].start,
                     members[-1].end,
                     parts=len(members),
+                    members=tuple(m.keys for m in members),
                     place=all(m.place for m in members),
                 )
             )

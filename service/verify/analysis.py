@@ -18,6 +18,7 @@ from service.text.lexicon import (
     DENIALS,
     DESCRIPTOR_GLUE,
     MONTHS,
+    NEGATION_EXCEPTIONS,
     NEGATIONS,
     NEGATIVE_IMPLICATIVES,
     NUMBER_WORDS,
@@ -252,6 +253,15 @@ def _items(words: _Words) -> tuple[Item, ...]:
     )
 
 
+def is_negation_cue(tokens: Sequence[Token], index: int) -> bool:
+    """Whether the token at `index` negates what follows: a negation word, except where it
+    makes a bound ("no more than 44 per cent") or an addition ("not only")."""
+    if tokens[index].word not in NEGATIONS:
+        return False
+    following = tokens[index + 1].word if index + 1 < len(tokens) else ""
+    return following not in NEGATION_EXCEPTIONS
+
+
 def _negation_scopes(words: _Words) -> list[tuple[str, ...]]:
     """The content words each negation cue scopes over, in order ("not continue sanctions").
 
@@ -267,7 +277,7 @@ def _negation_scopes(words: _Words) -> list[tuple[str, ...]]:
             and index + 1 < len(tokens)
             and tokens[index + 1].word == "to"
         )
-        if token.word not in NEGATIONS and not denial and not implicative:
+        if not denial and not implicative and not is_negation_cue(tokens, index):
             continue
         scope: list[str] = []
         for nxt in range(index + 1, len(tokens)):

@@ -11,7 +11,7 @@ from service.text.lexicon import MONTHS, NEGATIONS, ORDINAL_WORDS, SPEECH_VERBS,
 from service.text.numbers import Quantity
 from service.text.stances import side_of
 from service.text.units import count_value, same_value, unit_mentions
-from service.verify.analysis import SCOPE_BREAK, TextFacts, is_content_word
+from service.verify.analysis import SCOPE_BREAK, TextFacts, is_content_word, is_negation_cue
 from service.verify.findings import Finding
 from service.verify.index import Unit
 from service.verify.wordkeys import PLACE_KEYS, ROLE_KEYS
@@ -688,15 +688,19 @@ def swapped_numbers(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, .
     return tuple(findings)
 
 
+def _negation_cues(facts: TextFacts) -> int:
+    return sum(is_negation_cue(facts.tokens, i) for i in range(len(facts.tokens)))
+
+
 def unscoped_negations(claim: TextFacts, units: Sequence[Unit]) -> tuple[Finding, ...]:
     """A negation over function words only ("both did not have them"), which the
     negation scopes (content words) do not see, where the sentences stating the rest of the
     claim negate less."""
-    cues = sum(t.word in NEGATIONS for t in claim.tokens)
+    cues = _negation_cues(claim)
     if cues <= len(claim.negation_scopes):
         return ()
     near = _near(claim, units, frozenset())
-    stated = max((sum(t.word in NEGATIONS for t in u.facts.tokens) for u in near), default=cues)
+    stated = max((_negation_cues(u.facts) for u in near), default=cues)
     if cues <= stated:
         return ()
     return (Finding("negation", "the sentence negates what the cited spans state"),)

@@ -63,13 +63,28 @@ def _name_parts(units: Sequence[Unit]) -> dict[tuple[str, str], int]:
     parts: dict[tuple[str, str], int] = {}
     for unit in units:
         for item in unit.facts.items:
-            if item.kind != "name" or item.parts != 1:
+            if item.kind != "name":
                 continue
-            run = item.keys - PLACE_KEYS
-            for part in run:
-                for other in run - {part}:
-                    parts.setdefault((part, other), unit.index)
+            # Each name a coordination lists is one name ("Greater Manchester Fire and
+            # Rescue Service"); the names it joins are not parts of one another.
+            for keys in item.members or (item.keys,):
+                run = keys - PLACE_KEYS
+                for part in run:
+                    for other in run - {part}:
+                        parts.setdefault((part, other), unit.index)
     return parts
+
+
+def _full_name_words(units: Sequence[Unit]) -> frozenset[str]:
+    """The words of names given in more than one part ("Antonio" of "Antonio Tajani"), or
+    listed with others ("Brian" of "Brian and Charlotte Smith", who may share the surname)."""
+    return frozenset(
+        key
+        for unit in units
+        for item in unit.facts.items
+        if item.kind == "name" and (item.parts > 1 or len(item.keys - PLACE_KEYS) > 1)
+        for key in item.keys - PLACE_KEYS
+    )
 
 
 def _descriptors(
@@ -147,6 +162,7 @@ class SourceIndex:
         self.vocabulary = frozenset(t.word for u in self.units for t in u.facts.tokens)
         self.document_frequency = _document_frequency(self.units)
         self.name_parts = _name_parts(self.units)
+        self.full_name_words = _full_name_words(self.units)
         self.descriptors, self.descriptor_source = _descriptors(self.units)
         self.idf_missing = math.log(1 + len(self.units))
         # Every check weighs the claim's words: each word's weight is worked out once.
@@ -177,7 +193,16 @@ class SourceIndex:
             if item.kind != "name" or item.parts != 1:
                 continue
             parts = [k for k in item.keys if k in self.name_words and k not in PLACE_KEYS]
-            if any((a, b) not in self.name_parts for a in parts for b in parts if a != b):
+            # Glued only where a part belongs to another full name the sources give: a first
+            # name and a surname the sources only ever use alone ("Paul's", "Sheerin") may be
+            # one person's.
+            if any(
+                (a, b) not in self.name_parts
+                and (a in self.full_name_words or b in self.full_name_words)
+                for a in parts
+                for b in parts
+                if a != b
+            ):
                 found.append(claim.prepared[item.start : item.end])
         return found
 

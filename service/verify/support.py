@@ -456,6 +456,8 @@ class _Scoping:
     claim_only: str
     spans_only: str
     unstated: str
+    # Whether an antonym in the sentences says the same ("not experienced": "inexperienced").
+    by_antonym: bool = False
 
 
 _NEGATION = _Scoping(
@@ -464,6 +466,7 @@ _NEGATION = _Scoping(
     claim_only="claim negates {}; cited spans do not",
     spans_only="cited spans negate {}; claim does not",
     unstated="claim has a negation the cited spans lack",
+    by_antonym=True,
 )
 _CANCELLATION = _Scoping(
     scopes=lambda facts: facts.cancelled_scopes,
@@ -477,7 +480,8 @@ _CANCELLATION = _Scoping(
 def _scopes_against(claim: TextFacts, pool: Pool, how: _Scoping) -> tuple[Finding, ...]:
     """The claim's scopes against the sentences' (a negation, or a cancellation):
 
-    - the first claim scope over a word the sentences state and do not scope over;
+    - the first claim scope over a word the sentences state and do not scope over, unless
+      they scope over its first word;
     - more such scopes in the claim than in all the sentences together;
     - per sentence, the first of its scopes whose every word the claim states unscoped. The
       source side needs the whole scope in the claim, so "neither country is dependent" does
@@ -485,12 +489,18 @@ def _scopes_against(claim: TextFacts, pool: Pool, how: _Scoping) -> tuple[Findin
     """
     findings: list[Finding] = []
     marked_in_pool = frozenset().union(*(how.marked(u.facts) for u in pool.units))
-    for scope in how.scopes(claim):
+    scopes = [s for s in how.scopes(claim) if not (how.by_antonym and _said_by_antonym(s, pool))]
+    for scope in scopes:
+        # Where the sentences negate the scope's first word (its verb or noun) too, the rest
+        # is what that negation reaches in them ("not guilty to two fraud charges": "not
+        # guilty to two felony charges"); else any word they state unnegated vetoes.
+        if scope[0] in marked_in_pool:
+            continue
         stated = [k for k in scope if k in pool.content and k not in marked_in_pool]
         if stated:
             findings.append(Finding("negation", how.claim_only.format(surface(claim, stated[0]))))
             break
-    if len(how.scopes(claim)) > sum(len(how.scopes(u.facts)) for u in pool.units):
+    if len(scopes) > sum(len(how.scopes(u.facts)) for u in pool.units):
         findings.append(Finding("negation", how.unstated))
     claim_marked = how.marked(claim)
     for unit in pool.units:
@@ -500,6 +510,15 @@ def _scopes_against(claim: TextFacts, pool: Pool, how: _Scoping) -> tuple[Findin
                 findings.append(Finding("negation", reason))
                 break
     return tuple(findings)
+
+
+def _said_by_antonym(scope: tuple[str, ...], pool: Pool) -> bool:
+    """Whether the sentences state the opposite of a negated word and never the word itself
+    ("is not an experienced sailor": "an inexperienced sailor"). Where they state both ("won",
+    "lost") the negation must be their own."""
+    return any(
+        key not in pool.content and OPPOSITES.get(key, frozenset()) & pool.content for key in scope
+    )
 
 
 def check_reported_speech(
