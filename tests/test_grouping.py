@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
+from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.domain import ArticleInput, Document, SourceGroups, SourceSentence
+from service.ingest import grouping
 from service.ingest.grouping import (
     CALIBRATION,
     MAX_BLOCKING_DF,
@@ -277,3 +280,58 @@ def test_groups_partition_the_sentences_and_keep_exact_repeats_together(
 
 def _all_content(documents: list[Document]) -> list[SourceSentence]:
     return [s for d in documents for s in d.content_sentences]
+
+
+def _pairs_by_datasketch(units: list[Any], frequency: Counter[str]) -> list[tuple[int, int]]:
+    """The candidate pairs as datasketch's own MinHashLSH proposes them (the oracle)."""
+    rare = [
+        sorted(w for w in u.features.words if frequency[w] <= grouping.MAX_BLOCKING_DF)
+        for u in units
+    ]
+    indexed = [i for i, words in enumerate(rare) if len(words) >= grouping.MIN_SHARED_WORDS]
+    signatures = MinHash.bulk(
+        [[w.encode() for w in rare[i]] for i in indexed],
+        num_perm=grouping.LSH_PERMUTATIONS,
+        seed=grouping.LSH_SEED,
+    )
+    lsh = MinHashLSH(num_perm=grouping.LSH_PERMUTATIONS, params=grouping.LSH_BANDS)
+    pairs = []
+    for i, signature in zip(indexed, signatures, strict=True):
+        for j in lsh.query(signature):
+            if len(set(rare[i]) & set(rare[j])) >= grouping.MIN_SHARED_WORDS:
+                pairs.append((j, i))
+        lsh.insert(i, signature, check_duplication=False)
+    return sorted(pairs)
+
+
+def _units_and_frequency(documents: list[Document]) -> tuple[list[Any], Counter[str]]:
+    units = grouping._units(documents)
+    frequency: Counter[str] = Counter()
+    for unit in units:
+        for feature in unit.features.shingles:
+            frequency[feature] += len(unit.members)
+    return units, frequency
+
+
+def test_candidate_pairs_are_those_datasketch_lsh_proposes(seeds: list[dict[str, Any]]) -> None:
+    documents = [doc(s["id"], s["text"]) for s in seeds]
+    units, frequency = _units_and_frequency(documents)
+    ours = grouping._candidate_pairs(units, frequency)
+    assert len(ours) > 20
+    assert ours == _pairs_by_datasketch(units, frequency)
+
+
+_WORDS = st.sampled_from(
+    "council vote budget harbour ferry strike union wages rail delay storm coast "
+    "minister hospital funding school teachers river flood bridge repairs mayor".split()
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_WORDS, min_size=3, max_size=9), min_size=2, max_size=25))
+def test_generated_candidate_pairs_match_datasketch(sentences: list[list[str]]) -> None:
+    told = [" ".join(words).capitalize() + "." for words in sentences]
+    # The same sentences in another order as a second article: near and exact repeats.
+    documents = [doc("a", " ".join(told)), doc("b", " ".join(reversed(told[1:])))]
+    units, frequency = _units_and_frequency(documents)
+    assert grouping._candidate_pairs(units, frequency) == _pairs_by_datasketch(units, frequency)
