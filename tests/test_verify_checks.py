@@ -21,6 +21,7 @@ from service.verify.support import (
     Support,
     check_negation,
     check_numbers,
+    check_polar_words,
     check_support,
     cover,
     weighted_coverage,
@@ -123,6 +124,30 @@ def test_bounds_and_additions_are_not_negation_scopes() -> None:
     )
     assert analyse("not only the mayor resigned", frozenset(), frozenset()).negation_scopes == []
     assert analyse("the mayor did not resign", frozenset(), frozenset()).negation_scopes
+
+
+def _polar_kinds(source: str, claim: str) -> set[str]:
+    index = _index(source)
+    return {f.kind for f in check_polar_words(_claim(index, claim), Pool.of(_units(index)))}
+
+
+@pytest.mark.parametrize(
+    ("source", "claim", "found"),
+    [
+        # The preposition against the preposition, and the adverb against the adverb.
+        ("The ferry left before the storm.", "The ferry left after the storm.", True),
+        ("The ferry left shortly before.", "The ferry left shortly after.", True),
+        # "before" ending a clause means "previously": no opposite of "after the storm".
+        (
+            "The ferry had never left late before, the operator said.",
+            "The ferry left late after the storm.",
+            False,
+        ),
+        ("The ferry came first in the race.", "The ferry came last in the race.", True),
+    ],
+)
+def test_polar_words_are_opposed_as_they_are_used(source: str, claim: str, found: bool) -> None:
+    assert ("polarity" in _polar_kinds(source, claim)) is found
 
 
 def test_a_dropped_hedge_is_found() -> None:

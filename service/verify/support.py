@@ -14,7 +14,7 @@ from service.text.lexicon import COUNTRY_KEYS, POLAR_WORDS
 from service.text.normalize import word_key
 from service.text.numbers import NumericFacts, date_supported, quantity_supported
 from service.verify.align import Binding
-from service.verify.analysis import TextFacts
+from service.verify.analysis import SCOPE_BREAK, TextFacts
 from service.verify.checks import (
     claim_checks,
     dropped_hedges,
@@ -37,6 +37,8 @@ from service.verify.wordkeys import (
 _DEFINITE = frozenset({"the", "these", "those", "their", "its"})
 # Nouns that, counted ("the two governments"), count the countries named.
 _COUNTRY_COLLECTIVES = frozenset(word_key(w) for w in ("government", "governments"))
+# Polar words that are prepositions, or adverbs where they end a clause.
+_TEMPORAL = frozenset({"before", "after"})
 _SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -78,6 +80,11 @@ class Pool:
     def words(self) -> frozenset[str]:
         """Every word of the sentences."""
         return frozenset(t.word for u in self.units for t in u.facts.tokens)
+
+    @cached_property
+    def polar_uses(self) -> frozenset[tuple[str, bool]]:
+        """The sentences' polar words ("before", "first"...), as `polar_uses` gives them."""
+        return frozenset().union(*(polar_uses(u.facts) for u in self.units))
 
 
 @dataclass(frozen=True)
@@ -427,13 +434,31 @@ def check_missing_words(
 
 
 def check_polar_words(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
-    """Opposites among function words and ordinals ("before"/"after", "first"/"last")."""
+    """Opposites among function words and ordinals ("before"/"after", "first"/"last"), each
+    against the opposite used the same way: "before" that ends a clause is an adverb ("had
+    never collapsed before,": previously), no opposite of the preposition "after" ("died after
+    suffering"), though it is of the adverb ("shortly after.")."""
     return tuple(
-        Finding("polarity", f"{token.word} contradicts {opposite} in cited spans")
-        for token in claim.tokens
-        for opposite in POLAR_WORDS.get(token.word, ())
-        if opposite in pool.words and token.word not in pool.words
+        Finding("polarity", f"{word} contradicts {opposite} in cited spans")
+        for word, use in polar_uses(claim)
+        for opposite in POLAR_WORDS[word]
+        if (opposite, use) in pool.polar_uses and word not in pool.words
     )
+
+
+def polar_uses(facts: TextFacts) -> frozenset[tuple[str, bool]]:
+    """Each polar word of a text, and whether it is "before" or "after" ending a clause."""
+    tokens = facts.tokens
+    found = set()
+    for at, token in enumerate(tokens):
+        if token.word not in POLAR_WORDS:
+            continue
+        adverb = token.word in _TEMPORAL and (
+            at + 1 == len(tokens)
+            or SCOPE_BREAK.search(facts.prepared[token.end : tokens[at + 1].start]) is not None
+        )
+        found.add((token.word, adverb))
+    return frozenset(found)
 
 
 def check_negation(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
