@@ -59,6 +59,26 @@ def test_rejects_what_the_source_binds_otherwise(sentence: str, reason: str) -> 
     assert_rejected(verdict, reason)
 
 
+def test_a_title_and_surname_is_the_one_full_name_of_that_surname() -> None:
+    document = make_document(
+        "t",
+        "The actor Robert Hardy has collected props for decades. Mr Hardy, 89, is auctioning "
+        "off more than 200 items from his collection.",
+    )
+    verdict = check("Robert Hardy, 89, is auctioning off more than 200 items.", document)
+    assert verdict.supported, verdict.reasons
+
+
+def test_a_title_and_surname_two_full_names_share_is_neither() -> None:
+    document = make_document(
+        "t",
+        "Robert Hardy and his brother Louis Hardy run the shop. Mr Hardy, 89, is auctioning "
+        "off more than 200 items from his collection.",
+    )
+    verdict = check("Louis Hardy, 89, is auctioning off more than 200 items.", document)
+    assert_rejected(verdict, "'Mr Hardy' with '89'")
+
+
 def test_a_first_name_and_surname_used_only_apart_may_be_one_person() -> None:
     # Nothing names a different "Odile" or "Brannock": joining them is no glue.
     document = make_document(

@@ -38,6 +38,9 @@ RANKING_STOPWORDS = frozenset(
     said says say according per via up out off again further once here s t""".split()
 )
 
+# Titles before a surname ("Mr Hardy"): part of how a name is written, not of whose it is.
+TITLES = frozenset("mr mrs ms dr sir dame lord lady".split())
+
 # Negation cues; "n't" is rewritten to "not" before tokenising.
 NEGATIONS = frozenset("not no never none nobody nothing neither nor without cannot".split())
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from service.text.lexicon import PLACE_KEY, ROLES
-from service.text.normalize import Token
+from service.text.lexicon import PLACE_KEY, ROLES, TITLES
+from service.text.normalize import Token, word_key
 
 ItemKind = Literal["name", "number", "word"]
 
@@ -231,6 +231,9 @@ def _different_full_names(claim: Item, source: Item) -> bool:
     )
 
 
+_TITLE_KEYS = frozenset(word_key(t) for t in TITLES)
+
+
 @dataclass
 class Binding:
     """How the claim's neighbouring items are stated in the source sentences."""
@@ -410,7 +413,20 @@ class Binder:
             return False
         if not claim.keys & source.keys:
             return not any((a, b) in self.same_person for a in claim.keys for b in source.keys)
-        return _different_full_names(claim, source)
+        return _different_full_names(claim, source) and not (
+            self._titled_surname_of(claim, source) or self._titled_surname_of(source, claim)
+        )
+
+    def _titled_surname_of(self, titled: Item, full: Item) -> bool:
+        """Whether `titled` is a title and a surname ("Mr Hardy") the sources give in one full
+        name only, and `full` is that name ("Robert Hardy"). With a second full name of that
+        surname in the sources ("Louis Hardy") "Mr Hardy" may be either: no match."""
+        surname = titled.keys - _TITLE_KEYS
+        if len(surname) != 1 or surname == titled.keys or not surname <= full.keys:
+            return False
+        (key,) = surname
+        given = {b for a, b in self.same_person if a == key and b not in _TITLE_KEYS}
+        return given <= full.keys - surname
 
     def _name_like(self, claim: Side, item: Item) -> bool:
         """A name, or in lower-cased text a word the sources never use ("dupont began")."""

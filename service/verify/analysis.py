@@ -30,6 +30,7 @@ from service.text.lexicon import (
     SPEECH_VERBS,
     STATUS_CLASSES,
     STOPWORDS,
+    TITLES,
     WEEKDAYS,
 )
 from service.text.normalize import Normalized, Token, prepare, skeleton, tokenize, word_key
@@ -41,7 +42,6 @@ from service.verify.align import PASSIVE_AUXILIARIES, Item, Side, build_items
 # not as words of their own.
 _NUMBER_WORDS = NUMBER_WORDS | SCALE_ABBREVIATIONS.keys()
 _CURRENCY_WORDS = frozenset(CURRENCY_WORDS)
-_TITLES = frozenset("mr mrs ms dr sir dame lord lady".split())
 # Words that may stand between a speaker and the speech verb ("Garcia also said").
 _SUBJECT_GLUE = frozenset("the also then later has had have had further".split())
 # Punctuation that ends the reach of a word over its neighbours (a negation, a hedge).
@@ -151,7 +151,7 @@ def _clause_break(prepared: str, left: Token, right: Token) -> bool:
 
 def _is_name(token: Token, known_names: frozenset[str], use_case: bool) -> bool:
     word = token.word
-    if word in STOPWORDS or word in PLACE_KEY or word in ROLES or word in _TITLES:
+    if word in STOPWORDS or word in PLACE_KEY or word in ROLES or word in TITLES:
         return False
     if word in MONTHS or word in WEEKDAYS or word[0].isdigit():
         return False
@@ -360,7 +360,7 @@ def _descriptors_before(words: _Words, name: int) -> set[str]:
         word = tokens[back].word
         if word in PLACE_KEY or word in ROLES:
             found.add(words.keys[back])
-        elif word not in DESCRIPTOR_GLUE and word not in _TITLES:
+        elif word not in DESCRIPTOR_GLUE and word not in TITLES:
             break
         back -= 1
     return found
@@ -468,7 +468,7 @@ def _subject_before(
             first = back
         elif word in PRONOUN_SPEAKERS and not found:
             return {"<pronoun>"}, back
-        elif word not in _SUBJECT_GLUE and word not in _TITLES:
+        elif word not in _SUBJECT_GLUE and word not in TITLES:
             break
         back -= 1
     return found, first
@@ -488,7 +488,7 @@ def _subject_after(
             last = nxt
         elif word in PRONOUN_SPEAKERS and not found:
             return {"<pronoun>"}, nxt
-        elif word != "the" and word not in _TITLES:
+        elif word != "the" and word not in TITLES:
             break
         nxt += 1
     return found, last
@@ -607,7 +607,7 @@ def _runs_into_name(tokens: Sequence[Token], at: int) -> bool:
     """Whether a sentence's capitalised first word runs, a space apart, into a capitalised
     word ("Mara Ostrova won"): a first name, which its case alone cannot tell; a role or a
     title ("Striker Diego Lameira", "President Dalil") is none."""
-    if at + 1 >= len(tokens) or tokens[at].word in ROLES or tokens[at].word in _TITLES:
+    if at + 1 >= len(tokens) or tokens[at].word in ROLES or tokens[at].word in TITLES:
         return False
     following = tokens[at + 1]
     return following.capitalised and following.start - tokens[at].end == 1
