@@ -17,6 +17,7 @@ import pytest
 from service.config import Settings
 from service.domain import ArticleInput
 from service.errors import ClientError
+from service.ingest import segment
 from service.pipeline import processes
 from service.pipeline.worker import Cancelled, _cancelled
 from tests.conftest import seed_articles
@@ -135,6 +136,31 @@ def test_work_for_a_caller_that_is_gone_stops_and_is_dropped(monkeypatch: Any) -
     # (one each) and those in their queue (one each, and one more) could still run.
     assert len(submitted) == 20
     assert sum(f.cancelled() for f in submitted) >= len(submitted) - (2 * 2 + 1)
+
+
+def test_a_set_ingested_in_the_thread_stops_between_articles_once_cancelled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The caller goes away while the second article is ingested: the third is never started.
+    started: list[str] = []
+    gone = threading.Event()
+    real_ingest_article = segment.ingest_article
+
+    def ingest_and_leave(article: ArticleInput) -> Any:
+        started.append(article.id)
+        if len(started) == 2:
+            gone.set()
+        return real_ingest_article(article)
+
+    monkeypatch.setattr(segment, "ingest_article", ingest_and_leave)
+    token = _cancelled.set((gone,))
+    try:
+        with pytest.raises(Cancelled):
+            processes.ingest(articles(2), Settings(ingest_processes=1))
+    finally:
+        _cancelled.reset(token)
+    assert len(started) == 2
+    assert len(articles(2)) > 2
 
 
 def _children(pid: int) -> list[int]:

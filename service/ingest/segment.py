@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pysbd
@@ -40,11 +40,21 @@ _SPACE_RUN = re.compile(r"\s+")
 _SENTENCE_END = re.compile("[.!?…。．！？ȸȹ☉☈☇☄)）」\"'”]")
 
 
-def ingest_articles(articles: Sequence[ArticleInput], settings: Settings) -> list[Document]:
-    """Ingest a request's articles in order, enforcing the configured input limits."""
+def ingest_articles(
+    articles: Sequence[ArticleInput],
+    settings: Settings,
+    before_each: Callable[[], None] | None = None,
+) -> list[Document]:
+    """Ingest a request's articles in order, enforcing the configured input limits.
+
+    `before_each` runs before every article: the pipeline's check that its caller is still
+    there (it raises to stop), so a large set ingested in a thread stops within an article.
+    """
     check_input_limits(articles, settings)
     documents = []
     for i, article in enumerate(articles):
+        if before_each is not None:
+            before_each()
         try:
             documents.append(ingest_article(article))
         except ClientError as e:

@@ -154,7 +154,11 @@ def ingest(articles: Sequence[ArticleInput], settings: Settings) -> list[Documen
 
 
 def _in_thread(articles: Sequence[ArticleInput], settings: Settings) -> list[Document]:
-    return exclude_planted_instructions(ingest_articles(articles, settings))
+    """The set ingested here, stopping between articles once the request's caller is gone
+    (a large set lands here when the processes fail)."""
+    return exclude_planted_instructions(
+        ingest_articles(articles, settings, before_each=raise_if_cancelled)
+    )
 
 
 def _results(
