@@ -512,19 +512,8 @@ def _scopes_against(claim: TextFacts, pool: Pool, how: _Scoping) -> tuple[Findin
       source side needs the whole scope in the claim, so "neither country is dependent" does
       not veto every sentence that mentions a country.
     """
-    findings: list[Finding] = []
-    marked_in_pool = frozenset().union(*(how.marked(u.facts) for u in pool.units))
     scopes = [s for s in how.scopes(claim) if not (how.by_antonym and _said_by_antonym(s, pool))]
-    for scope in scopes:
-        # Where the sentences negate the scope's first word (its verb or noun) too, the rest
-        # is what that negation reaches in them ("not guilty to two fraud charges": "not
-        # guilty to two felony charges"); else any word they state unnegated vetoes.
-        if scope[0] in marked_in_pool:
-            continue
-        stated = [k for k in scope if k in pool.content and k not in marked_in_pool]
-        if stated:
-            findings.append(Finding("negation", how.claim_only.format(surface(claim, stated[0]))))
-            break
+    findings = list(_claim_scope_unstated(claim, pool, how, scopes))
     if len(scopes) > sum(len(how.scopes(u.facts)) for u in pool.units):
         findings.append(Finding("negation", how.unstated))
     claim_marked = how.marked(claim)
@@ -535,6 +524,23 @@ def _scopes_against(claim: TextFacts, pool: Pool, how: _Scoping) -> tuple[Findin
                 findings.append(Finding("negation", reason))
                 break
     return tuple(findings)
+
+
+def _claim_scope_unstated(
+    claim: TextFacts, pool: Pool, how: _Scoping, scopes: Sequence[tuple[str, ...]]
+) -> tuple[Finding, ...]:
+    """The first claim scope over a word the sentences state and do not scope over."""
+    marked_in_pool = frozenset().union(*(how.marked(u.facts) for u in pool.units))
+    for scope in scopes:
+        # Where the sentences negate the scope's first word (its verb or noun) too, the rest
+        # is what that negation reaches in them ("not guilty to two fraud charges": "not
+        # guilty to two felony charges"); else any word they state unnegated vetoes.
+        if scope[0] in marked_in_pool:
+            continue
+        stated = [k for k in scope if k in pool.content and k not in marked_in_pool]
+        if stated:
+            return (Finding("negation", how.claim_only.format(surface(claim, stated[0]))),)
+    return ()
 
 
 def _said_by_antonym(scope: tuple[str, ...], pool: Pool) -> bool:
