@@ -335,11 +335,12 @@ class _AbbreviationsFoundOnce(_English.AbbreviationReplacer):  # type: ignore[mi
     character). The second scan runs only where its literal occurs. And a rewrite is made
     once per spelling and case of the next character: it turns the periods it matches into
     "∯", and no rewrite can make a period match again, so pysbd's repeats change nothing.
+    A rewrite needs a period right after the spelling, so a spelling with none is skipped.
     tests/test_ingest_pysbd.py compares both on real and generated text.
     """
 
     def search_for_abbreviations_in_string(self, text: str) -> str:
-        if any(c in _CASE_FOLD_ODDITIES for c in text):
+        if not _CASE_FOLD_ODDITIES.isdisjoint(text):
             return super().search_for_abbreviations_in_string(text)  # type: ignore[no-any-return]
         lowered = text.lower()
         at_word_starts: dict[str, dict[str, None]] | None = None
@@ -353,6 +354,10 @@ class _AbbreviationsFoundOnce(_English.AbbreviationReplacer):  # type: ignore[mi
             if at_word_starts is None:
                 at_word_starts = _abbreviations_at_word_starts(text, lowered)
             for spelling in at_word_starts.get(stripped, ()):
+                # Every rewrite replaces a period right after this spelling: none to make
+                # where the text has no such period.
+                if spelling + "." not in text:
+                    continue
                 # No character follows a "{abbr} " the text lacks: pysbd's `char` is "".
                 text = self.scan_for_replacements(text, spelling, 0, [])
         return text
