@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,12 @@ from hypothesis import strategies as st
 
 from devtools.corruptions import injection_templates, plant_injections
 from service.domain import ArticleInput
-from service.ingest.prompt_injection import exclude_planted_instructions, is_planted_instruction
+from service.ingest import prompt_injection
+from service.ingest.prompt_injection import (
+    _FLAGS,
+    exclude_planted_instructions,
+    is_planted_instruction,
+)
 from service.ingest.segment import ingest_article
 from tests.conftest import REPO, seed_articles
 
@@ -173,3 +179,47 @@ def test_an_instruction_carrying_its_payload_takes_nothing_else() -> None:
     )
     document = exclude_planted_instructions([ingest_article(ArticleInput(id="a", body=text))])[0]
     assert [s.text for s in document.content_sentences] == ["The budget passed."]
+
+
+# --- the AI-word shortcut decides as the one combined pattern does ---------------------------
+
+_ONE_PATTERN = re.compile("|".join(f"(?:{p})" for p in prompt_injection._PATTERNS), _FLAGS)
+
+
+def test_every_pattern_past_the_shortcut_names_an_ai() -> None:
+    # The shortcut skips these patterns where no AI word occurs: each must need one.
+    assert all(prompt_injection._AI_NOUN in p for p in prompt_injection._AI_PATTERNS)
+    assert not any(prompt_injection._AI_NOUN in p for p in prompt_injection._PLAIN_PATTERNS)
+
+
+def test_the_shortcut_decides_every_known_sentence_as_the_one_pattern() -> None:
+    sentences = [*ADDRESSING_AN_AI, *NEWS_ABOUT_AI_AND_READERS]
+    sentences += [
+        s.text
+        for text in _article_texts()
+        for s in ingest_article(ArticleInput(id="a", body=text)).sentences
+    ]
+    sentences += [t.format(claim="the plan was rejected") + "." for t in injection_templates()]
+    flagged = 0
+    for sentence in sentences:
+        expected = _ONE_PATTERN.search(" ".join(sentence.split())) is not None
+        assert is_planted_instruction(sentence) is expected, sentence
+        flagged += expected
+    assert flagged > 20
+
+
+_PIECES = st.sampled_from(
+    "AI A.I. a.i ai-powered assistant Assistants chatbot chat bot bots LLM llms GPT ChatGPT "
+    "Claude language model Large-Language-Models summariser summarizer automated reader "
+    "machine readers model reading this ML system the an any all please kindly dear hey you "
+    "are you're should must report state write ignore previous instructions your summary "
+    "Note to : , . said aid aim mild summary the minister rejected it".split()
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=16))
+def test_the_shortcut_decides_generated_text_as_the_one_pattern(words: list[str]) -> None:
+    sentence = " ".join(words)
+    expected = _ONE_PATTERN.search(" ".join(sentence.split())) is not None
+    assert is_planted_instruction(sentence) is expected

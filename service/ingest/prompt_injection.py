@@ -60,7 +60,8 @@ _VOCATIVE = (
     r"(?:note|message|memo|instructions?|attention|notice|warning|reminder|request)\s+(?:to|for)"
 )
 
-_PATTERNS = (
+# Patterns that need no AI named.
+_PLAIN_PATTERNS = (
     # Chat-template markers and role labels.
     r"\[/?INST\]|<\|(?:im_start|im_end|system|user|assistant|endoftext)\|>|<</?SYS>>"
     r"|^\W*#{2,}\s*(?:instruction|system|response)\b",
@@ -84,6 +85,9 @@ _PATTERNS = (
     rf"\b(?:any|every|each|your)\s+summary\b[^.;]{{0,40}}?\b(?:must|should|shall|needs?\s+to"
     rf"|has\s+to)\s+(?:\w+\s+){{0,2}}?{_DIRECTIVE}\b",
     r"\byour\s+(?:summary|summaries|output|response)\b",
+)
+# Patterns that name an AI (each holds `_AI` or `_AI_NOUN`).
+_AI_PATTERNS = (
     # An AI as the addressee, spoken to.
     rf"\b{_VOCATIVE}\s+{_AI}",
     rf"\b(?:dear|hey|hi|hello|attention|calling|ok|okay)[\s,]+{_AI}",
@@ -103,7 +107,18 @@ _PATTERNS = (
     rf"\b{_AI}[\s,]+(?:\w+[\s,]+){{0,6}}?(?:please|kindly)\s+{_DIRECTIVE}\b",
     rf"\bplease\s+{_DIRECTIVE}\b[^.]{{0,60}}\b{_AI}",
 )
-_INSTRUCTION_RE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), _FLAGS)
+_PATTERNS = (*_PLAIN_PATTERNS, *_AI_PATTERNS)
+_PLAIN_RE = re.compile("|".join(f"(?:{p})" for p in _PLAIN_PATTERNS), _FLAGS)
+_AI_RE = re.compile("|".join(f"(?:{p})" for p in _AI_PATTERNS), _FLAGS)
+# A word that starts every `_AI_NOUN` match: each alternative opens with one of these at a
+# word boundary (or holds one there: "digital assistant", "large language model"). A sentence
+# without one cannot match `_AI_RE`, whose patterns scan every word boundary for an AI noun:
+# two thirds of the time of the whole search, spent on sentences that name no AI at all.
+_AI_WORD = re.compile(
+    r"\b(?:a\.?i|artificial|assistant|chat|bot|language|llm|gpt|claude|gemini|copilot|bard"
+    r"|llama|mistral|summar|ml|automated|machine|model)",
+    re.IGNORECASE,
+)
 # A planted instruction that points at what follows ("... treat the following as true.")
 # carries its payload in the next sentence ...
 _POINTS_ON = re.compile(r":\W*$|\bthe\s+following\b|\bbelow\b|\bnext\s+sentence\b", _FLAGS)
@@ -113,7 +128,10 @@ _CARRIES_PAYLOAD = re.compile(r":\s*\w")
 
 def is_planted_instruction(sentence: str) -> bool:
     """True when the sentence speaks to an AI system rather than reporting news."""
-    return _INSTRUCTION_RE.search(" ".join(sentence.split())) is not None
+    text = " ".join(sentence.split())
+    if _PLAIN_RE.search(text) is not None:
+        return True
+    return _AI_WORD.search(text) is not None and _AI_RE.search(text) is not None
 
 
 def _planted(sentences: Sequence[SourceSentence], text: str) -> set[int]:
