@@ -79,51 +79,42 @@ def test_a_title_and_surname_two_full_names_share_is_neither() -> None:
     assert_rejected(verdict, "'Mr Hardy' with '89'")
 
 
-def test_a_first_name_and_surname_used_only_apart_may_be_one_person() -> None:
-    # Nothing names a different "Odile" or "Brannock": joining them is no glue.
-    document = make_document(
-        "g",
-        "Former winger Brannock, 41, has coached the under-21 side since 2019. "
-        "The board praised Odile's loyalty and said the appointment was unanimous.",
-    )
-    verifier = Verifier([document])
-    facts = analyse(
-        "Odile Brannock has coached the under-21 side since 2019.",
-        verifier.index.known_names,
-        verifier.index.vocabulary,
-    )
-    assert verifier.index.glued_names(facts) == []
+def _glued(source: str, claim: str) -> list[str]:
+    """The names the claim glues from parts of different names of the source."""
+    index = Verifier([make_document("g", source)]).index
+    return index.glued_names(analyse(claim, index.known_names, index.vocabulary))
 
 
-def test_a_first_name_listed_with_another_name_is_not_free_to_glue() -> None:
-    # "Lena" of "Lena and Marco Vidal" belongs to a full name: glued to a word of another
-    # name it is a swap.
-    document = make_document(
-        "w",
-        "The retired couple Lena and Marco Vidal set up their website Quiet Harbours last year.",
-    )
-    verifier = Verifier([document])
-    facts = analyse(
-        "The couple set up their website Lena Harbours last year.",
-        verifier.index.known_names,
-        verifier.index.vocabulary,
-    )
-    assert verifier.index.glued_names(facts) == ["Lena Harbours"]
-
-
-def test_a_name_inside_a_coordinated_name_keeps_its_parts() -> None:
-    # "Lower Avon" is one name within "Lower Avon Police and Rescue Service".
-    document = make_document(
-        "c",
-        "Lower Avon Police and Rescue Service said the warehouse fire was out by noon.",
-    )
-    verifier = Verifier([document])
-    facts = analyse(
-        "A warehouse fire in Lower Avon was out by noon.",
-        verifier.index.known_names,
-        verifier.index.vocabulary,
-    )
-    assert verifier.index.glued_names(facts) == []
+@pytest.mark.parametrize(
+    ("source", "claim", "glued"),
+    [
+        # Nothing names a different "Odile" or "Brannock": joining them is no glue.
+        (
+            "Former winger Brannock, 41, has coached the under-21 side since 2019. "
+            "The board praised Odile's loyalty and said the appointment was unanimous.",
+            "Odile Brannock has coached the under-21 side since 2019.",
+            [],
+        ),
+        # "Lena" of "Lena and Marco Vidal" belongs to a full name: glued to a word of another
+        # name it is a swap.
+        (
+            "The retired couple Lena and Marco Vidal set up their website Quiet Harbours "
+            "last year.",
+            "The couple set up their website Lena Harbours last year.",
+            ["Lena Harbours"],
+        ),
+        # "Lower Avon" is one name within "Lower Avon Police and Rescue Service".
+        (
+            "Lower Avon Police and Rescue Service said the warehouse fire was out by noon.",
+            "A warehouse fire in Lower Avon was out by noon.",
+            [],
+        ),
+    ],
+)
+def test_a_name_is_glued_only_from_parts_of_other_names(
+    source: str, claim: str, glued: list[str]
+) -> None:
+    assert _glued(source, claim) == glued
 
 
 def test_an_invented_name_in_lower_cased_text_is_caught_by_its_slot() -> None:
