@@ -55,6 +55,31 @@ def test_a_changed_number_is_a_contradiction_a_missing_one_an_omission() -> None
     assert found.findings == (Finding("number", "300 not in cited spans", omission=True),)
 
 
+@pytest.mark.parametrize(
+    ("source", "claim", "unsupported"),
+    [
+        # Each number is stated, but not as this score.
+        (
+            "Rovers won 3-1 at home, then lost 4-2 away to the 1st placed side.",
+            "Rovers won 1-4.",
+            ("1-4",),
+        ),
+        ("Rovers won 3-1 at home after a 2-0 defeat.", "Rovers won 3-2 at home.", ("3-2",)),
+        # The same score either way round, and in another dash.
+        ("Rovers won 3-1 at home.", "Rovers won 3\u20131 at home.", ()),
+        ("Rovers won 3-1 at home.", "Rovers lost 1-3 away.", ()),
+        # Sentences with no such pair leave the numbers to be checked one by one.
+        ("The survey asked people aged 18 to 24.", "The survey asked people aged 18-24.", ()),
+    ],
+)
+def test_a_score_must_be_one_the_sentences_give(
+    source: str, claim: str, unsupported: tuple[str, ...]
+) -> None:
+    index = _index(source)
+    found = check_numbers(index, _claim(index, claim), Pool.of(_units(index)))
+    assert found.unsupported == unsupported
+
+
 def test_a_negation_the_sources_lack_is_found() -> None:
     index = _index("The council approved the housing plan on Tuesday.")
     claim = _claim(index, "The council did not approve the housing plan on Tuesday.")

@@ -6,6 +6,7 @@ sentences and measures how much of the claim they state.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -283,6 +284,7 @@ def check_numbers(index: SourceIndex, claim: TextFacts, pool: Pool) -> NumberChe
         (d.text, False) for d in claim.numbers.dates if not date_supported(d, pool.numbers)
     )
     unsupported.extend((w, False) for w in sorted(claim.numbers.weekdays - pool.numbers.weekdays))
+    unsupported.extend((pair, False) for pair in _unstated_pairs(claim, pool))
     return NumberCheck(
         tuple(
             Finding("number", f"{text} not in cited spans", omitted)
@@ -292,6 +294,29 @@ def check_numbers(index: SourceIndex, claim: TextFacts, pool: Pool) -> NumberChe
         frozenset(extra),
         frozenset(counted),
     )
+
+
+def _unstated_pairs(claim: TextFacts, pool: Pool) -> list[str]:
+    """The claim's scorelines ("beat them 2-1") that the sentences give in neither order,
+    where the sentences give scorelines at all: each number alone is no score ("4-0" and a
+    "1" elsewhere do not state 2-1). Sentences with no such pair leave the claim's to the
+    checks of its numbers one by one ("aged 18 to 24" for "18-24")."""
+    stated = {
+        (m.group(1), m.group(2)) for u in pool.units for m in _PAIR.finditer(u.facts.prepared)
+    }
+    if not stated:
+        return []
+    return [
+        m.group(0)
+        for m in _PAIR.finditer(claim.prepared)
+        if (m.group(1), m.group(2)) not in stated and (m.group(2), m.group(1)) not in stated
+    ]
+
+
+# Two small whole numbers joined by a dash, not inside a longer figure, date or time.
+_PAIR = re.compile(
+    r"(?<![\w-])(?<!\d[.,:/])(\d{1,3})\s?[-\u2013]\s?(\d{1,3})(?![\w%-])(?![.,:/]\d)"
+)
 
 
 def _counts_what_is_named(
