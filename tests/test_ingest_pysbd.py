@@ -11,17 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pysbd.abbreviation_replacer import AbbreviationReplacer
 
-from service.ingest import segment
-from service.ingest.segment import _AbbreviationsFoundOnce
+from service.ingest.pysbd_rules import ENGLISH, AbbreviationsFoundOnce
 
 ROOT = Path(__file__).resolve().parents[1]
-ENGLISH = segment._English
 
 
 def _both(text: str) -> tuple[str, str]:
-    ours = _AbbreviationsFoundOnce(text, ENGLISH).search_for_abbreviations_in_string(text)
+    ours = AbbreviationsFoundOnce(text, ENGLISH).search_for_abbreviations_in_string(text)
     theirs = AbbreviationReplacer.search_for_abbreviations_in_string(
-        _AbbreviationsFoundOnce(text, ENGLISH), text
+        AbbreviationsFoundOnce(text, ENGLISH), text
     )
     return ours, theirs
 

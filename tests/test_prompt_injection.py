@@ -183,7 +183,12 @@ def test_an_instruction_carrying_its_payload_takes_nothing_else() -> None:
 
 # --- the AI-word shortcut decides as the one combined pattern does ---------------------------
 
-_ONE_PATTERN = re.compile("|".join(f"(?:{p})" for p in prompt_injection._PATTERNS), _FLAGS)
+_ONE_PATTERN = re.compile(
+    "|".join(
+        f"(?:{p})" for p in (*prompt_injection._PLAIN_PATTERNS, *prompt_injection._AI_PATTERNS)
+    ),
+    _FLAGS,
+)
 
 
 def test_every_pattern_past_the_shortcut_names_an_ai() -> None:

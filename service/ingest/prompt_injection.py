@@ -107,7 +107,6 @@ _AI_PATTERNS = (
     rf"\b{_AI}[\s,]+(?:\w+[\s,]+){{0,6}}?(?:please|kindly)\s+{_DIRECTIVE}\b",
     rf"\bplease\s+{_DIRECTIVE}\b[^.]{{0,60}}\b{_AI}",
 )
-_PATTERNS = (*_PLAIN_PATTERNS, *_AI_PATTERNS)
 _PLAIN_RE = re.compile("|".join(f"(?:{p})" for p in _PLAIN_PATTERNS), _FLAGS)
 _AI_RE = re.compile("|".join(f"(?:{p})" for p in _AI_PATTERNS), _FLAGS)
 # A word that starts every `_AI_NOUN` match: each alternative opens with one of these at a

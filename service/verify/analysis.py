@@ -46,6 +46,12 @@ _CURRENCY_WORDS = frozenset(CURRENCY_WORDS)
 _SUBJECT_GLUE = frozenset("the also then later has had have had further".split())
 # Punctuation that ends the reach of a word over its neighbours (a negation, a hedge).
 SCOPE_BREAK = re.compile(r"[,;:.!?()]")
+# Polar words that are prepositions, or adverbs where they end a clause.
+_TEMPORAL = frozenset({"before", "after"})
+# Two small whole numbers joined by a dash, not inside a longer figure, date or time.
+_SCORELINE = re.compile(
+    r"(?<![\w-])(?<!\d[.,:/])(\d{1,3})\s?[-\u2013]\s?(\d{1,3})(?![\w%-])(?![.,:/]\d)"
+)
 _CLAUSE_OPENERS = frozenset(
     "when while and but which who whom that because after before if".split()
 )
@@ -127,6 +133,30 @@ class TextFacts:
         compared with every claim checked against it, so they are built once)."""
         keys = self.content
         return frozenset([*zip(keys, keys[1:], strict=False), *zip(keys, keys[2:], strict=False)])
+
+    @cached_property
+    def polar_uses(self) -> frozenset[tuple[str, bool]]:
+        """Each polar word ("before", "first"...), and whether it is "before" or "after"
+        ending a clause: an adverb ("had never collapsed before,"), not a preposition."""
+        tokens = self.tokens
+        found = set()
+        for at, token in enumerate(tokens):
+            if token.word not in ORDER_WORDS:
+                continue
+            adverb = token.word in _TEMPORAL and (
+                at + 1 == len(tokens)
+                or SCOPE_BREAK.search(self.prepared[token.end : tokens[at + 1].start]) is not None
+            )
+            found.add((token.word, adverb))
+        return frozenset(found)
+
+    @cached_property
+    def scorelines(self) -> tuple[tuple[str, str, str], ...]:
+        """Each pair of small whole numbers joined by a dash ("won 2-1"), in order: the two
+        numbers and the pair as written."""
+        return tuple(
+            (m.group(1), m.group(2), m.group(0)) for m in _SCORELINE.finditer(self.prepared)
+        )
 
     @cached_property
     def side(self) -> Side:

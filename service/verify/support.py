@@ -6,7 +6,6 @@ sentences and measures how much of the claim they state.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,7 +14,7 @@ from service.text.lexicon import COUNTRY_KEYS, POLAR_WORDS
 from service.text.normalize import word_key
 from service.text.numbers import NumericFacts, date_supported, quantity_supported
 from service.verify.align import Binding
-from service.verify.analysis import SCOPE_BREAK, TextFacts
+from service.verify.analysis import TextFacts
 from service.verify.checks import (
     claim_checks,
     dropped_hedges,
@@ -38,8 +37,6 @@ from service.verify.wordkeys import (
 _DEFINITE = frozenset({"the", "these", "those", "their", "its"})
 # Nouns that, counted ("the two governments"), count the countries named.
 _COUNTRY_COLLECTIVES = frozenset(word_key(w) for w in ("government", "governments"))
-# Polar words that are prepositions, or adverbs where they end a clause.
-_TEMPORAL = frozenset({"before", "after"})
 _SMALL_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -84,8 +81,8 @@ class Pool:
 
     @cached_property
     def polar_uses(self) -> frozenset[tuple[str, bool]]:
-        """The sentences' polar words ("before", "first"...), as `polar_uses` gives them."""
-        return frozenset().union(*(polar_uses(u.facts) for u in self.units))
+        """The sentences' polar words ("before", "first"...), as `TextFacts.polar_uses`."""
+        return frozenset().union(*(u.facts.polar_uses for u in self.units))
 
 
 @dataclass(frozen=True)
@@ -301,22 +298,14 @@ def _unstated_pairs(claim: TextFacts, pool: Pool) -> list[str]:
     where the sentences give scorelines at all: each number alone is no score ("4-0" and a
     "1" elsewhere do not state 2-1). Sentences with no such pair leave the claim's to the
     checks of its numbers one by one ("aged 18 to 24" for "18-24")."""
-    stated = {
-        (m.group(1), m.group(2)) for u in pool.units for m in _PAIR.finditer(u.facts.prepared)
-    }
+    stated = {(a, b) for u in pool.units for a, b, _ in u.facts.scorelines}
     if not stated:
         return []
     return [
-        m.group(0)
-        for m in _PAIR.finditer(claim.prepared)
-        if (m.group(1), m.group(2)) not in stated and (m.group(2), m.group(1)) not in stated
+        written
+        for a, b, written in claim.scorelines
+        if (a, b) not in stated and (b, a) not in stated
     ]
-
-
-# Two small whole numbers joined by a dash, not inside a longer figure, date or time.
-_PAIR = re.compile(
-    r"(?<![\w-])(?<!\d[.,:/])(\d{1,3})\s?[-\u2013]\s?(\d{1,3})(?![\w%-])(?![.,:/]\d)"
-)
 
 
 def _counts_what_is_named(
@@ -465,25 +454,10 @@ def check_polar_words(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
     suffering"), though it is of the adverb ("shortly after.")."""
     return tuple(
         Finding("polarity", f"{word} contradicts {opposite} in cited spans")
-        for word, use in polar_uses(claim)
+        for word, use in claim.polar_uses
         for opposite in POLAR_WORDS[word]
         if (opposite, use) in pool.polar_uses and word not in pool.words
     )
-
-
-def polar_uses(facts: TextFacts) -> frozenset[tuple[str, bool]]:
-    """Each polar word of a text, and whether it is "before" or "after" ending a clause."""
-    tokens = facts.tokens
-    found = set()
-    for at, token in enumerate(tokens):
-        if token.word not in POLAR_WORDS:
-            continue
-        adverb = token.word in _TEMPORAL and (
-            at + 1 == len(tokens)
-            or SCOPE_BREAK.search(facts.prepared[token.end : tokens[at + 1].start]) is not None
-        )
-        found.add((token.word, adverb))
-    return frozenset(found)
 
 
 def check_negation(claim: TextFacts, pool: Pool) -> tuple[Finding, ...]:
