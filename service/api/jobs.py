@@ -94,7 +94,7 @@ def summarize_runner(
     return run
 
 
-def get_jobs(request: Request) -> JobQueue:
+async def get_jobs(request: Request) -> JobQueue:
     """The app's job queue (override with `app.dependency_overrides`)."""
     jobs: JobQueue = request.app.state.jobs
     return jobs
