@@ -24,6 +24,7 @@ from service.llm.base import ChatMessage, ModelProfile, ModelReply, ModelRequest
 from service.llm.deadline import request_deadline
 from service.llm.openai_client import (
     CapabilityCache,
+    LoopStates,
     OpenAIChatModel,
     RequestDialect,
     StructuredMode,
@@ -545,3 +546,33 @@ def test_build_without_key_or_server_fails_loudly() -> None:
 )
 def test_extract_json_finds_the_object(text: str) -> None:
     assert extract_json(text) == {"a": 1}
+
+
+def test_the_first_loop_gets_the_client_made_at_construction_and_each_loop_its_own() -> None:
+    made: list[openai.AsyncOpenAI] = []
+
+    def new_client() -> openai.AsyncOpenAI:
+        made.append(openai.AsyncOpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1"))
+        return made[-1]
+
+    states = LoopStates(new_client, max_concurrent_calls=2)
+    assert len(made) == 1  # before any loop runs: a server's start, not its first request
+
+    async def clients() -> tuple[openai.AsyncOpenAI, openai.AsyncOpenAI]:
+        first, again = states.get(), states.get()
+        assert first.semaphore is again.semaphore
+        return first.client, again.client
+
+    first = asyncio.run(clients())
+    second = asyncio.run(clients())
+    assert first == (made[0], made[0])
+    assert second == (made[1], made[1])
+    assert len(made) == 2
+
+
+def test_closing_before_any_call_closes_the_client_made_at_construction() -> None:
+    client = openai.AsyncOpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1")
+    states = LoopStates(lambda: client, max_concurrent_calls=1)
+    assert not client.is_closed()
+    asyncio.run(states.aclose())
+    assert client.is_closed()

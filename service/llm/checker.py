@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast
@@ -30,7 +29,7 @@ from service.config import DEFAULT_OPENAI_BASE_URL
 from service.errors import ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
 from service.llm.base import ChatMessage, Model, ModelRequest
 from service.llm.deadline import seconds_left
-from service.llm.openai_client import chat_completion
+from service.llm.openai_client import LoopStates, chat_completion
 
 # Local servers ignore the key, but the SDK insists on one.
 _PLACEHOLDER_API_KEY = "sk-no-key-required"
@@ -108,16 +107,14 @@ class OpenAIChecker:
         self.server_url = (base_url or DEFAULT_OPENAI_BASE_URL).rstrip("/")
         self._api_key = api_key or _PLACEHOLDER_API_KEY
         self._timeout_s = timeout_s
-        self._max_concurrent_calls = max_concurrent_calls
         # Per event loop, as in the writer's client: a pool or semaphore cannot cross loops.
-        self._clients: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[AsyncOpenAI, asyncio.Semaphore]
-        ] = weakref.WeakKeyDictionary()
+        self._states = LoopStates(self._new_client, max_concurrent_calls)
 
     async def check(self, messages: Sequence[ChatMessage]) -> CheckReply:
         """One call, bounded by the checker's timeout and the request's deadline."""
-        client, semaphore = self._client()
-        async with semaphore:
+        state = self._states.get()
+        client = state.client
+        async with state.semaphore:
             budget = check_budget(self._timeout_s, self.name)
             try:
                 async with asyncio.timeout(budget):
@@ -157,20 +154,12 @@ class OpenAIChecker:
 
     async def aclose(self) -> None:
         """Close the HTTP client of the running event loop."""
-        held = self._clients.pop(asyncio.get_running_loop(), None)
-        if held is not None:
-            await held[0].close()
+        await self._states.aclose()
 
-    def _client(self) -> tuple[AsyncOpenAI, asyncio.Semaphore]:
-        loop = asyncio.get_running_loop()
-        held = self._clients.get(loop)
-        if held is None:
-            # One retry, by the SDK, for a dropped connection or a 5xx: a checker is optional,
-            # and its failure costs only the second opinion.
-            client = AsyncOpenAI(api_key=self._api_key, base_url=self.server_url, max_retries=1)
-            held = (client, asyncio.Semaphore(self._max_concurrent_calls))
-            self._clients[loop] = held
-        return held
+    def _new_client(self) -> AsyncOpenAI:
+        # One retry, by the SDK, for a dropped connection or a 5xx: a checker is optional, and
+        # its failure costs only the second opinion.
+        return AsyncOpenAI(api_key=self._api_key, base_url=self.server_url, max_retries=1)
 
 
 class StructuredChecker:

@@ -168,12 +168,52 @@ CAPABILITIES = CapabilityCache()
 
 
 @dataclass
-class _LoopState:
+class LoopState:
     """What cannot cross event loops: the HTTP connection pool, the semaphore, the probe lock."""
 
     client: AsyncOpenAI
     semaphore: asyncio.Semaphore
     probe_lock: asyncio.Lock
+
+
+class LoopStates:
+    """One `LoopState` per event loop: an httpx pool or a semaphore used from a second loop
+    breaks, and tests, the CLI and Starlette's TestClient each run their own loop.
+
+    The first loop's client is made at construction, at a server's start: a client binds to no
+    loop until its first call, and making one costs about 20 ms (a TLS context; the HTTP
+    stack's imports the first time), which a fresh server's first request otherwise paid before
+    its call went out (`benchmarks.bench_overhead`, "first request" row)."""
+
+    def __init__(self, new_client: Callable[[], AsyncOpenAI], max_concurrent_calls: int) -> None:
+        self._new_client = new_client
+        self._max_concurrent_calls = max_concurrent_calls
+        self._spare: AsyncOpenAI | None = new_client()
+        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopState] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self) -> LoopState:
+        """The running loop's state, made on its first use."""
+        loop = asyncio.get_running_loop()
+        state = self._states.get(loop)
+        if state is None:
+            client, self._spare = self._spare or self._new_client(), None
+            state = LoopState(
+                client=client,
+                semaphore=asyncio.Semaphore(self._max_concurrent_calls),
+                probe_lock=asyncio.Lock(),
+            )
+            self._states[loop] = state
+        return state
+
+    async def aclose(self) -> None:
+        """Close the running loop's client, and the first one if no loop took it."""
+        state = self._states.pop(asyncio.get_running_loop(), None)
+        spare, self._spare = self._spare, None
+        for client in (state.client if state else None, spare):
+            if client is not None:
+                await client.close()
 
 
 @dataclass(frozen=True)
@@ -254,18 +294,13 @@ class OpenAIChatModel:
         self._timeout_s = timeout_s
         self._max_attempts = max_attempts
         self._transport_attempts = transport_attempts
-        self._max_concurrent_calls = max_concurrent_calls
         self._backoff_initial_s = backoff_initial_s
         self._backoff_max_s = backoff_max_s
         self._forced_mode = structured_mode
         self._capabilities = capabilities
         # Where several processes share the bound: a slot of theirs too, around each call.
         self._shared_slots = shared_slots
-        # One state per event loop: an httpx pool or a semaphore used from a second loop breaks,
-        # and tests, the CLI and Starlette's TestClient each run their own loop.
-        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._states = LoopStates(self._new_client, max_concurrent_calls)
         # The SDK's own default when no base URL is configured (settings pass the env's one).
         self.server_url = (base_url or _OPENAI_BASE_URL).rstrip("/")
 
@@ -315,9 +350,7 @@ class OpenAIChatModel:
 
     async def aclose(self) -> None:
         """Close the HTTP client of the running event loop."""
-        state = self._states.pop(asyncio.get_running_loop(), None)
-        if state is not None:
-            await state.client.close()
+        await self._states.aclose()
 
     async def _complete(self, exchange: _Exchange) -> _Completion:
         mode = self.structured_mode
@@ -426,17 +459,8 @@ class OpenAIChatModel:
             return contextlib.nullcontext()
         return self._shared_slots.slot()
 
-    def _state(self) -> _LoopState:
-        loop = asyncio.get_running_loop()
-        state = self._states.get(loop)
-        if state is None:
-            state = _LoopState(
-                client=self._new_client(),
-                semaphore=asyncio.Semaphore(self._max_concurrent_calls),
-                probe_lock=asyncio.Lock(),
-            )
-            self._states[loop] = state
-        return state
+    def _state(self) -> LoopState:
+        return self._states.get()
 
     def _new_client(self) -> AsyncOpenAI:
         # max_retries=0: tenacity is the one retry policy, so attempts and waits add up once.
