@@ -30,7 +30,9 @@ from service.drafting.drafts import (
 from service.drafting.extractive import ExtractiveModel
 from service.errors import ModelOutputError, ModelTimeout
 from service.llm.base import ModelProfile, ModelReply, ModelRequest, OutputT, Usage
-from service.pipeline.summarize import summarize
+from service.pipeline.prepared import prepare
+from service.pipeline.summarize import _verifier_of, summarize
+from service.text.normalize import normalize, skeleton
 from tests.conftest import REPO, seed_articles
 
 FRANK = REPO / "evals" / "data" / "frank_valid.jsonl"
@@ -361,3 +363,16 @@ async def test_the_pipeline_takes_and_returns_immutable_domain_types() -> None:
     # The HTTP body is the result read field by field: nothing added, nothing lost.
     response = await summarize_request(_request(), model=ExtractiveModel(), settings=Settings())
     assert summarize_response(result) == response
+
+
+def test_the_articles_are_folded_while_the_model_writes_not_after() -> None:
+    # What the checks of a summary's first statements would fold, the index stage folds
+    # beside the model's call: the verification after the reply finds it done.
+    prepared = prepare([article_input(a) for a in _request().articles], Settings())
+    texts = prepared.verifier.index.texts
+    assert not any("normal" in vars(t) or "skeleton" in vars(t) for t in texts)
+    verifier = _verifier_of(prepared)
+    assert verifier is prepared.verifier
+    for text in texts:
+        assert vars(text)["normal"] == normalize(text.document.text)
+        assert vars(text)["skeleton"] == skeleton(text.document.text)

@@ -165,6 +165,7 @@ def _verifier_of(prepared: Prepared) -> Verifier:
     """The verifier, and what the sources disagree on: both depend on the sources alone, so
     both are worked out beside the model's calls (every summary reports the conflicts)."""
     verifier = prepared.verifier
+    verifier.index.fold_texts()
     Assembler(prepared.documents, prepared.groups, verifier, prepared.memo).conflicts()
     return verifier
 

@@ -234,6 +234,13 @@ class SourceIndex:
         """Inverse document frequency over sentences; unseen words weigh the most."""
         return self._idf.get(key, self.idf_missing)
 
+    def fold_texts(self) -> None:
+        """Fold every article now, as the checks of a summary's first statements would:
+        work that can be done while a model writes (`pipeline.summarize`), rather than after
+        its reply (a new set of 5 FRANK articles: about 8 of the 35 ms of verification after it)."""
+        for text in self.texts:
+            _ = text.normal, text.skeleton
+
     # --- quotes ---------------------------------------------------------------------
 
     def quote_occurrences(self, quote: str, documents: Iterable[int]) -> list[tuple[int, int, int]]:
