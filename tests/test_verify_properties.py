@@ -12,7 +12,14 @@ from service.domain import Document
 from service.text.normalize import fold_typography, normalize, skeleton
 from service.verify import Citation, Claim, ClaimEvidence, Verifier
 from service.verify.align import Side
-from service.verify.analysis import analyse
+from service.verify.analysis import (
+    Repetition,
+    TextFacts,
+    _said_again_at_once,
+    _surface,
+    analyse,
+    is_content_word,
+)
 from service.verify.resolve import DocumentText, resolve_quote
 from tests.test_verify import make_document
 
@@ -184,3 +191,45 @@ def test_a_loop_found_is_really_said_twice(words: list[str]) -> None:
     assert found.said_in(facts.keys)
     assert found.surface in facts.prepared
     assert len(found.stretch) >= 2
+
+
+def _loop_by_every_length(facts: TextFacts, content: list[bool]) -> Repetition | None:
+    """The plain scan `_said_again_at_once` must agree with: every start, every length from
+    the shortest, every gap from none."""
+    keys = facts.keys
+    for at in range(len(keys)):
+        for length in range(3, (len(keys) - at) // 2 + 1):
+            for gap in range(3):
+                again = at + length + gap
+                if again + length > len(keys):
+                    break
+                if not any(content[at : at + length]):
+                    continue
+                if keys[again : again + length] == keys[at : at + length]:
+                    surface = _surface(facts, again, again + length - 1)
+                    return Repetition(tuple(keys[at : at + length]), surface, length + gap)
+    return None
+
+
+# Few words, so that stretches repeat often, at every distance; and a stretch said twice
+# with a few words between, inside others.
+_WORD = st.sampled_from("the talks took place and in Rome Rome said".split())
+_RUN = st.lists(_WORD, max_size=8)
+LOOPING = st.one_of(
+    st.lists(_WORD, max_size=30),
+    st.tuples(_RUN, _RUN, st.lists(_WORD, max_size=3), _RUN).map(
+        lambda p: p[0] + p[1] + p[2] + p[1] + p[3]
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@example(words="has taken the limits off and has taken the limits off".split())
+@example(words="the talks the talks took the talks the talks".split())
+@given(words=LOOPING)
+def test_a_loop_found_from_each_word_is_the_one_every_length_and_gap_finds(
+    words: list[str],
+) -> None:
+    facts = analyse(" ".join(words) + ".")
+    content = [is_content_word(t.word) for t in facts.tokens]
+    assert _said_again_at_once(facts, content) == _loop_by_every_length(facts, content)

@@ -565,20 +565,32 @@ def repeated_stretch(facts: TextFacts) -> Repetition | None:
 
 def _said_again_at_once(facts: TextFacts, content: list[bool]) -> Repetition | None:
     """Any stretch of three words or more, then at most two words, then the same stretch
-    ("has taken the limits off and has taken the limits off")."""
+    ("has taken the limits off and has taken the limits off").
+
+    From each word, only the stretches whose repeat opens with that word again are tried,
+    shortest first, then nearest: the first found is the one a scan of every length and gap
+    in that order finds (tests/test_verify_properties.py compares them), without trying
+    every length from every word (0.36 -> 0.07 ms a sentence on FRANK's references and
+    article sentences; the scan was a seventh of a claim's check)."""
     keys = facts.keys
-    for at in range(len(keys)):
-        for length in range(_LOOP_LENGTH, (len(keys) - at) // 2 + 1):
-            for gap in range(_LOOP_GAP + 1):
-                again = at + length + gap
-                if again + length > len(keys):
-                    break
-                # The first word decides cheaply; most stretches fail there.
-                if keys[again] != keys[at] or not any(content[at : at + length]):
-                    continue
-                if keys[again : again + length] == keys[at : at + length]:
-                    surface = _surface(facts, again, again + length - 1)
-                    return Repetition(tuple(keys[at : at + length]), surface, length + gap)
+    places: dict[str, list[int]] = {}
+    for at, key in enumerate(keys):
+        places.setdefault(key, []).append(at)
+    for at, key in enumerate(keys):
+        tries = sorted(
+            (again - at - gap, gap)
+            for again in places[key]
+            if again > at
+            for gap in range(_LOOP_GAP + 1)
+            if again - at - gap >= _LOOP_LENGTH and 2 * again - at - gap <= len(keys)
+        )
+        for length, gap in tries:
+            again = at + length + gap
+            if any(content[at : at + length]) and (
+                keys[again : again + length] == keys[at : at + length]
+            ):
+                surface = _surface(facts, again, again + length - 1)
+                return Repetition(tuple(keys[at : at + length]), surface, length + gap)
     return None
 
 
