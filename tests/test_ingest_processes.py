@@ -192,3 +192,13 @@ def test_the_processes_exit_with_the_server_that_started_them(how: signal.Signal
         while any(map(_alive, pool)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not [pid for pid in pool if _alive(pid)], "left running after the server"
+
+
+def test_a_started_pool_has_every_process_warm_not_only_the_first_to_take_a_task() -> None:
+    started = processes.start_pool(POOLED)
+    pool = processes._pool_of(2)
+    # The executor's own processes (a private map, as above).
+    assert len(started) == 2
+    assert set(started) == {p.pid for p in pool._processes.values()}
+    # A pool already started is not waited for again.
+    assert processes.start_pool(POOLED) == started

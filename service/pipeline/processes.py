@@ -19,10 +19,14 @@ instead: no request fails for it.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.queues
 import os
+import queue
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -38,6 +42,12 @@ from service.pipeline.worker import raise_if_cancelled
 _POLL_S = 0.05
 
 _pool: ProcessPoolExecutor | None = None
+# Where the pool's processes say they are started (`_start_worker`).
+_ready: multiprocessing.queues.Queue[int] | None = None
+# The processes of the pool that said so, read from `_ready`.
+_started_ids: list[int] = []
+# How long a server waits for its processes to start, at most.
+_START_TIMEOUT_S = 60.0
 _pool_size = 0
 _pool_lock = threading.Lock()
 # Whether this process has started its pool (a server does before it takes traffic; a broken
@@ -79,22 +89,30 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, args=(parent.sentinel,), daemon=True).start()
 
 
-def _warm() -> None:
-    """In a worker process: import and run the ingest once, before any request needs it."""
+def _start_worker(ready: multiprocessing.queues.Queue[int]) -> None:
+    """In a worker process, at its start: exit with the parent, import and run the ingest
+    once, before any request needs it, then say so."""
+    _exit_with_parent()
     ingest_article(ArticleInput(id="warm-up", body="A first sentence. And a second one."))
+    ready.put(os.getpid())
+
+
+def _nothing() -> None:
+    """A task that starts a process: a spawned pool starts one per task while none is idle."""
 
 
 def _pool_of(size: int) -> ProcessPoolExecutor:
-    global _pool, _pool_size, _started
+    global _pool, _pool_size, _started, _ready
     with _pool_lock:
         _started = True
         if _pool is None or _pool_size != size:
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=True)
+            context = multiprocessing.get_context("spawn")
+            _ready = context.Queue()
+            _started_ids.clear()
             _pool = ProcessPoolExecutor(
-                size,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
+                size, mp_context=context, initializer=_start_worker, initargs=(_ready,)
             )
             _pool_size = size
         return _pool
@@ -109,16 +127,28 @@ def _discard(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def start_pool(settings: Settings) -> None:
-    """Start the ingest processes and wait until each has imported and run the ingest once:
-    a server calls this before it takes traffic, so that no request shares the cores with
-    their start (about a second of CPU each)."""
-    if settings.ingest_processes > 1:
-        pool = _pool_of(settings.ingest_processes)
-        try:
-            wait([pool.submit(_warm) for _ in range(settings.ingest_processes)])
-        except BrokenProcessPool:
-            _discard(pool)  # the first large set starts a new pool, or is ingested in the thread
+def start_pool(settings: Settings) -> list[int]:
+    """Start the ingest processes and wait until each has imported and run the ingest once
+    (their process ids): a server calls this before it takes traffic, so that no request
+    shares the cores with their start (about a second of CPU each).
+
+    Each process says when it is ready: waiting for tasks, one per process, was not enough,
+    as the first process to start could take them all while the other was still starting
+    (a fresh server's first request then took 54 to 168 ms to reach the model)."""
+    size = settings.ingest_processes
+    if size <= 1:
+        return []
+    pool = _pool_of(size)
+    try:
+        wait([pool.submit(_nothing) for _ in range(size)])
+    except BrokenProcessPool:
+        _discard(pool)  # the first large set starts a new pool, or is ingested in the thread
+        return []
+    deadline = time.monotonic() + _START_TIMEOUT_S
+    with contextlib.suppress(queue.Empty):
+        while _ready is not None and len(_started_ids) < size:
+            _started_ids.append(_ready.get(timeout=max(deadline - time.monotonic(), 0.0)))
+    return list(_started_ids)
 
 
 def uses_processes(articles: Sequence[ArticleInput], settings: Settings) -> bool:
