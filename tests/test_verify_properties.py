@@ -20,7 +20,7 @@ from service.verify.analysis import (
     analyse,
     is_content_word,
 )
-from service.verify.resolve import DocumentText, resolve_quote
+from service.verify.resolve import DocumentText, Needle, resolve_quote
 from tests.test_verify import make_document
 
 WORDS = st.text(alphabet=string.ascii_letters + "’'“”\"-–—é0123456789.,", min_size=1, max_size=9)
@@ -51,10 +51,13 @@ def test_resolved_quotes_slice_exactly(text: str, data: st.DataObject) -> None:
     end = data.draw(st.integers(start + 1, len(text)))
     flip = data.draw(st.integers(0, 5))
     document = Document(id="a", text=text, sentences=[])
-    span = resolve_quote(DocumentText(document), _typographic_variant(text[start:end], flip))
+    quote = _typographic_variant(text[start:end], flip)
+    span = resolve_quote(DocumentText(document), quote)
     if span is not None:
         assert 0 <= span.start < span.end <= len(text)
         assert span.article_id == "a"
+    # Folded once for many articles, a quote resolves as it does folded each time.
+    assert resolve_quote(DocumentText(document), Needle.of(quote)) == span
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -43,10 +43,6 @@ class DocumentText:
         """Letters and digits only."""
         return skeleton(self.document.text)
 
-    def find_verbatim(self, quote: str) -> list[tuple[int, int]]:
-        """Every span whose words are the quote's, ignoring case, punctuation and spacing."""
-        return self.find_skeleton(skeleton(quote).text)
-
     def find_skeleton(self, needle: str) -> list[tuple[int, int]]:
         """Every span whose skeleton (`skeleton(...).text`) is `needle`."""
         if not needle:
@@ -60,9 +56,24 @@ class DocumentText:
         return spans
 
 
-def resolve_quote(text: DocumentText, quote: str, *, fuzzy: bool = True) -> Span | None:
+@dataclass(frozen=True)
+class Needle:
+    """A quote's folded forms, made once for every article it is looked for in."""
+
+    normal: str
+    skeleton: str
+
+    @classmethod
+    def of(cls, quote: str) -> Needle:
+        """The quote folded as the articles are, without the punctuation around it."""
+        normal = normalize(quote).text.strip(" \"'.,;:")
+        return cls(normal, skeleton(normal).text)
+
+
+def resolve_quote(text: DocumentText, quote: str | Needle, *, fuzzy: bool = True) -> Span | None:
     """The span of `text` that `quote` copies, or None when it does not resolve."""
-    needle = normalize(quote).text.strip(" \"'.,;:")
+    folded = quote if isinstance(quote, Needle) else Needle.of(quote)
+    needle = folded.normal
     if not needle:
         return None
     article_id = text.document.id
@@ -70,7 +81,7 @@ def resolve_quote(text: DocumentText, quote: str, *, fuzzy: bool = True) -> Span
     if at != -1:
         start, end = text.normal.to_original(at, at + len(needle))
         return Span(article_id, start, end, "exact")
-    verbatim = text.find_verbatim(needle)
+    verbatim = text.find_skeleton(folded.skeleton)
     if verbatim:
         start, end = verbatim[0]
         return Span(article_id, start, end, "verbatim")

@@ -15,7 +15,7 @@ from service.verify.checks import Quotation, claim_quotations, unquoted
 from service.verify.findings import Check, CopyFeatures, Features, Finding
 from service.verify.index import SourceIndex, Unit
 from service.verify.memo import VerdictMemo
-from service.verify.resolve import Span, contains_passage, resolve_quote
+from service.verify.resolve import Needle, Span, contains_passage, resolve_quote
 from service.verify.scoring import THRESHOLD, Calibration, default_calibration
 from service.verify.support import (
     Coverage,
@@ -276,14 +276,16 @@ class Verifier:
         """The span the quote copies, in its article (any article where none is named)."""
         everywhere = range(len(self.index.documents))
         targets = [self._doc_index[item.article_id]] if item.article_id is not None else everywhere
+        # Folded once: a quote credited to the wrong article is looked for in every article.
+        needle = Needle.of(quote)
         for doc_index in targets:
-            span = resolve_quote(self.index.texts[doc_index], quote)
+            span = resolve_quote(self.index.texts[doc_index], needle)
             if span is not None:
                 return span, ""
         if item.article_id is not None:
             # The quote may be real but credited to the wrong article.
             for doc_index in everywhere:
-                span = resolve_quote(self.index.texts[doc_index], quote, fuzzy=False)
+                span = resolve_quote(self.index.texts[doc_index], needle, fuzzy=False)
                 if span is not None:
                     return span, ""
         where = item.article_id or "any article"
