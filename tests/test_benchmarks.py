@@ -47,6 +47,7 @@ def test_scaling_prints_each_stage_at_each_size() -> None:
         sizes = [row[1] for row in cells if row[:1] == [stage] and row[1].endswith("x")]
         assert sizes == ["0.5x", "1x"]
     assert "ms per 1k chars" in out
+    assert "x smallest a sentence" in out
 
 
 def test_memory_prints_peak_and_growth() -> None:
