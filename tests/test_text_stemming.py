@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from service.domain import ArticleInput
 from service.ingest.grouping import score_request
 from service.ingest.segment import ingest_article
 from service.text.normalize import word_key
-from service.text.stemming import american_spelling, stem
+from service.text.stemming import _BRITISH, american_spelling, stem
 
 
 def test_stem_is_snowball() -> None:
@@ -32,3 +35,25 @@ def test_grouping_compares_words_by_the_same_stem() -> None:
     (unit,) = score_request([document]).units
     expected = {stem(american_spelling(w)) for w in ("cooperating", "harbours", "organised")}
     assert unit.features.words == expected
+
+
+def _every_rule(word: str) -> str:
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+# Every ending a rule rewrites, generated from the rule's own pattern (its lookbehind cut off),
+# and endings no rule rewrites.
+_RULE_ENDINGS = st.one_of(
+    *(st.from_regex(p.pattern.split(")", 1)[1].rstrip("$"), fullmatch=True) for p, _ in _BRITISH)
+)
+_ENDINGS = st.one_of(_RULE_ENDINGS, st.sampled_from(["", "ize", "or", "ense", "er", "ation"]))
+
+
+@settings(max_examples=500)
+@given(stem_part=st.text(alphabet="abcdeimnorstu", max_size=7), ending=_ENDINGS)
+def test_the_fold_is_every_rule_applied_in_turn(stem_part: str, ending: str) -> None:
+    word = stem_part + ending
+    american_spelling.cache_clear()
+    assert american_spelling(word) == _every_rule(word)
