@@ -19,7 +19,6 @@ instead: no request fails for it.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.queues
@@ -139,15 +138,19 @@ def start_pool(settings: Settings) -> list[int]:
     if size <= 1:
         return []
     pool = _pool_of(size)
+    ready = _ready
+    deadline = time.monotonic() + _START_TIMEOUT_S
     try:
         wait([pool.submit(_nothing) for _ in range(size)])
+        while ready is not None and len(_started_ids) < size and time.monotonic() < deadline:
+            try:
+                _started_ids.append(ready.get(timeout=_POLL_S))
+            except queue.Empty:
+                # A process that died while starting breaks the pool: a submission says so.
+                pool.submit(_nothing)
     except BrokenProcessPool:
         _discard(pool)  # the first large set starts a new pool, or is ingested in the thread
         return []
-    deadline = time.monotonic() + _START_TIMEOUT_S
-    with contextlib.suppress(queue.Empty):
-        while _ready is not None and len(_started_ids) < size:
-            _started_ids.append(_ready.get(timeout=max(deadline - time.monotonic(), 0.0)))
     return list(_started_ids)
 
 
