@@ -1,4 +1,5 @@
-"""Counter hooks: what happens below the API (cache lookups, retries, checker calls) is counted.
+"""Counter hooks: what happens below the API (cache lookups, retries, checker calls, how long
+each stage of the pipeline took) is counted.
 
 The stages call the functions here; the API sets, for each request, the recorder they reach
 (its Prometheus metrics). Outside a request (the CLI) nothing records, and nothing is paid.
@@ -6,12 +7,17 @@ The stages call the functions here; the API sets, for each request, the recorder
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Literal, Protocol
 
 RetryReason = Literal["transport", "invalid_output"]
+# The pipeline's stages of the service's own work: before the first model call (ingest,
+# grouping, planning the calls), beside the calls (the verifier's index), after them
+# (verifying a draft).
+Stage = Literal["ingest", "grouping", "plan", "index", "verify"]
 
 
 class Recorder(Protocol):
@@ -26,6 +32,9 @@ class Recorder(Protocol):
     def checker_call(self) -> None:
         """One call to the independent checker model."""
 
+    def stage_time(self, stage: Stage, seconds: float) -> None:
+        """How long one stage of the pipeline took (wall time)."""
+
 
 class _Nothing:
     def cache_lookup(self, cache: str, *, hit: bool) -> None:
@@ -35,6 +44,9 @@ class _Nothing:
         return None
 
     def checker_call(self) -> None:
+        return None
+
+    def stage_time(self, stage: Stage, seconds: float) -> None:
         return None
 
 
@@ -67,3 +79,14 @@ def model_retry(reason: RetryReason) -> None:
 def checker_call() -> None:
     """Count a call to the independent checker model (the checker stage calls this)."""
     _current.get().checker_call()
+
+
+@contextmanager
+def timed(stage: Stage) -> Iterator[None]:
+    """Time the block as one `stage` of the request (its wall time, failures included)."""
+    recorder = _current.get()
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        recorder.stage_time(stage, time.perf_counter() - started)

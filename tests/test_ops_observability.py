@@ -265,3 +265,18 @@ def test_job_routes_have_their_own_labels_and_unknown_paths_share_one() -> None:
     assert sample(client, "http_requests_total", route="/jobs/{job_id}", status="200") == 1
     assert sample(client, "http_requests_total", route="/jobs/{job_id}", status="404") == 1
     assert sample(client, "http_requests_total", route="other", status="404") == 1
+
+
+def test_each_stage_of_a_summary_is_timed_and_a_prepared_set_skips_ingest() -> None:
+    client = client_with(response_cache=False)
+    body = {"articles": seed_articles()}
+    assert client.post("/summarize", json=body).status_code == 200
+    stages = ("ingest", "grouping", "plan", "index", "verify")
+    counts = {s: sample(client, "pipeline_stage_seconds_count", stage=s) for s in stages}
+    assert counts == dict.fromkeys(stages, 1.0)
+    assert sample(client, "pipeline_stage_seconds_sum", stage="ingest") > 0
+    # The same set again: the prepared set is reused, so nothing is ingested or grouped anew.
+    assert client.post("/summarize", json=body).status_code == 200
+    assert sample(client, "pipeline_stage_seconds_count", stage="ingest") == 1
+    assert sample(client, "pipeline_stage_seconds_count", stage="grouping") == 1
+    assert sample(client, "pipeline_stage_seconds_count", stage="verify") == 2

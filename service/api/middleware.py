@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from service.api.asgi import HttpMiddleware
 from service.api.errors import error_response
 from service.api.schemas import CheckerReportOut, SummarizeResponse
-from service.telemetry import RetryReason
+from service.telemetry import RetryReason, Stage
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -151,6 +151,14 @@ class Metrics:
             "checker_calls_total", "Independent checker model calls", registry=self.registry
         )
         self.checker = CheckerMetrics(self.registry)
+        self.stages = Histogram(
+            "pipeline_stage_seconds",
+            "Time in each stage of the service's own work (ingest, grouping, plan: before the "
+            "first model call; index: beside the calls; verify: after a draft)",
+            ["stage"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
         self.request_bytes = Histogram(
             "http_request_bytes",
             "Request body size",
@@ -170,6 +178,10 @@ class Metrics:
     def checker_call(self) -> None:
         """A call to the checker model (service.telemetry.Recorder)."""
         self.checker_calls.inc()
+
+    def stage_time(self, stage: Stage, seconds: float) -> None:
+        """One stage of a request's pipeline (service.telemetry.Recorder)."""
+        self.stages.labels(stage).observe(seconds)
 
     def observe_request_size(self, path: str, size: int) -> None:
         """One request's body size, by route."""

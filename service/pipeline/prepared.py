@@ -29,7 +29,7 @@ from service.ingest.grouping import group_sentences
 from service.ingest.segment import check_input_limits
 from service.pipeline.processes import ingest
 from service.pipeline.worker import raise_if_cancelled
-from service.telemetry import cache_lookup
+from service.telemetry import cache_lookup, timed
 from service.verify import Verifier
 
 
@@ -60,14 +60,16 @@ class Prepared:
 
 def prepare(articles: Sequence[ArticleInput], settings: Settings) -> Prepared:
     """Ingest, exclude planted instructions, group near-duplicates (no cache)."""
-    documents = ingest(articles, settings)
+    with timed("ingest"):
+        documents = ingest(articles, settings)
     if not any(doc.content_sentences for doc in documents):
         raise ClientError(
             "no article has any sentence to summarise (only page boilerplate was found)",
             field="articles",
         )
     raise_if_cancelled()
-    groups = group_sentences(documents)
+    with timed("grouping"):
+        groups = group_sentences(documents)
     raise_if_cancelled()
     return Prepared(documents, groups)
 

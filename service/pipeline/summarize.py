@@ -27,6 +27,7 @@ from service.pipeline.results import (
     VerifiedSentence,
 )
 from service.pipeline.worker import InWorkerModel, in_worker
+from service.telemetry import timed
 from service.verify import Verdict, Verifier
 
 
@@ -127,7 +128,8 @@ async def _verified(
     stage: CheckerStage | None,
 ) -> tuple[Summary, VerificationReport]:
     """Verify the draft, let the checker settle what the rules cannot, repair once, report."""
-    summary, failures = await in_worker(assembler.summary, draft)
+    with timed("verify"):
+        summary, failures = await in_worker(assembler.summary, draft)
     checked, passed = assembler.checked, assembler.checked - len(failures)
     repaired = judged = 0
     if stage is not None:
@@ -164,9 +166,10 @@ async def _extractive_summary(
 def _verifier_of(prepared: Prepared) -> Verifier:
     """The verifier, and what the sources disagree on: both depend on the sources alone, so
     both are worked out beside the model's calls (every summary reports the conflicts)."""
-    verifier = prepared.verifier
-    verifier.index.fold_texts()
-    Assembler(prepared.documents, prepared.groups, verifier, prepared.memo).conflicts()
+    with timed("index"):
+        verifier = prepared.verifier
+        verifier.index.fold_texts()
+        Assembler(prepared.documents, prepared.groups, verifier, prepared.memo).conflicts()
     return verifier
 
 
@@ -257,7 +260,8 @@ async def summarize(
     # Planned (and a sentence too long for any call refused) before the verifier's index is
     # built, which then goes on beside the model's calls (with the sources' conflicts): the
     # prompt needs neither.
-    chunks = drafter.plan(prepared.groups.groups)
+    with timed("plan"):
+        chunks = drafter.plan(prepared.groups.groups)
     index = asyncio.ensure_future(_index_once_called(metered, prepared))
     try:
         summary, report, fallback_reason = await _drafted(
