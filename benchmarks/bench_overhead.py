@@ -24,6 +24,12 @@ rounds. The first request to a fresh server is reported on its own line (cold), 
 median of the following ones (warm). The first time the fake server sees a prompt it computes
 its reply (the extractive model, on the same cores) after the latency, so a cold call takes
 longer than the latency; it keeps the reply, so warm calls take the latency alone.
+
+A second table splits the service's own time by stage, from the server's
+`pipeline_stage_seconds` histogram (`GET /metrics`): the mean wall time a request of each
+workload spent in ingest, grouping and planning (before the first call), building the
+verifier's index (beside the calls) and verifying drafts (after them). A stage a workload
+skips (a repeated set's ingest, answered from the prepared-set cache) shows as "-".
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import time
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.harness import (
     MockServer,
@@ -48,6 +55,35 @@ from benchmarks.harness import (
 )
 
 TARGET_SHARE = 0.02
+STAGES = ("ingest", "grouping", "plan", "index", "verify")
+
+
+def stage_totals(client: httpx.Client) -> dict[str, tuple[float, float]]:
+    """Each stage's (total seconds, observations) so far, from the server's /metrics."""
+    totals = {stage: [0.0, 0.0] for stage in STAGES}
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        for item in family.samples:
+            stage = item.labels.get("stage", "")
+            if stage in totals and item.name == "pipeline_stage_seconds_sum":
+                totals[stage][0] = item.value
+            elif stage in totals and item.name == "pipeline_stage_seconds_count":
+                totals[stage][1] = item.value
+    return {stage: (total, count) for stage, (total, count) in totals.items()}
+
+
+def stage_row(
+    name: str,
+    before: dict[str, tuple[float, float]],
+    after: dict[str, tuple[float, float]],
+    requests: int,
+) -> list[object]:
+    """Mean ms a request in each stage between two /metrics readings ("-" where none ran)."""
+    cells: list[object] = [name]
+    for stage in STAGES:
+        seconds = after[stage][0] - before[stage][0]
+        ran = after[stage][1] - before[stage][1]
+        cells.append(1000 * seconds / requests if ran else "-")
+    return cells
 
 
 def measure(client: httpx.Client, model: MockServer, body: dict[str, Any]) -> dict[str, float]:
@@ -117,22 +153,22 @@ def main() -> None:
         service_server(model.url, settings=settings) as (url, _),
         httpx.Client(base_url=url, timeout=600) as client,
     ):
-        cold = measure(client, model, seeds)
-        rows.append(row("seeds, first request (cold)", [cold]))
-        warm = [measure(client, model, seeds) for _ in range(args.repeat)]
-        rows.append(row("seeds (5 articles)", warm))
+        stage_rows: list[list[object]] = []
+
+        def workload(name: str, bodies: list[dict[str, Any]]) -> None:
+            before = stage_totals(client)
+            rows.append(row(name, [measure(client, model, body) for body in bodies]))
+            stage_rows.append(stage_row(name, before, stage_totals(client), len(bodies)))
+
+        workload("seeds, first request (cold)", [seeds])
+        workload("seeds (5 articles)", [seeds] * args.repeat)
         # A new event on a started server: five articles it has not seen, each time.
-        fresh = [
-            measure(client, model, {"articles": new_sets[i : i + 5]})
-            for i in range(0, len(new_sets), 5)
-        ]
-        rows.append(row("5 FRANK articles, a new set each", fresh))
+        fresh = [{"articles": new_sets[i : i + 5]} for i in range(0, len(new_sets), 5)]
+        workload("5 FRANK articles, a new set each", fresh)
         chars = sum(len(a["text"]) for a in large["articles"])
         name = f"FRANK {args.large} articles ({chars // 1000}k chars)"
-        first = measure(client, model, large)
-        runs = [measure(client, model, large) for _ in range(args.large_repeat)]
-        rows.append(row(name + ", first", [first]))
-        rows.append(row(name, runs))
+        workload(name + ", first", [large])
+        workload(name, [large] * args.large_repeat)
     bound = args.call_bound or "default"
     print(
         f"model latency {args.latency_ms:.0f} ms per call, call bound {bound}, "
@@ -141,6 +177,9 @@ def main() -> None:
     header = ["workload", "n", "calls", "rounds", "p50 wall", "model path", "first call"]
     header += ["overhead", "overhead %", "<=2%"]
     print(table(header, rows))
+    print()
+    print("the service's own stages (mean ms a request, from /metrics):")
+    print(table(["workload", *STAGES], stage_rows))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,13 @@ def test_overhead_prints_each_workload_with_its_model_path_and_overhead() -> Non
     seeds_row = next(line for line in out.splitlines() if line.startswith("seeds (5"))
     # One call, one round for the seeds.
     assert seeds_row.split()[3:5] == ["1", "1"]
+    # The stage table: a repeated set skips ingest (the prepared-set cache), a new one not.
+    stages = out.split("the service's own stages")[1].splitlines()
+    assert stages[1].split() == ["workload", "ingest", "grouping", "plan", "index", "verify"]
+    warm = next(line for line in stages if line.startswith("seeds (5"))
+    assert warm.split()[3:5] == ["-", "-"]
+    new = next(line for line in stages if line.startswith("5 FRANK articles, a new set"))
+    assert "-" not in new.split()[7:]
 
 
 def test_concurrency_prints_throughput_cpu_and_healthz() -> None:
