@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -269,7 +270,9 @@ def test_job_routes_have_their_own_labels_and_unknown_paths_share_one() -> None:
 
 def test_each_stage_of_a_summary_is_timed_and_a_prepared_set_skips_ingest() -> None:
     client = client_with(response_cache=False)
-    body = {"articles": seed_articles()}
+    # Ids of its own: the prepared-set cache is the process's, and other tests send the seeds.
+    fresh = uuid.uuid4().hex[:8]
+    body = {"articles": [{**a, "id": f"{fresh}-{a['id']}"} for a in seed_articles()]}
     assert client.post("/summarize", json=body).status_code == 200
     stages = ("ingest", "grouping", "plan", "index", "verify")
     counts = {s: sample(client, "pipeline_stage_seconds_count", stage=s) for s in stages}
