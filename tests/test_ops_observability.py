@@ -283,3 +283,16 @@ def test_each_stage_of_a_summary_is_timed_and_a_prepared_set_skips_ingest() -> N
     assert sample(client, "pipeline_stage_seconds_count", stage="ingest") == 1
     assert sample(client, "pipeline_stage_seconds_count", stage="grouping") == 1
     assert sample(client, "pipeline_stage_seconds_count", stage="verify") == 2
+
+
+def test_verify_times_its_index_and_its_checks_as_stages_too() -> None:
+    client = client_with()
+    fresh = uuid.uuid4().hex[:8]
+    body = {
+        "articles": [{"id": fresh, "text": "The council approved the new budget on Monday."}],
+        "sentences": ["The council approved the budget."],
+    }
+    assert client.post("/verify", json=body).status_code == 200
+    for stage in ("ingest", "grouping", "index", "verify"):
+        assert sample(client, "pipeline_stage_seconds_count", stage=stage) == 1, stage
+    assert sample(client, "pipeline_stage_seconds_count", stage="plan") == 0

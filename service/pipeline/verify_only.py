@@ -14,6 +14,7 @@ from service.pipeline.checker import CheckerStage, Question
 from service.pipeline.prepared import prepared_for
 from service.pipeline.results import CheckerReport, SentenceCheck, VerifyResult
 from service.pipeline.worker import in_worker, raise_if_cancelled
+from service.telemetry import timed
 from service.verify import Claim, Verdict
 
 
@@ -60,12 +61,14 @@ def _rules_verdicts(
     """The rules' verdict on each claim, in order; a claim's evidence is what its writer cited."""
     _check_claims(articles, claims, settings)
     prepared = prepared_for(articles, settings)
-    verifier = prepared.verifier
+    with timed("index"):
+        verifier = prepared.verifier
     assembler = Assembler(prepared.documents, prepared.groups, verifier, prepared.memo)
     verdicts = []
-    for claim in claims:
-        raise_if_cancelled()
-        verdicts.append(verifier.verify(claim))
+    with timed("verify"):
+        for claim in claims:
+            raise_if_cancelled()
+            verdicts.append(verifier.verify(claim))
     return assembler, verdicts
 
 
