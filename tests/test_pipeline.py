@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
+from service import telemetry
 from service.api.mapping import article_input, summarize_request, summarize_response
+from service.api.middleware import Metrics
+from service.api.routes import ROUTES
 from service.api.schemas import ArticleIn, SummarizeRequest, SummarizeResponse
 from service.config import Settings
 from service.domain import SummaryOptions
@@ -225,9 +228,14 @@ async def test_failed_points_are_repaired_once_and_reverified() -> None:
 
     draft = SummaryDraft(headline=TRUE_POINT, key_points=[LIES[0], LIES[2]])
     model = ScriptedModel(draft, repair=repair)
-    response = await summarize_request(_request(), model=model, settings=Settings())
+    metrics = Metrics(ROUTES)
+    with telemetry.recording(metrics):
+        response = await summarize_request(_request(), model=model, settings=Settings())
     assert model.tasks == ["summarize", "repair"]
     assert response.verification.repaired == 1
+    # The repair is a second draft: its checks are timed as verification too.
+    stage = {"stage": "verify"}
+    assert metrics.registry.get_sample_value("pipeline_stage_seconds_count", stage) == 2
     assert [p.text for p in response.summary.key_points] == [TRUE_POINT.text]
     assert len(response.verification.dropped) == 1
     assert_grounded(response)

@@ -68,9 +68,11 @@ async def _fix_verdicts(
     stage: CheckerStage | None,
 ) -> list[Verdict | None]:
     """The verdict on each repaired sentence: the rules', then the checker's where it decides."""
-    verdicts: list[Verdict | None] = [
-        None if fix is None else assembler.check(fix)[0] for fix in fixes
-    ]
+    # A repair is a second draft: its checks count in the same stage as the first's.
+    with timed("verify"):
+        verdicts: list[Verdict | None] = [
+            None if fix is None else assembler.check(fix)[0] for fix in fixes
+        ]
     if stage is None:
         return verdicts
     asked = [
